@@ -1,0 +1,81 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// evsed: charger-side firmware daemon for AC EV chargers on a Linux single-board computer.
+///
+/// Module layout (see README.md): the C libraries sit behind system-library targets that only
+/// `Hardware` imports; `EVSECore` is pure logic; `Simulation` is the shipped test double of the
+/// hardware; `evsed` wires them together.
+let package = Package(
+    name: "evsed",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "evsed", targets: ["evsed"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // C libraries: a module map and a one-line shim header each, nothing else.
+        .systemLibrary(
+            name: "CModbus",
+            pkgConfig: "libmodbus",
+            providers: [.apt(["libmodbus-dev"])]
+        ),
+        .systemLibrary(
+            name: "CGPIOD",
+            pkgConfig: "libgpiod",
+            providers: [.apt(["libgpiod-dev"])]
+        ),
+        .systemLibrary(
+            name: "CI2C",
+            providers: [.apt(["libi2c-dev"])]
+        ),
+
+        // Pure logic: units, pilot decoding, the IEC 61851 state machine, faults, sessions,
+        // and the protocols the hardware implements.
+        .target(name: "EVSECore"),
+
+        // A TOML reader whose errors name the file, the line and the key (board files, scenarios,
+        // and later the configuration and tariffs).
+        .target(name: "ConfigFile"),
+
+        // Linux drivers behind EVSECore's protocols, the real-time control-loop thread, board files.
+        .target(
+            name: "Hardware",
+            dependencies: [
+                "EVSECore", "ConfigFile", "CModbus", "CGPIOD", "CI2C",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Simulated devices, the EV model, scenarios and the virtual-time runner.
+        .target(
+            name: "Simulation",
+            dependencies: ["EVSECore", "ConfigFile"]
+        ),
+
+        .executableTarget(
+            name: "evsed",
+            dependencies: [
+                "EVSECore", "ConfigFile", "Hardware", "Simulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(
+            name: "EVSECoreTests",
+            dependencies: [
+                "EVSECore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(name: "ConfigFileTests", dependencies: ["ConfigFile"]),
+        .testTarget(name: "HardwareTests", dependencies: ["Hardware", "EVSECore"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile"]),
+        .testTarget(name: "evsedTests", dependencies: ["evsed"]),
+    ]
+)

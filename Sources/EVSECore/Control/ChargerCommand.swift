@@ -1,0 +1,40 @@
+/// A command for the state machine, queued by the console or the simulation for the control loop.
+public enum ChargerCommand: Hashable, Sendable, CustomStringConvertible {
+    case enable
+    case disable
+    case setCurrentLimit(Amperes)
+    case startSession
+    case stopSession
+    case pause
+    case resume
+    case clearFault(FaultCode)
+
+    public var description: String {
+        switch self {
+        case .enable: return "enable"
+        case .disable: return "disable"
+        case .setCurrentLimit(let amps): return "limit \(amps.value)"
+        case .startSession: return "start"
+        case .stopSession: return "stop"
+        case .pause: return "pause"
+        case .resume: return "resume"
+        case .clearFault(let code): return "clear \(code)"
+        }
+    }
+}
+
+extension ChargerStateMachine {
+    /// Applies a queued command.
+    public mutating func handle(_ command: ChargerCommand, at now: Instant) throws(CommandRejection) -> ActionList {
+        switch command {
+        case .enable: return enable(at: now)
+        case .disable: return disable(at: now)
+        case .setCurrentLimit(let limit): return try setCurrentLimit(limit, at: now)
+        case .startSession: return try startSession(at: now)
+        case .stopSession: return try stopSession(at: now)
+        case .pause: return try pause(at: now)
+        case .resume: return try resume(at: now)
+        case .clearFault(let code): return try clearFault(code, at: now)
+        }
+    }
+}

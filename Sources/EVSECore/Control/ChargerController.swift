@@ -1,0 +1,131 @@
+/// One control-loop step: read the inputs, feed the state machine, perform its actions.
+///
+/// The thread (or the simulation) that owns the controller calls `tick(at:)` at every period.
+/// Nothing here allocates in steady state, touches the disk or waits on the meter: the meter and
+/// temperature arrive through mailboxes, commands through a queue, and events leave through a sink.
+public final class ChargerController {
+    public private(set) var machine: ChargerStateMachine
+    public let devices: ChargerDevices
+    public let meterReadings: Mailbox<MeterReading>
+    public let temperatures: Mailbox<Celsius>
+    public let commands: BoundedQueue<ChargerCommand>
+    public let events: any ControllerEventSink
+
+    private var timers = TimerQueue()
+    private var meterSequence: UInt64 = 0
+    private var temperatureSequence: UInt64 = 0
+    private var lastFeedback: Bool?
+    private var lastTripped = false
+    private var hardwareHealthy = true
+    private var tickHadHardwareError = false
+
+    public init(
+        machine: ChargerStateMachine, devices: ChargerDevices, meterReadings: Mailbox<MeterReading>,
+        temperatures: Mailbox<Celsius>, commands: BoundedQueue<ChargerCommand>, events: any ControllerEventSink
+    ) {
+        self.machine = machine
+        self.devices = devices
+        self.meterReadings = meterReadings
+        self.temperatures = temperatures
+        self.commands = commands
+        self.events = events
+    }
+
+    /// Drives the outputs to the machine's initial safe state: contactor open, pilot as the machine
+    /// says (steady +12 V, or F until the daemon is ready). Call once before the first tick.
+    public func start(at now: Instant) {
+        runHardware(now) { () throws(HardwareError) in try devices.contactor.command(closed: false) }
+        runHardware(now) { () throws(HardwareError) in try devices.pilotSignal.apply(machine.pilotOutput) }
+        runHardware(now) { () throws(HardwareError) in try devices.residualCurrentMonitor.setSelfTest(false) }
+    }
+
+    /// One control-loop step at `now`.
+    public func tick(at now: Instant) {
+        tickHadHardwareError = false
+        while let due = timers.popDue(at: now) {
+            perform(machine.timerFired(due.timer, at: now), at: now)
+        }
+        while let command = commands.pop() {
+            do throws(CommandRejection) {
+                perform(try machine.handle(command, at: now), at: now)
+            } catch {
+                events.publish(TimedEvent(at: now, event: .commandRejected(command, error)))
+            }
+        }
+        if let sample = readHardware(now, { () throws(HardwareError) in try devices.pilotSensor.sample() }) {
+            perform(machine.pilotSampled(sample, at: now), at: now)
+        }
+        if let feedback = readHardware(now, { () throws(HardwareError) in try devices.contactor.feedback() }),
+            let closed = feedback, closed != lastFeedback
+        {
+            lastFeedback = closed
+            perform(machine.contactorFeedbackChanged(closed: closed, at: now), at: now)
+        }
+        if let tripped = readHardware(now, { () throws(HardwareError) in try devices.residualCurrentMonitor.isTripped() }),
+            tripped != lastTripped
+        {
+            lastTripped = tripped
+            perform(machine.residualCurrentMonitorChanged(tripped: tripped, at: now), at: now)
+        }
+        if let letter = meterReadings.latest(), letter.sequence != meterSequence {
+            meterSequence = letter.sequence
+            events.publish(TimedEvent(at: letter.postedAt, event: .meterReading(letter.value)))
+            perform(machine.meterRead(letter.value, at: now), at: now)
+        }
+        if let letter = temperatures.latest(), letter.sequence != temperatureSequence {
+            temperatureSequence = letter.sequence
+            events.publish(TimedEvent(at: letter.postedAt, event: .temperature(letter.value)))
+            perform(machine.temperatureMeasured(letter.value, at: now), at: now)
+        }
+        if tickHadHardwareError != !hardwareHealthy {
+            hardwareHealthy = !tickHadHardwareError
+            perform(machine.hardwareStatusChanged(healthy: hardwareHealthy, at: now), at: now)
+        }
+    }
+
+    /// Reports the loop's timing after a tick: `overran` when it ended past the next deadline.
+    public func reportTiming(overran: Bool, at now: Instant) {
+        perform(machine.controlLoopTicked(overran: overran, at: now), at: now)
+    }
+
+    /// The earliest deadline the machine is waiting for.
+    public var nextTimerDeadline: Instant? { timers.nextDeadline }
+
+    /// Performs actions in order and reports each.
+    private func perform(_ actions: ActionList, at now: Instant) {
+        for action in actions {
+            switch action {
+            case .openContactor:
+                runHardware(now) { () throws(HardwareError) in try devices.contactor.command(closed: false) }
+            case .closeContactor:
+                runHardware(now) { () throws(HardwareError) in try devices.contactor.command(closed: true) }
+            case .setPilot(let output):
+                runHardware(now) { () throws(HardwareError) in try devices.pilotSignal.apply(output) }
+            case .setResidualCurrentTest(let active):
+                runHardware(now) { () throws(HardwareError) in try devices.residualCurrentMonitor.setSelfTest(active) }
+            case .startTimer, .cancelTimer:
+                timers.apply(action)
+            default:
+                break
+            }
+            events.publish(TimedEvent(at: now, event: .action(action)))
+        }
+    }
+
+    private func runHardware(_ now: Instant, _ body: () throws(HardwareError) -> Void) {
+        _ = readHardware(now, body)
+    }
+
+    private func readHardware<Value>(_ now: Instant, _ body: () throws(HardwareError) -> Value) -> Value? {
+        do throws(HardwareError) {
+            return try body()
+        } catch {
+            // Report the first failure of a run of failures, not one per tick.
+            if hardwareHealthy && !tickHadHardwareError {
+                events.publish(TimedEvent(at: now, event: .hardwareError(error)))
+            }
+            tickHadHardwareError = true
+            return nil
+        }
+    }
+}

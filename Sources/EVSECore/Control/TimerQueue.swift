@@ -1,0 +1,39 @@
+/// The deadlines the state machine asked for, kept by whoever drives it (the control loop, a
+/// simulation, a test). One slot per timer: starting a timer replaces its deadline.
+public struct TimerQueue: Sendable {
+    private var deadlines = [Instant?](repeating: nil, count: ChargerTimer.allCases.count)
+
+    public init() {}
+
+    public mutating func start(_ timer: ChargerTimer, deadline: Instant) { deadlines[timer.rawValue] = deadline }
+    public mutating func cancel(_ timer: ChargerTimer) { deadlines[timer.rawValue] = nil }
+
+    /// The armed timer with the earliest deadline at or before `now`, removed from the queue.
+    public mutating func popDue(at now: Instant) -> (timer: ChargerTimer, deadline: Instant)? {
+        var best: (timer: ChargerTimer, deadline: Instant)?
+        for timer in ChargerTimer.allCases {
+            guard let deadline = deadlines[timer.rawValue], deadline <= now else { continue }
+            if best == nil || deadline < best!.deadline { best = (timer, deadline) }
+        }
+        if let best { deadlines[best.timer.rawValue] = nil }
+        return best
+    }
+
+    /// The earliest armed deadline.
+    public var nextDeadline: Instant? {
+        var earliest: Instant?
+        for case let deadline? in deadlines where earliest == nil || deadline < earliest! { earliest = deadline }
+        return earliest
+    }
+
+    /// Applies a timer action; returns false for any other action.
+    @discardableResult
+    public mutating func apply(_ action: ChargerAction) -> Bool {
+        switch action {
+        case .startTimer(let timer, let deadline): start(timer, deadline: deadline)
+        case .cancelTimer(let timer): cancel(timer)
+        default: return false
+        }
+        return true
+    }
+}

@@ -1,0 +1,99 @@
+/// A timer the state machine asks the control loop to run. Timers are data: the machine never
+/// sleeps, it asks for a deadline and later receives `timerFired`.
+public enum ChargerTimer: Int, CaseIterable, Hashable, Sendable, CustomStringConvertible {
+    /// The contactor's feedback must follow a command within the settle time.
+    case contactorSettle
+    /// The RCM must trip within the self-test timeout.
+    case residualCurrentSelfTest
+    /// The pilot is held in F after a fault for the F-hold time.
+    case stateFHold
+    /// A vehicle left in C after the PWM is withdrawn is switched off when this fires.
+    case vehicleStop
+    /// Overcurrent that lasts until this fires is a fault.
+    case overcurrent
+    /// A voltage out of range until this fires is a fault.
+    case voltageFault
+    /// A voltage back in range until this fires clears the voltage fault.
+    case voltageRecovery
+    /// No meter reading until this fires is a fault while a session is open.
+    case meterWatchdog
+    /// Retry after a residual-current trip.
+    case residualCurrentRetry
+    /// Retry after the contactor failed to close.
+    case contactorRetry
+    /// Retry after an overcurrent.
+    case overcurrentRetry
+
+    public var description: String {
+        switch self {
+        case .contactorSettle: return "contactor_settle"
+        case .residualCurrentSelfTest: return "rcm_self_test"
+        case .stateFHold: return "state_f_hold"
+        case .vehicleStop: return "vehicle_stop"
+        case .overcurrent: return "overcurrent"
+        case .voltageFault: return "voltage_fault"
+        case .voltageRecovery: return "voltage_recovery"
+        case .meterWatchdog: return "meter_watchdog"
+        case .residualCurrentRetry: return "rcm_retry"
+        case .contactorRetry: return "contactor_retry"
+        case .overcurrentRetry: return "overcurrent_retry"
+        }
+    }
+}
+
+/// Why a session ended.
+public enum SessionEndReason: String, Hashable, Sendable, CustomStringConvertible {
+    case vehicleUnplugged = "vehicle_unplugged"
+    case stopCommand = "stop_command"
+    case chargerDisabled = "charger_disabled"
+    case fault = "fault"
+
+    public var description: String { rawValue }
+}
+
+/// Why an open session is not charging although the vehicle is connected.
+public enum InterruptionCause: Hashable, Sendable, CustomStringConvertible {
+    /// A fault blocks charging; the session resumes when it clears.
+    case fault(FaultCode)
+    /// Paused by a command.
+    case paused
+
+    public var description: String {
+        switch self {
+        case .fault(let code): return "fault \(code)"
+        case .paused: return "paused"
+        }
+    }
+}
+
+/// What the control loop must do after an input. The loop performs actions in order: a contactor
+/// opening always comes first.
+public enum ChargerAction: Hashable, Sendable {
+    // Hardware.
+    case openContactor
+    case closeContactor
+    case setPilot(PilotOutput)
+    case setResidualCurrentTest(Bool)
+    // Timers.
+    case startTimer(ChargerTimer, deadline: Instant)
+    case cancelTimer(ChargerTimer)
+    // What happened, for the ledger, alerts and logs.
+    case vehicleStateChanged(PilotLevel)
+    case sessionStarted(SessionID)
+    case sessionEnded(SessionID, SessionEndReason)
+    case sessionInterrupted(SessionID, InterruptionCause)
+    case sessionResumed(SessionID)
+    case faultRaised(FaultCode)
+    case faultCleared(FaultCode)
+    case faultLatched(FaultCode, RecoveryPolicy.Latch)
+    case recoveryAttempt(FaultCode, attempt: Int)
+    case derating(step: Int)
+}
+
+/// An identifier of a charging session, unique on this charger.
+public struct SessionID: RawRepresentable, Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let rawValue: UInt64
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+    public static func < (lhs: SessionID, rhs: SessionID) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String { String(rawValue) }
+}

@@ -1,0 +1,163 @@
+/// Everything the state machine needs to know about the charger it drives: ratings, thresholds and
+/// timings. Boards and configuration files fill it; the defaults are the figures of DESIGN.md.
+public struct ChargerConfiguration: Hashable, Sendable {
+    /// The most the installation may deliver per phase (breaker, cable, board rating).
+    public var maximumCurrent: Amperes
+    /// Phases wired to the socket or cable: 1 or 3.
+    public var phases: Int
+    /// Whether the site can ventilate, so state D may charge.
+    public var ventilationAvailable: Bool
+    /// Whether a session starts as soon as a vehicle is plugged in (no authorisation step).
+    public var startSessionOnPlugIn: Bool
+    /// Whether the residual-current monitor is self-tested before each contactor close.
+    public var residualCurrentSelfTestBeforeClose: Bool
+    /// Whether the board reads the contactor's auxiliary contact.
+    public var hasContactorFeedback: Bool
+
+    public var pilot: PilotDebounceConfiguration
+
+    /// Time the contactor's auxiliary contact may take to follow a command.
+    public var contactorSettleTime: Duration
+    /// How long the RCM has to answer its self-test.
+    public var residualCurrentSelfTestTimeout: Duration
+    /// How long the pilot is held in F after a fault before it is released to steady +12 V.
+    public var stateFHoldTime: Duration
+    /// How long a vehicle may stay in C after the PWM is withdrawn (C1) before the contactor opens.
+    public var vehicleStopTimeout: Duration
+    /// How long a vehicle has to follow a lowered duty cycle before overcurrent applies to the new limit.
+    public var currentReductionGrace: Duration
+
+    /// Overcurrent: more than `limit × (1 + overcurrentRatio) + overcurrentMargin` …
+    public var overcurrentRatio: Double
+    public var overcurrentMargin: Amperes
+    /// … for this long.
+    public var overcurrentTime: Duration
+
+    public var nominalVoltage: Volts
+    /// Voltage outside `nominal × (1 ± voltageTolerance)` on any phase …
+    public var voltageTolerance: Double
+    /// … for this long is a fault; back in range for `voltageRecoveryTime` clears it.
+    public var voltageFaultTime: Duration
+    public var voltageRecoveryTime: Duration
+
+    /// Temperatures at which the offered current is halved, quartered, and charging stops.
+    public var temperatureDerateHalf: Celsius
+    public var temperatureDerateQuarter: Celsius
+    public var temperatureLimit: Celsius
+    /// How far below a threshold the temperature must fall before the step is undone.
+    public var temperatureHysteresis: Celsius
+
+    /// No good meter reading for this long while a session is open is a fault: what cannot be
+    /// measured cannot be billed.
+    public var meterLostTimeout: Duration
+
+    /// Consecutive control-loop overruns that make a fault, and on-time ticks that clear it.
+    public var overrunsForFault: Int
+    public var onTimeTicksToClearOverrun: Int
+
+    public var residualCurrentRetryInterval: Duration
+    public var residualCurrentMaxRetries: Int
+    public var residualCurrentSelfTestMaxFailures: Int
+    public var contactorRetryInterval: Duration
+    public var contactorMaxRetries: Int
+    public var overcurrentRetryInterval: Duration
+    public var overcurrentMaxRetries: Int
+
+    public init(
+        maximumCurrent: Amperes = Amperes(32),
+        phases: Int = 3,
+        ventilationAvailable: Bool = false,
+        startSessionOnPlugIn: Bool = true,
+        residualCurrentSelfTestBeforeClose: Bool = true,
+        hasContactorFeedback: Bool = true,
+        pilot: PilotDebounceConfiguration = PilotDebounceConfiguration(),
+        contactorSettleTime: Duration = .milliseconds(200),
+        residualCurrentSelfTestTimeout: Duration = .milliseconds(300),
+        stateFHoldTime: Duration = .milliseconds(300),
+        vehicleStopTimeout: Duration = .seconds(6),
+        currentReductionGrace: Duration = .seconds(5),
+        overcurrentRatio: Double = 0.10,
+        overcurrentMargin: Amperes = Amperes(0.5),
+        overcurrentTime: Duration = .seconds(7),
+        nominalVoltage: Volts = Volts(230),
+        voltageTolerance: Double = 0.10,
+        voltageFaultTime: Duration = .seconds(2),
+        voltageRecoveryTime: Duration = .seconds(10),
+        temperatureDerateHalf: Celsius = Celsius(70),
+        temperatureDerateQuarter: Celsius = Celsius(75),
+        temperatureLimit: Celsius = Celsius(80),
+        temperatureHysteresis: Celsius = Celsius(10),
+        meterLostTimeout: Duration = .seconds(10),
+        overrunsForFault: Int = 5,
+        onTimeTicksToClearOverrun: Int = 100,
+        residualCurrentRetryInterval: Duration = .seconds(300),
+        residualCurrentMaxRetries: Int = 6,
+        residualCurrentSelfTestMaxFailures: Int = 3,
+        contactorRetryInterval: Duration = .seconds(30),
+        contactorMaxRetries: Int = 3,
+        overcurrentRetryInterval: Duration = .seconds(60),
+        overcurrentMaxRetries: Int = 3
+    ) {
+        self.maximumCurrent = maximumCurrent
+        self.phases = phases
+        self.ventilationAvailable = ventilationAvailable
+        self.startSessionOnPlugIn = startSessionOnPlugIn
+        self.residualCurrentSelfTestBeforeClose = residualCurrentSelfTestBeforeClose
+        self.hasContactorFeedback = hasContactorFeedback
+        self.pilot = pilot
+        self.contactorSettleTime = contactorSettleTime
+        self.residualCurrentSelfTestTimeout = residualCurrentSelfTestTimeout
+        self.stateFHoldTime = stateFHoldTime
+        self.vehicleStopTimeout = vehicleStopTimeout
+        self.currentReductionGrace = currentReductionGrace
+        self.overcurrentRatio = overcurrentRatio
+        self.overcurrentMargin = overcurrentMargin
+        self.overcurrentTime = overcurrentTime
+        self.nominalVoltage = nominalVoltage
+        self.voltageTolerance = voltageTolerance
+        self.voltageFaultTime = voltageFaultTime
+        self.voltageRecoveryTime = voltageRecoveryTime
+        self.temperatureDerateHalf = temperatureDerateHalf
+        self.temperatureDerateQuarter = temperatureDerateQuarter
+        self.temperatureLimit = temperatureLimit
+        self.temperatureHysteresis = temperatureHysteresis
+        self.meterLostTimeout = meterLostTimeout
+        self.overrunsForFault = overrunsForFault
+        self.onTimeTicksToClearOverrun = onTimeTicksToClearOverrun
+        self.residualCurrentRetryInterval = residualCurrentRetryInterval
+        self.residualCurrentMaxRetries = residualCurrentMaxRetries
+        self.residualCurrentSelfTestMaxFailures = residualCurrentSelfTestMaxFailures
+        self.contactorRetryInterval = contactorRetryInterval
+        self.contactorMaxRetries = contactorMaxRetries
+        self.overcurrentRetryInterval = overcurrentRetryInterval
+        self.overcurrentMaxRetries = overcurrentMaxRetries
+    }
+
+    /// Problems that make this configuration unusable, each as "key: what is wrong"; empty when valid.
+    public func problems() -> [String] {
+        var problems: [String] = []
+        if maximumCurrent < PWMDuty.minimumCurrent || maximumCurrent > PWMDuty.maximumCurrent {
+            problems.append("max_current: \(maximumCurrent) is outside the 6 … 80 A a pilot PWM can offer")
+        }
+        if phases != 1 && phases != 3 { problems.append("phases: must be 1 or 3, not \(phases)") }
+        if !(temperatureDerateHalf < temperatureDerateQuarter && temperatureDerateQuarter < temperatureLimit) {
+            problems.append("temperature: thresholds must rise: derate_half_c < derate_quarter_c < limit_c")
+        }
+        if temperatureHysteresis <= .zero { problems.append("temperature.hysteresis_c: must be positive") }
+        if !(0..<0.5).contains(voltageTolerance) || voltageTolerance == 0 {
+            problems.append("voltage.tolerance: must be between 0 and 0.5, not \(voltageTolerance)")
+        }
+        if vehicleStopTimeout > .seconds(6) {
+            problems.append("timing.vehicle_stop_timeout_s: IEC 61851-1 allows at most 6 s")
+        }
+        if stateFHoldTime < .milliseconds(100) {
+            problems.append("timing.state_f_hold_ms: must be at least 100 ms so the vehicle sees F")
+        }
+        return problems
+    }
+
+    /// The voltage band outside which a phase is over- or under-voltage.
+    public var voltageBand: ClosedRange<Double> {
+        (nominalVoltage.value * (1 - voltageTolerance))...(nominalVoltage.value * (1 + voltageTolerance))
+    }
+}

@@ -1,0 +1,182 @@
+/// The inputs of the state machine: one method per thing that can happen.
+extension ChargerStateMachine {
+    /// A pilot sample taken at `now`.
+    public mutating func pilotSampled(_ sample: PilotSample, at now: Instant) -> ActionList {
+        var actions = ActionList()
+        // While the EVSE drives F the pilot shows its own −12 V: there is nothing to learn.
+        guard pilot != .stateF else { return actions }
+        var raw = PilotLevel.decode(high: sample.high)
+        // −12 V the EVSE does not drive means a broken pilot circuit, not a state.
+        if raw == .f { raw = .unknown }
+
+        if let level = debouncer.feed(raw, at: now) {
+            levelConfirmed(level, at: now, into: &actions)
+        }
+        if debouncer.unknownTooLong(at: now) {
+            raise(.pilotUnknown, at: now, into: &actions)
+        } else if faults[.pilotUnknown].active && debouncer.stableSamples >= configuration.pilot.samplesToConfirm {
+            clear(.pilotUnknown, at: now, into: &actions)
+        }
+
+        if pilot.isPWM && raw.vehiclePresent && !sample.lowPhaseShowsDiode {
+            diodeBadSamples += 1
+            if diodeBadSamples >= configuration.pilot.samplesToConfirmDiodeFault {
+                raise(.diodeMissing, at: now, into: &actions)
+            }
+        } else if raw != .unknown {
+            diodeBadSamples = 0
+        }
+        reconcile(at: now, into: &actions)
+        return actions
+    }
+
+    /// The contactor's auxiliary contact reported `closed`.
+    public mutating func contactorFeedbackChanged(closed: Bool, at now: Instant) -> ActionList {
+        var actions = ActionList()
+        contactorFeedback = closed
+        if now - contactorCommandedAt >= configuration.contactorSettleTime {
+            checkContactorFeedback(at: now, into: &actions)
+        }
+        reconcile(at: now, into: &actions)
+        return actions
+    }
+
+    /// The residual-current monitor's fault output changed.
+    public mutating func residualCurrentMonitorChanged(tripped: Bool, at now: Instant) -> ActionList {
+        var actions = ActionList()
+        residualCurrentTripped = tripped
+        switch (selfTest, tripped) {
+        case (.testing, true):
+            selfTest = .releasing
+            actions.append(.setResidualCurrentTest(false))
+            startTimer(.residualCurrentSelfTest, at: now + configuration.residualCurrentSelfTestTimeout, into: &actions)
+        case (.releasing, false):
+            selfTest = .passed
+            selfTestFailures = 0
+            cancelTimer(.residualCurrentSelfTest, into: &actions)
+        case (.releasing, true), (_, false):
+            break
+        case (.notDone, true), (.passed, true):
+            raise(.residualCurrent, at: now, into: &actions)
+        }
+        reconcile(at: now, into: &actions)
+        return actions
+    }
+
+    /// A good meter reading arrived (the meter driver never passes on a bad one).
+    public mutating func meterRead(_ reading: MeterReading, at now: Instant) -> ActionList {
+        var actions = ActionList()
+        lastReading = reading
+        lastReadingAt = now
+        if session != nil {
+            startTimer(.meterWatchdog, at: now + configuration.meterLostTimeout, into: &actions)
+        }
+        if faults[.meterLost].active { clear(.meterLost, at: now, into: &actions) }
+        checkVoltage(reading, at: now, into: &actions)
+        checkOvercurrent(reading, at: now, into: &actions)
+        reconcile(at: now, into: &actions)
+        return actions
+    }
+
+    /// A temperature measurement (the hottest sensor of the board).
+    public mutating func temperatureMeasured(_ celsius: Celsius, at now: Instant) -> ActionList {
+        var actions = ActionList()
+        temperature = celsius
+        var step = 0
+        for index in 0..<3 {
+            let threshold = index == 0
+                ? configuration.temperatureDerateHalf
+                : index == 1 ? configuration.temperatureDerateQuarter : configuration.temperatureLimit
+            // Climbing takes the threshold itself; coming down takes the threshold less the hysteresis.
+            if celsius >= threshold || (derateStep > index && celsius > threshold - configuration.temperatureHysteresis) {
+                step = index + 1
+            }
+        }
+        if step != derateStep {
+            derateStep = step
+            actions.append(.derating(step: step))
+            if step == 3 {
+                raise(.overtemperature, at: now, into: &actions)
+            } else if faults[.overtemperature].active {
+                clear(.overtemperature, at: now, into: &actions)
+            }
+        }
+        reconcile(at: now, into: &actions)
+        return actions
+    }
+
+    /// The control loop finished a tick; `overran` when it ended past the next deadline.
+    public mutating func controlLoopTicked(overran: Bool, at now: Instant) -> ActionList {
+        var actions = ActionList()
+        if overran {
+            consecutiveOverruns += 1
+            consecutiveOnTimeTicks = 0
+            if consecutiveOverruns >= configuration.overrunsForFault {
+                raise(.controlLoopOverrun, at: now, into: &actions)
+            }
+        } else {
+            consecutiveOverruns = 0
+            consecutiveOnTimeTicks += 1
+            if consecutiveOnTimeTicks >= configuration.onTimeTicksToClearOverrun && faults[.controlLoopOverrun].active {
+                clear(.controlLoopOverrun, at: now, into: &actions)
+            }
+        }
+        guard !actions.isEmpty else { return actions }
+        reconcile(at: now, into: &actions)
+        return actions
+    }
+
+    /// Reading or writing the pilot, contactor or RCM hardware started failing, or works again.
+    public mutating func hardwareStatusChanged(healthy: Bool, at now: Instant) -> ActionList {
+        var actions = ActionList()
+        hardwareHealthy = healthy
+        if healthy {
+            clear(.hardwareIOError, at: now, into: &actions)
+        } else {
+            raise(.hardwareIOError, at: now, into: &actions)
+        }
+        reconcile(at: now, into: &actions)
+        return actions
+    }
+
+    /// A timer the machine asked for has expired.
+    ///
+    /// A timer the machine no longer has armed (a loop that raced a cancel) is ignored.
+    public mutating func timerFired(_ timer: ChargerTimer, at now: Instant) -> ActionList {
+        var actions = ActionList()
+        guard let deadline = timers[timer], now >= deadline else { return actions }
+        timers[timer] = nil
+        switch timer {
+        case .contactorSettle:
+            checkContactorFeedback(at: now, into: &actions)
+        case .residualCurrentSelfTest:
+            if selfTest == .testing { actions.append(.setResidualCurrentTest(false)) }
+            selfTest = .notDone
+            raise(.residualCurrentSelfTestFailed, at: now, into: &actions)
+        case .stateFHold:
+            stateFUntil = nil
+        case .vehicleStop:
+            vehicleStopExpired = true
+        case .overcurrent:
+            if overcurrentSince != nil {
+                overcurrentSince = nil
+                raise(.overcurrent, at: now, into: &actions)
+            }
+        case .voltageFault:
+            if let problem = voltageProblem { raise(problem, at: now, into: &actions) }
+        case .voltageRecovery:
+            clear(.overvoltage, at: now, into: &actions)
+            clear(.undervoltage, at: now, into: &actions)
+        case .meterWatchdog:
+            if session != nil { raise(.meterLost, at: now, into: &actions) }
+        case .residualCurrentRetry:
+            retry(.residualCurrent, conditionPersists: residualCurrentTripped, at: now, into: &actions)
+        case .contactorRetry:
+            retry(.contactorFailedToClose, conditionPersists: false, at: now, into: &actions)
+        case .overcurrentRetry:
+            retry(.overcurrent, conditionPersists: false, at: now, into: &actions)
+        }
+        reconcile(at: now, into: &actions)
+        return actions
+    }
+}

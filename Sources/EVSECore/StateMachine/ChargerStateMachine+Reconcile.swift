@@ -1,0 +1,213 @@
+/// The one place that decides what the contactor and the pilot do, from what the machine knows.
+extension ChargerStateMachine {
+    /// Whether the open session may draw energy now (PWM offered).
+    var chargingPermitted: Bool {
+        guard let open = session, enabled, vehiclePresent else { return false }
+        return !open.pausedByCommand && !open.stopRequested && faults.active.isEmpty
+    }
+
+    /// What the pilot should show now.
+    func desiredPilot() -> PilotOutput {
+        if !enabled || holdsStateF || stateFUntil != nil { return .stateF }
+        if chargingPermitted, let duty = try? PWMDuty(offering: offeredCurrent) { return .pwm(duty) }
+        return .steady
+    }
+
+    /// Whether the confirmed pilot lets the contactor close: C, or D where ventilation is available.
+    var pilotAllowsEnergy: Bool {
+        debouncer.confirmed == .c || (debouncer.confirmed == .d && configuration.ventilationAvailable)
+    }
+
+    /// Derives the outputs from the facts and appends the actions that change them.
+    mutating func reconcile(at now: Instant, into actions: inout ActionList) {
+        if session != nil, outOfServiceFault != nil {
+            endSession(.fault, at: now, into: &actions)
+        }
+        let desired = desiredPilot()
+        if desired == .stateF && (!enabled || holdsStateF) { stateFWasHeld = true }
+
+        if contactorClosed && !mayStayClosed(desired: desired, at: now, into: &actions) {
+            openContactor(at: now, into: &actions)
+        }
+        if desired != pilot { setPilot(desired, at: now, into: &actions) }
+        if let open = session, open.stopRequested, !contactorClosed {
+            endSession(.stopCommand, at: now, into: &actions)
+        }
+        if !contactorClosed && pilot.isPWM && pilotAllowsEnergy && chargingPermitted {
+            prepareToClose(at: now, into: &actions)
+        }
+        trackInterruption(into: &actions)
+    }
+
+    /// A closed contactor stays closed only while the pilot allows energy and no fault is active;
+    /// when the PWM is withdrawn for any other reason (pause, stop, a session that ended), the
+    /// vehicle gets the stop timeout to go to B before the contactor opens under load.
+    mutating func mayStayClosed(desired: PilotOutput, at now: Instant, into actions: inout ActionList) -> Bool {
+        guard faults.active.isEmpty, enabled, pilotAllowsEnergy, desired != .stateF else { return false }
+        if desired.isPWM { return true }
+        if vehicleStopExpired { return false }
+        if timers[.vehicleStop] == nil {
+            startTimer(.vehicleStop, at: now + configuration.vehicleStopTimeout, into: &actions)
+        }
+        return true
+    }
+
+    /// Opens the contactor; the opening goes before every other action of the step.
+    mutating func openContactor(at now: Instant, into actions: inout ActionList) {
+        contactorClosed = false
+        contactorCommandedAt = now
+        actions.prepend(.openContactor)
+        if configuration.hasContactorFeedback {
+            startTimer(.contactorSettle, at: now + configuration.contactorSettleTime, into: &actions)
+        }
+        cancelTimer(.vehicleStop, into: &actions)
+        vehicleStopExpired = false
+        if overcurrentSince != nil {
+            overcurrentSince = nil
+            cancelTimer(.overcurrent, into: &actions)
+        }
+    }
+
+    /// Closes the contactor, after the residual-current self-test where the board asks for one.
+    mutating func prepareToClose(at now: Instant, into actions: inout ActionList) {
+        if configuration.residualCurrentSelfTestBeforeClose && selfTest != .passed {
+            if selfTest == .notDone && !residualCurrentTripped {
+                selfTest = .testing
+                actions.append(.setResidualCurrentTest(true))
+                startTimer(.residualCurrentSelfTest, at: now + configuration.residualCurrentSelfTestTimeout, into: &actions)
+            }
+            return
+        }
+        contactorClosed = true
+        contactorCommandedAt = now
+        actions.append(.closeContactor)
+        if configuration.hasContactorFeedback {
+            startTimer(.contactorSettle, at: now + configuration.contactorSettleTime, into: &actions)
+        }
+    }
+
+    mutating func setPilot(_ output: PilotOutput, at now: Instant, into actions: inout ActionList) {
+        if case .pwm(let old) = pilot, let oldCurrent = old.offeredCurrent {
+            if case .pwm(let new) = output, let newCurrent = new.offeredCurrent, newCurrent >= oldCurrent {
+                // An increase: nothing for the vehicle to follow.
+            } else {
+                previousOffer = oldCurrent
+                offerReducedAt = now
+            }
+        }
+        if pilot == .stateF {
+            // The pilot leaves F. After a held F (maintenance, out of service) nothing is known of
+            // the vehicle any more: detect it anew. After a short pulse the vehicle is still there.
+            if stateFWasHeld {
+                vehiclePresent = false
+                debouncer.restart(assuming: .a)
+            } else {
+                debouncer.restart(assuming: debouncer.confirmed)
+            }
+            stateFWasHeld = false
+        }
+        pilot = output
+        actions.append(.setPilot(output))
+    }
+
+    /// Reports a session becoming interrupted (a fault or a pause) or resuming.
+    mutating func trackInterruption(into actions: inout ActionList) {
+        guard let open = session else { return }
+        let cause: InterruptionCause? =
+            faults.active.first.map { .fault($0) } ?? (open.pausedByCommand ? .paused : nil)
+        switch (open.interruption, cause) {
+        case (nil, let new?):
+            actions.append(.sessionInterrupted(open.id, new))
+        case (_?, nil):
+            actions.append(.sessionResumed(open.id))
+        default:
+            break
+        }
+        session?.interruption = cause
+    }
+}
+
+/// Vehicle presence, sessions and timers.
+extension ChargerStateMachine {
+    /// The debouncer confirmed a new pilot level.
+    mutating func levelConfirmed(_ level: PilotLevel, at now: Instant, into actions: inout ActionList) {
+        actions.append(.vehicleStateChanged(level))
+        if level == .d && !configuration.ventilationAvailable {
+            raise(.ventilationUnavailable, at: now, into: &actions)
+        } else if level != .d {
+            clear(.ventilationUnavailable, at: now, into: &actions)
+        }
+        switch level {
+        case .a:
+            if vehiclePresent { vehicleUnplugged(at: now, into: &actions) }
+        case .b, .c, .d:
+            if !vehiclePresent {
+                vehiclePresent = true
+                if configuration.startSessionOnPlugIn && enabled && outOfServiceFault == nil && session == nil {
+                    openSession(at: now, into: &actions)
+                }
+            }
+        case .e:
+            raise(.pilotShorted, at: now, into: &actions)
+        case .f, .unknown:
+            preconditionFailure("the debouncer never confirms \(level)")
+        }
+    }
+
+    /// The vehicle left: the session ends, faults that last until unplug clear, retries reset.
+    mutating func vehicleUnplugged(at now: Instant, into actions: inout ActionList) {
+        vehiclePresent = false
+        diodeBadSamples = 0
+        if selfTest != .passed && selfTest != .notDone {
+            actions.append(.setResidualCurrentTest(false))
+            cancelTimer(.residualCurrentSelfTest, into: &actions)
+        }
+        selfTest = .notDone
+        if session != nil { endSession(.vehicleUnplugged, at: now, into: &actions) }
+        for code in FaultCode.allCases {
+            var entry = faults[code]
+            let lastsUntilUnplug: Bool
+            switch catalogue[code].recovery {
+            case .untilUnplugged: lastsUntilUnplug = true
+            default: lastsUntilUnplug = entry.latch == .untilUnplugged
+            }
+            // A residual current still flagged by the RCM is not cured by an unplug.
+            if entry.active && lastsUntilUnplug && !(code == .residualCurrent && residualCurrentTripped) {
+                clear(code, at: now, into: &actions)
+                entry = faults[code]
+            }
+            if entry.retries != 0 && entry.latch != .untilTechnicianClears {
+                entry.retries = 0
+                faults[code] = entry
+            }
+        }
+    }
+
+    mutating func openSession(at now: Instant, into actions: inout ActionList) {
+        let id = SessionID(rawValue: nextSessionNumber)
+        nextSessionNumber += 1
+        session = Session(id: id, startedAt: now)
+        actions.append(.sessionStarted(id))
+        startTimer(.meterWatchdog, at: now + configuration.meterLostTimeout, into: &actions)
+    }
+
+    mutating func endSession(_ reason: SessionEndReason, at now: Instant, into actions: inout ActionList) {
+        guard let open = session else { return }
+        session = nil
+        actions.append(.sessionEnded(open.id, reason))
+        cancelTimer(.meterWatchdog, into: &actions)
+        // Without a session nothing is billed: a silent meter is no longer a fault.
+        clear(.meterLost, at: now, into: &actions)
+    }
+
+    mutating func startTimer(_ timer: ChargerTimer, at deadline: Instant, into actions: inout ActionList) {
+        timers[timer] = deadline
+        actions.append(.startTimer(timer, deadline: deadline))
+    }
+
+    mutating func cancelTimer(_ timer: ChargerTimer, into actions: inout ActionList) {
+        guard timers[timer] != nil else { return }
+        timers[timer] = nil
+        actions.append(.cancelTimer(timer))
+    }
+}

@@ -1,0 +1,157 @@
+/// The IEC 61851-1 charging state machine of one connector, with fault detection and recovery.
+///
+/// A value type with no IO: every input is a `mutating` method that takes the instant it happened
+/// and returns the actions the control loop must perform. Inputs update what the machine knows
+/// (the confirmed pilot level, faults, the session); then one place, `reconcile`, derives what the
+/// contactor and the pilot should do from that knowledge. The safety rule lives there: the
+/// contactor is commanded closed only when the confirmed pilot is C (or D with ventilation), the
+/// PWM is on and no fault is active, and any fault opens it in the step that detects it.
+public struct ChargerStateMachine: Sendable {
+    public let configuration: ChargerConfiguration
+    public let catalogue: FaultCatalogue
+
+    // What the machine knows. Internal (not private) so the extensions in the sibling files see it.
+    var debouncer: PilotDebouncer
+    var vehiclePresent = false
+    var enabled = true
+    var pilot: PilotOutput = .steady
+    var contactorClosed = false
+    var contactorCommandedAt: Instant = .zero
+    var contactorFeedback: Bool?
+    var residualCurrentTripped = false
+    var selfTest: SelfTest = .notDone
+    var selfTestFailures = 0
+    var diodeBadSamples = 0
+    var stateFUntil: Instant?
+    /// Whether the pilot was held in F (maintenance, out of service) rather than pulsed.
+    var stateFWasHeld = false
+    var vehicleStopExpired = false
+    var session: Session?
+    var nextSessionNumber: UInt64
+    var commandedLimit: Amperes
+    var derateStep = 0
+    var previousOffer: Amperes?
+    var offerReducedAt: Instant?
+    var temperature: Celsius?
+    var lastReading: MeterReading?
+    var lastReadingAt: Instant?
+    var overcurrentSince: Instant?
+    var voltageProblem: FaultCode?
+    var consecutiveOverruns = 0
+    var consecutiveOnTimeTicks = 0
+    var hardwareHealthy = true
+    var faults: FaultTable
+    var timers: TimerTable
+
+    /// The residual-current monitor self-test, done before the first contactor close of each
+    /// plug-in and after every residual-current fault.
+    enum SelfTest: Hashable, Sendable {
+        /// Not done for this plug-in. Can transition to: `.testing`.
+        case notDone
+        /// Test input driven, waiting for the RCM to trip. Can transition to: `.releasing`,
+        /// `.notDone` (timeout: a fault).
+        case testing
+        /// The RCM tripped; test input released, waiting for its output to drop. Can transition
+        /// to: `.passed`.
+        case releasing
+        /// Passed for this plug-in. Can transition to: `.notDone` (unplug, residual-current fault).
+        case passed
+    }
+
+    /// An open charging session.
+    struct Session: Hashable, Sendable {
+        var id: SessionID
+        var startedAt: Instant
+        var pausedByCommand = false
+        var stopRequested = false
+        var interruption: InterruptionCause?
+    }
+
+    /// Creates a machine in the safe initial state: no vehicle, contactor open, pilot steady +12 V.
+    ///
+    /// - Parameter firstSessionNumber: the number the next session gets (the ledger knows the last).
+    public init(configuration: ChargerConfiguration, firstSessionNumber: UInt64 = 1) {
+        self.configuration = configuration
+        self.catalogue = FaultCatalogue(configuration: configuration)
+        self.debouncer = PilotDebouncer(configuration: configuration.pilot)
+        self.nextSessionNumber = firstSessionNumber
+        self.commandedLimit = configuration.maximumCurrent
+        self.faults = FaultTable()
+        self.timers = TimerTable()
+    }
+}
+
+// MARK: - What the outside may read
+
+extension ChargerStateMachine {
+    /// The confirmed (debounced) pilot level.
+    public var pilotLevel: PilotLevel { debouncer.confirmed }
+    /// What the pilot is driven with.
+    public var pilotOutput: PilotOutput { pilot }
+    /// Whether the contactor is commanded closed.
+    public var isContactorClosed: Bool { contactorClosed }
+    /// The contactor feedback last reported, if the board has one.
+    public var lastContactorFeedback: Bool? { contactorFeedback }
+    /// Whether a vehicle is plugged in.
+    public var isVehiclePresent: Bool { vehiclePresent }
+    /// Whether the charger is enabled (not in maintenance state F).
+    public var isEnabled: Bool { enabled }
+    /// The faults now active.
+    public var activeFaults: FaultSet { faults.active }
+    /// The faults now latched (cleared only by unplug or a technician).
+    public var latchedFaults: FaultSet { faults.latched }
+    /// The open session, if any.
+    public var sessionID: SessionID? { session?.id }
+    /// Why the open session is not charging, if it is interrupted.
+    public var interruption: InterruptionCause? { session?.interruption }
+    /// The current limit set by command (before derating).
+    public var currentLimit: Amperes { commandedLimit }
+    /// The temperature derating step: 0 full current, 1 half, 2 quarter, 3 stopped.
+    public var temperatureDerateStep: Int { derateStep }
+    /// The deadline of `timer`, when armed.
+    public func deadline(of timer: ChargerTimer) -> Instant? { timers[timer] }
+
+    /// The current the PWM offers when it runs: the commanded limit, derated for temperature,
+    /// never below the 6 A a PWM can offer.
+    public var offeredCurrent: Amperes {
+        let factor: Double = derateStep == 1 ? 0.5 : derateStep == 2 ? 0.25 : 1
+        let limit = min(commandedLimit, configuration.maximumCurrent) * factor
+        return max(limit, PWMDuty.minimumCurrent)
+    }
+}
+
+// MARK: - Fault and timer bookkeeping without allocation
+
+/// Per-fault state, stored in a fixed array indexed by fault number.
+struct FaultTable: Hashable, Sendable {
+    struct Entry: Hashable, Sendable {
+        var active = false
+        var latch: RecoveryPolicy.Latch?
+        var raisedAt: Instant = .zero
+        /// Automatic retries spent since the vehicle was plugged in.
+        var retries = 0
+    }
+
+    private var entries = [Entry](repeating: Entry(), count: FaultCode.allCases.count + 1)
+    private(set) var active = FaultSet()
+    private(set) var latched = FaultSet()
+
+    subscript(code: FaultCode) -> Entry {
+        get { entries[code.number] }
+        set {
+            entries[code.number] = newValue
+            if newValue.active { active.insert(code) } else { active.remove(code) }
+            if newValue.latch != nil { latched.insert(code) } else { latched.remove(code) }
+        }
+    }
+}
+
+/// Armed timer deadlines, indexed by timer.
+struct TimerTable: Hashable, Sendable {
+    private var deadlines = [Instant?](repeating: nil, count: ChargerTimer.allCases.count)
+
+    subscript(timer: ChargerTimer) -> Instant? {
+        get { deadlines[timer.rawValue] }
+        set { deadlines[timer.rawValue] = newValue }
+    }
+}
