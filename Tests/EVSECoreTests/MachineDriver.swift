@@ -10,6 +10,11 @@ struct MachineDriver {
     private(set) var log: [(at: Instant, action: ChargerAction)] = []
     /// Whether a healthy contactor's feedback follows every command at once.
     var contactorFollows = true
+    /// What the meter reads; delivered every `meterInterval` unless the meter is silent.
+    var meterReading = MeterReading.sample(amps: 0)
+    var meterSilent = false
+    let meterInterval = Duration.seconds(1)
+    private var nextMeterAt: Instant = .zero
 
     init(configuration: ChargerConfiguration = .testing, period: Duration = .milliseconds(10)) {
         machine = ChargerStateMachine(configuration: configuration)
@@ -34,15 +39,30 @@ struct MachineDriver {
     }
 
     /// Moves time to `instant`, firing timers on their deadlines.
-    mutating func advance(to instant: Instant) {
-        while let due = timers.popDue(at: instant) {
-            now = max(now, due.deadline)
-            record(machine.timerFired(due.timer, at: now))
+    @discardableResult
+    mutating func advance(to instant: Instant) -> [ChargerAction] {
+        var actions: [ChargerAction] = []
+        while true {
+            let timer = timers.nextDeadline.flatMap { $0 <= instant ? $0 : nil }
+            let meter = !meterSilent && nextMeterAt <= instant ? nextMeterAt : nil
+            if let meterAt = meter, timer == nil || meterAt < timer! {
+                now = max(now, meterAt)
+                nextMeterAt = meterAt + meterInterval
+                actions += record(machine.meterRead(meterReading, at: now))
+            } else if let due = timers.popDue(at: timer ?? .zero) {
+                now = max(now, due.deadline)
+                actions += record(machine.timerFired(due.timer, at: now))
+            } else {
+                break
+            }
         }
+        if meterSilent { nextMeterAt = instant + meterInterval }
         now = instant
+        return actions
     }
 
-    mutating func advance(by duration: Duration) { advance(to: now + duration) }
+    @discardableResult
+    mutating func advance(by duration: Duration) -> [ChargerAction] { advance(to: now + duration) }
 
     /// Feeds `count` samples of `level` one period apart; returns every action of those steps.
     @discardableResult
@@ -56,7 +76,7 @@ struct MachineDriver {
     mutating func pilot(_ sample: PilotSample, samples count: Int) -> [ChargerAction] {
         var actions: [ChargerAction] = []
         for _ in 0..<count {
-            advance(by: period)
+            actions += advance(by: period)
             actions += record(machine.pilotSampled(sample, at: now))
         }
         return actions
@@ -80,7 +100,9 @@ struct MachineDriver {
 
     @discardableResult
     mutating func meter(volts: Double = 230, amps: Double, energy: Double = 1000) -> [ChargerAction] {
-        record(machine.meterRead(.sample(volts: volts, amps: amps, energy: energy), at: now))
+        meterReading = .sample(volts: volts, amps: amps, energy: energy)
+        nextMeterAt = now + meterInterval
+        return record(machine.meterRead(meterReading, at: now))
     }
 
     @discardableResult

@@ -76,6 +76,8 @@ public struct ChargerStateMachine: Sendable {
         self.debouncer = PilotDebouncer(configuration: configuration.pilot)
         self.nextSessionNumber = firstSessionNumber
         self.commandedLimit = configuration.maximumCurrent
+        // The contactor starts released; a board with feedback must confirm that.
+        self.contactorFeedback = configuration.hasContactorFeedback ? false : nil
         self.faults = FaultTable()
         self.timers = TimerTable()
     }
