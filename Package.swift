@@ -54,7 +54,7 @@ let package = Package(
         // Simulated devices, the EV model, scenarios and the virtual-time runner.
         .target(
             name: "Simulation",
-            dependencies: ["EVSECore", "ConfigFile"]
+            dependencies: ["EVSECore", "ConfigFile", "Hardware"]
         ),
 
         .executableTarget(

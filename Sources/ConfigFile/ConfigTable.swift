@@ -164,9 +164,14 @@ public final class ConfigTable {
 
 /// " (did you mean 'max_current'?)" when a candidate is close to `word`.
 func suggestion(for word: String, among candidates: [String]) -> String {
+    closestMatch(to: word, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
+}
+
+/// The candidate closest to `word` by edit distance, when it is close enough to be a typo.
+public func closestMatch(to word: String, among candidates: [String]) -> String? {
     let best = candidates.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
-    guard let best, best.1 <= max(2, word.count / 3) else { return "" }
-    return " (did you mean '\(best.0)'?)"
+    guard let best, best.1 <= max(2, word.count / 3) else { return nil }
+    return best.0
 }
 
 /// The Levenshtein distance between two strings, by characters.

@@ -3,13 +3,18 @@
 /// The thread (or the simulation) that owns the controller calls `tick(at:)` at every period.
 /// Nothing here allocates in steady state, touches the disk or waits on the meter: the meter and
 /// temperature arrive through mailboxes, commands through a queue, and events leave through a sink.
-public final class ChargerController {
+///
+/// Confined to the thread that ticks it (hence `@unchecked Sendable`, to hand it to that thread):
+/// other threads use only its mailboxes and queues, and read `status`.
+public final class ChargerController: @unchecked Sendable {
     public private(set) var machine: ChargerStateMachine
     public let devices: ChargerDevices
     public let meterReadings: Mailbox<MeterReading>
     public let temperatures: Mailbox<Celsius>
     public let commands: BoundedQueue<ChargerCommand>
     public let events: any ControllerEventSink
+    /// The machine's state after the latest tick, for other threads.
+    public let status = Mailbox<ChargerStatus>()
 
     private var timers = TimerQueue()
     private var meterSequence: UInt64 = 0
@@ -81,6 +86,26 @@ public final class ChargerController {
             hardwareHealthy = !tickHadHardwareError
             perform(machine.hardwareStatusChanged(healthy: hardwareHealthy, at: now), at: now)
         }
+        publishStatus(at: now)
+    }
+
+    /// Leaves the hardware safe for a stop of the daemon: contactor open, pilot in state F.
+    /// The machine is not told; the loop must not tick again.
+    public func shutDown(at now: Instant) {
+        runHardware(now) { () throws(HardwareError) in try devices.contactor.command(closed: false) }
+        events.publish(TimedEvent(at: now, event: .action(.openContactor)))
+        runHardware(now) { () throws(HardwareError) in try devices.pilotSignal.apply(.stateF) }
+        events.publish(TimedEvent(at: now, event: .action(.setPilot(.stateF))))
+        runHardware(now) { () throws(HardwareError) in try devices.residualCurrentMonitor.setSelfTest(false) }
+    }
+
+    private var lastStatus: ChargerStatus?
+
+    private func publishStatus(at now: Instant) {
+        let current = ChargerStatus(machine)
+        guard current != lastStatus else { return }
+        lastStatus = current
+        status.post(current, at: now)
     }
 
     /// Reports the loop's timing after a tick: `overran` when it ended past the next deadline.

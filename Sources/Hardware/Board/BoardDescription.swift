@@ -1,0 +1,126 @@
+import ConfigFile
+import EVSECore
+
+/// A charger board as its board file describes it: what it is, its ratings and protection
+/// figures, and the timing of its loops.
+public struct BoardDescription {
+    /// Where the devices come from.
+    public enum Kind: String, Sendable {
+        /// Every device simulated (`boards/sim.toml`).
+        case simulated
+    }
+
+    /// The board file's path, as given.
+    public var path: String
+    public var name: String
+    public var kind: Kind
+    public var charger: ChargerConfiguration
+    /// The control loop's period.
+    public var controlPeriod: Duration
+    public var meterPollInterval: Duration
+    public var temperaturePollInterval: Duration
+    /// The `[simulation]` table, read by the Simulation module; nil on real boards.
+    public var simulation: ConfigTable?
+
+    /// Reads and checks the board file at `path`. Every mistake is a `ConfigError` naming the file,
+    /// the line and the key; unknown keys are mistakes too.
+    public static func load(_ path: String) throws(ConfigError) -> BoardDescription {
+        try read(ConfigDocument.load(path))
+    }
+
+    /// Reads a parsed board file.
+    public static func read(_ document: ConfigTable) throws(ConfigError) -> BoardDescription {
+        guard let header = try document.table("board") else {
+            throw document.error(nil, "missing [board] table (name and kind of the board)")
+        }
+        let name = try header.required("name", header.string)
+        let kindName = try header.choice("kind", of: [Kind.simulated.rawValue])
+        try header.rejectUnknownKeys()
+
+        var charger = ChargerConfiguration()
+        var period = Duration.milliseconds(10)
+        var meterPoll = Duration.seconds(1)
+        var temperaturePoll = Duration.seconds(1)
+
+        if let table = try document.table("charger") {
+            charger.maximumCurrent = Amperes(try table.double("max_current_a", default: 32, in: 6...80))
+            charger.phases = try table.integer("phases", default: 3, in: 1...3)
+            if charger.phases == 2 { throw table.error("phases", "must be 1 or 3") }
+            charger.ventilationAvailable = try table.bool("ventilation", default: false)
+            charger.startSessionOnPlugIn = try table.bool("start_on_plug_in", default: true)
+            charger.residualCurrentSelfTestBeforeClose = try table.bool("rcm_self_test", default: true)
+            charger.hasContactorFeedback = try table.bool("contactor_feedback", default: true)
+            try table.rejectUnknownKeys()
+        }
+        if let table = try document.table("control") {
+            period = .milliseconds(try table.integer("period_ms", default: 10, in: 1...100))
+            charger.pilot = PilotDebounceConfiguration(
+                samplesToConfirm: try table.integer("debounce_samples", default: 3, in: 1...20),
+                samplesToConfirmUnplug: try table.integer("unplug_samples", default: 2, in: 1...20),
+                unknownLevelTimeout: .milliseconds(try table.integer("unknown_level_timeout_ms", default: 100, in: 10...5000)),
+                samplesToConfirmDiodeFault: try table.integer("diode_fault_samples", default: 3, in: 1...20))
+            charger.overrunsForFault = try table.integer("overruns_for_fault", default: 5, in: 1...1000)
+            charger.onTimeTicksToClearOverrun = try table.integer("on_time_ticks_to_clear", default: 100, in: 1...100_000)
+            try table.rejectUnknownKeys()
+            // An unplug must be seen within 25 ms (design): at most 25 ms of confirming samples.
+            let unplugTime = period * charger.pilot.samplesToConfirmUnplug
+            if unplugTime > .milliseconds(25) {
+                throw table.error("unplug_samples", "\(charger.pilot.samplesToConfirmUnplug) samples at \(period.seconds * 1000) ms take longer than the 25 ms allowed to see an unplug")
+            }
+        }
+        if let table = try document.table("meter") {
+            meterPoll = .milliseconds(try table.integer("poll_interval_ms", default: 1000, in: 100...60_000))
+            charger.meterLostTimeout = seconds(try table.double("lost_after_s", default: 10, in: 1...600))
+            try table.rejectUnknownKeys()
+        }
+        if let table = try document.table("temperature") {
+            temperaturePoll = .milliseconds(try table.integer("poll_interval_ms", default: 1000, in: 100...60_000))
+            charger.temperatureDerateHalf = Celsius(try table.double("derate_half_c", default: 70, in: 20...150))
+            charger.temperatureDerateQuarter = Celsius(try table.double("derate_quarter_c", default: 75, in: 20...150))
+            charger.temperatureLimit = Celsius(try table.double("limit_c", default: 80, in: 20...150))
+            charger.temperatureHysteresis = Celsius(try table.double("hysteresis_c", default: 10, in: 1...50))
+            try table.rejectUnknownKeys()
+            if !(charger.temperatureDerateHalf < charger.temperatureDerateQuarter && charger.temperatureDerateQuarter < charger.temperatureLimit) {
+                throw table.error(nil, "thresholds must rise: derate_half_c < derate_quarter_c < limit_c")
+            }
+        }
+        if let table = try document.table("protection") {
+            charger.nominalVoltage = Volts(try table.double("nominal_voltage_v", default: 230, in: 100...480))
+            charger.voltageTolerance = try table.double("voltage_tolerance", default: 0.10, in: 0.01...0.3)
+            charger.voltageFaultTime = seconds(try table.double("voltage_fault_s", default: 2, in: 0.1...60))
+            charger.voltageRecoveryTime = seconds(try table.double("voltage_recovery_s", default: 10, in: 0...600))
+            charger.overcurrentRatio = try table.double("overcurrent_ratio", default: 0.10, in: 0...0.5)
+            charger.overcurrentMargin = Amperes(try table.double("overcurrent_margin_a", default: 0.5, in: 0...10))
+            charger.overcurrentTime = seconds(try table.double("overcurrent_s", default: 7, in: 0.1...60))
+            charger.contactorSettleTime = .milliseconds(try table.integer("contactor_settle_ms", default: 200, in: 10...2000))
+            charger.residualCurrentSelfTestTimeout = .milliseconds(try table.integer("rcm_self_test_timeout_ms", default: 300, in: 10...5000))
+            charger.stateFHoldTime = .milliseconds(try table.integer("state_f_hold_ms", default: 300, in: 100...5000))
+            charger.vehicleStopTimeout = seconds(try table.double("vehicle_stop_timeout_s", default: 6, in: 0.1...6))
+            try table.rejectUnknownKeys()
+        }
+        if let table = try document.table("recovery") {
+            charger.residualCurrentRetryInterval = seconds(try table.double("rcm_retry_s", default: 300, in: 1...86_400))
+            charger.residualCurrentMaxRetries = try table.integer("rcm_max_retries", default: 6, in: 0...100)
+            charger.residualCurrentSelfTestMaxFailures = try table.integer("rcm_self_test_max_failures", default: 3, in: 1...100)
+            charger.contactorRetryInterval = seconds(try table.double("contactor_retry_s", default: 30, in: 1...86_400))
+            charger.contactorMaxRetries = try table.integer("contactor_max_retries", default: 3, in: 0...100)
+            charger.overcurrentRetryInterval = seconds(try table.double("overcurrent_retry_s", default: 60, in: 1...86_400))
+            charger.overcurrentMaxRetries = try table.integer("overcurrent_max_retries", default: 3, in: 0...100)
+            try table.rejectUnknownKeys()
+        }
+        let simulation = try document.table("simulation")
+        let kind = Kind(rawValue: kindName)!
+        if kind == .simulated && simulation == nil {
+            throw header.error("kind", "a simulated board needs a [simulation] table")
+        }
+        try document.rejectUnknownKeys()
+        let problems = charger.problems()
+        if let first = problems.first { throw document.error(nil, first) }
+
+        return BoardDescription(
+            path: document.file, name: name, kind: kind, charger: charger, controlPeriod: period,
+            meterPollInterval: meterPoll, temperaturePollInterval: temperaturePoll, simulation: simulation)
+    }
+
+    private static func seconds(_ value: Double) -> Duration { .nanoseconds(Int64((value * 1e9).rounded())) }
+}

@@ -1,0 +1,188 @@
+import EVSECore
+
+/// Turns log records into lines: plain text for people, or one JSON object per line for programs.
+///
+/// Every JSON line has `t` (seconds since the start) and `event`. Meter readings are throttled to
+/// one every `readingInterval`; timers show only when asked for.
+public struct EventLog {
+    public enum Style: Sendable { case text, json }
+
+    public var style: Style
+    public var showTimers = false
+    /// At most one `reading` line per interval; nil shows none.
+    public var readingInterval: Duration? = .seconds(60)
+    /// Subtracted from every instant, so `t` counts from the start of the run.
+    public var origin: Instant = .zero
+
+    private let catalogue: FaultCatalogue
+    private var lastReadingShown: Instant?
+    private var lastTemperatureShown: Celsius?
+    private var tracker = SessionTracker()
+
+    public init(style: Style, catalogue: FaultCatalogue = FaultCatalogue()) {
+        self.style = style
+        self.catalogue = catalogue
+    }
+
+    /// The lines for `record` (often none, sometimes one).
+    public mutating func lines(for record: LogRecord) -> [String] {
+        switch record {
+        case .step(let step):
+            return [line(step.at, "scenario", text: step.action.summary) { $0.add("action", step.action.summary); $0.add("line", step.line) }]
+        case .sessionFinal(let summary):
+            return [sessionEnded(summary)]
+        case .event(let event):
+            _ = tracker.observe(event)
+            return lines(for: event)
+        }
+    }
+
+    private mutating func lines(for event: TimedEvent) -> [String] {
+        let t = event.at
+        switch event.event {
+        case .action(let action):
+            return line(for: action, at: t).map { [$0] } ?? []
+        case .meterReading(let reading):
+            guard let interval = readingInterval else { return [] }
+            if let last = lastReadingShown, t - last < interval { return [] }
+            lastReadingShown = t
+            let session = tracker.current?.energy
+            let text = "\(fixed(reading.power.value / 1000, 2)) kW, \(fixed(reading.maximumCurrent.value, 1)) A, \(fixed(reading.minimumVoltage.value, 0)) V, register \(fixed(reading.importEnergy.kilowattHours, 3)) kWh"
+                + (session.map { ", session \(fixed($0.value, 0)) Wh" } ?? "")
+            return [line(t, "reading", text: text) { json in
+                json.add("power_w", reading.power.value, decimals: 1)
+                json.add("amps", reading.maximumCurrent.value, decimals: 2)
+                json.add("volts", reading.minimumVoltage.value, decimals: 1)
+                json.add("register_wh", reading.importEnergy.value, decimals: 1)
+                if let session { json.add("session_energy_wh", session.value, decimals: 1) }
+            }]
+        case .temperature(let celsius):
+            if let last = lastTemperatureShown, (celsius - last).magnitude < Celsius(1) { return [] }
+            lastTemperatureShown = celsius
+            return [line(t, "temperature", text: "\(fixed(celsius.value, 1)) °C") { $0.add("celsius", celsius.value, decimals: 1) }]
+        case .commandRejected(let command, let reason):
+            return [line(t, "command_rejected", text: "\(command): \(reason)") { $0.add("command", "\(command)"); $0.add("reason", "\(reason)") }]
+        case .hardwareError(let error):
+            return [line(t, "hardware_error", text: "\(error)") { $0.add("device", error.device.rawValue); $0.add("detail", error.detail) }]
+        }
+    }
+
+    private func line(for action: ChargerAction, at t: Instant) -> String? {
+        switch action {
+        case .vehicleStateChanged(let level):
+            return line(t, "state", text: "\(level)") { $0.add("state", level.rawValue) }
+        case .setPilot(let output):
+            let amps: Double
+            if case .pwm(let duty) = output { amps = duty.offeredCurrent?.value ?? 0 } else { amps = 0 }
+            let name: String
+            switch output {
+            case .pwm: name = "pwm"
+            case .steady: name = "steady"
+            case .stateF: name = "state_f"
+            }
+            let duty = (output.dutyPercent * 10).rounded() / 10
+            return line(t, "pwm", text: "\(output)" + (amps > 0 ? " (\(fixed(amps, 1)) A)" : "")) { json in
+                json.add("duty", duty, decimals: 1)
+                json.add("amps", amps, decimals: 2)
+                json.add("output", name)
+            }
+        case .closeContactor, .openContactor:
+            let closed = action == .closeContactor
+            return line(t, "contactor", text: closed ? "closed" : "open") { $0.add("closed", closed) }
+        case .setResidualCurrentTest(let active):
+            return line(t, "rcm_test", text: active ? "self-test input on" : "self-test input off") { $0.add("active", active) }
+        case .startTimer(let timer, let deadline):
+            guard showTimers else { return nil }
+            return line(t, "timer", text: "\(timer) in \(fixed((deadline - t).seconds, 3)) s") {
+                $0.add("timer", "\(timer)")
+                $0.add("in_s", (deadline - t).seconds)
+            }
+        case .cancelTimer(let timer):
+            guard showTimers else { return nil }
+            return line(t, "timer_cancelled", text: "\(timer)") { $0.add("timer", "\(timer)") }
+        case .sessionStarted(let id):
+            return line(t, "session_started", text: "session \(id)") { $0.add("session", "\(id)") }
+        case .sessionEnded:
+            // Reported once final, with its energy (see `sessionEnded(_:)`).
+            return nil
+        case .sessionInterrupted(let id, let cause):
+            return line(t, "session_interrupted", text: "session \(id): \(cause)") { json in
+                json.add("session", "\(id)")
+                switch cause {
+                case .fault(let code): json.add("cause", "fault"); json.add("code", code.rawValue)
+                case .paused: json.add("cause", "paused")
+                }
+            }
+        case .sessionResumed(let id):
+            return line(t, "session_resumed", text: "session \(id)") { $0.add("session", "\(id)") }
+        case .faultRaised(let code):
+            let entry = catalogue[code]
+            return line(t, "fault", text: "\(code) (\(code.displayCode)) \(entry.title) — \(entry.reaction)") { json in
+                json.add("code", code.rawValue)
+                json.add("display", code.displayCode)
+                json.add("title", entry.title)
+                json.add("ocpp", entry.ocppErrorCode)
+            }
+        case .faultCleared(let code):
+            return line(t, "fault_cleared", text: "\(code)") { $0.add("code", code.rawValue) }
+        case .faultLatched(let code, let latch):
+            return line(t, "fault_latched", text: "\(code) \(latch.rawValue)") { json in
+                json.add("code", code.rawValue)
+                json.add("until", latch == .untilUnplugged ? "unplugged" : "technician")
+            }
+        case .recoveryAttempt(let code, let attempt):
+            return line(t, "recovery_attempt", text: "\(code) attempt \(attempt)") { $0.add("code", code.rawValue); $0.add("attempt", attempt) }
+        case .derating(let step):
+            let factor = step == 0 ? 1 : step == 1 ? 0.5 : step == 2 ? 0.25 : 0
+            return line(t, "derating", text: "temperature step \(step): current ×\(factor)") { $0.add("step", step); $0.add("factor", factor) }
+        }
+    }
+
+    private func sessionEnded(_ summary: SessionSummary) -> String {
+        let end = summary.endedAt ?? summary.startedAt
+        let duration = summary.duration(at: end)
+        let reason = summary.endReason?.rawValue ?? "unknown"
+        let text = "session \(summary.id) (\(reason)): \(fixed(summary.energy.value, 1)) Wh in \(fixed(duration.seconds, 1)) s, charging \(fixed(summary.chargingTime.seconds, 1)) s, \(summary.interruptions.count) interruption(s)"
+        return line(end, "session_ended", text: text) { json in
+            json.add("session", "\(summary.id)")
+            json.add("reason", reason)
+            json.add("energy_wh", summary.energy.value, decimals: 1)
+            json.add("duration_s", duration.seconds)
+            json.add("charging_s", summary.chargingTime.seconds)
+            json.add("interruptions", summary.interruptions.count)
+            if let start = summary.startRegister { json.add("start_register_wh", start.value, decimals: 1) }
+            if let last = summary.lastRegister { json.add("end_register_wh", last.value, decimals: 1) }
+        }
+    }
+
+    private func line(_ t: Instant, _ event: String, text: String, _ fields: (inout JSONLine) -> Void) -> String {
+        let seconds = (t - origin).seconds
+        switch style {
+        case .json:
+            var json = JSONLine()
+            json.add("t", seconds)
+            json.add("event", event)
+            fields(&json)
+            return json.description
+        case .text:
+            let time = fixed(seconds, 3)
+            let padded = String(repeating: " ", count: max(0, 10 - time.count)) + time
+            let name = event + String(repeating: " ", count: max(0, 20 - event.count))
+            return "\(padded) s  \(name)\(text)"
+        }
+    }
+}
+
+/// `value` with exactly `decimals` decimals.
+func fixed(_ value: Double, _ decimals: Int) -> String {
+    guard value.isFinite else { return "\(value)" }
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let scaled = (abs(value) * scale).rounded()
+    let whole = Int(scaled / scale)
+    let fraction = Int(scaled) - whole * Int(scale)
+    let sign = value < 0 && scaled != 0 ? "-" : ""
+    guard decimals > 0 else { return sign + String(whole) }
+    let digits = String(fraction)
+    return sign + String(whole) + "." + String(repeating: "0", count: decimals - digits.count) + digits
+}

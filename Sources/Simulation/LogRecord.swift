@@ -1,0 +1,11 @@
+import EVSECore
+
+/// One line's worth of what happened on a (simulated) charger, for the event log.
+public enum LogRecord: Sendable {
+    /// A scenario step was applied.
+    case step(ScenarioStep)
+    /// The control loop reported an event.
+    case event(TimedEvent)
+    /// A session became final: it ended and its end register is known.
+    case sessionFinal(SessionSummary)
+}

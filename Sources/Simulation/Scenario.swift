@@ -1,0 +1,176 @@
+import ConfigFile
+import EVSECore
+
+/// Something a scenario does to the simulated world at a given time.
+public enum ScenarioAction: Hashable, Sendable {
+    case plug
+    case unplug
+    /// The vehicle wants energy (true) or not (false).
+    case ready(Bool)
+    /// A leakage current for `duration` (nil: until `clear_leakage`).
+    case leakage(Duration?)
+    case clearLeakage
+    case weldContactor
+    case contactorStuckOpen(Bool)
+    case breakResidualCurrentSelfTest(Bool)
+    case diodeMissing(Bool)
+    case shortPilot(Bool)
+    /// Forces the pilot to a voltage (between bands, say) for a while.
+    case pilotVoltage(Volts, Duration)
+    /// The vehicle draws this factor times what is offered.
+    case overdraw(Double)
+    case ignoreStop(Bool)
+    case requestVentilation(Bool)
+    case gridVoltage(Volts)
+    case temperature(Celsius)
+    case silenceMeter(Duration)
+    case stallLoop(Duration)
+    case failPilotSensor(Duration)
+    case command(ChargerCommand)
+
+    /// The names a scenario file uses.
+    public static let names = [
+        "plug", "unplug", "ready", "not_ready", "leakage", "clear_leakage", "weld_contactor",
+        "contactor_stuck_open", "break_rcm_self_test", "remove_diode", "restore_diode", "short_pilot",
+        "unshort_pilot", "pilot_voltage", "overdraw", "ignore_stop", "request_ventilation", "grid_voltage",
+        "temperature", "silence_meter", "stall_loop", "fail_pilot_sensor", "command",
+    ]
+
+    /// How the action reads in a log.
+    public var summary: String {
+        switch self {
+        case .plug: return "plug"
+        case .unplug: return "unplug"
+        case .ready(let ready): return ready ? "ready" : "not_ready"
+        case .leakage(let duration): return "leakage" + (duration.map { " for \($0.seconds) s" } ?? "")
+        case .clearLeakage: return "clear_leakage"
+        case .weldContactor: return "weld_contactor"
+        case .contactorStuckOpen(let stuck): return "contactor_stuck_open \(stuck)"
+        case .breakResidualCurrentSelfTest(let broken): return "break_rcm_self_test \(broken)"
+        case .diodeMissing(let missing): return missing ? "remove_diode" : "restore_diode"
+        case .shortPilot(let shorted): return shorted ? "short_pilot" : "unshort_pilot"
+        case .pilotVoltage(let volts, let duration): return "pilot_voltage \(volts.value) V for \(duration.seconds) s"
+        case .overdraw(let factor): return "overdraw ×\(factor)"
+        case .ignoreStop(let ignores): return "ignore_stop \(ignores)"
+        case .requestVentilation(let requests): return "request_ventilation \(requests)"
+        case .gridVoltage(let volts): return "grid_voltage \(volts.value) V"
+        case .temperature(let celsius): return "temperature \(celsius.value) °C"
+        case .silenceMeter(let duration): return "silence_meter for \(duration.seconds) s"
+        case .stallLoop(let duration): return "stall_loop for \(duration.seconds) s"
+        case .failPilotSensor(let duration): return "fail_pilot_sensor for \(duration.seconds) s"
+        case .command(let command): return "command \(command)"
+        }
+    }
+
+    /// The command words a `command` step accepts.
+    public static let commandNames = ["enable", "disable", "limit", "start", "stop", "pause", "resume", "clear"]
+}
+
+/// One timed step of a scenario.
+public struct ScenarioStep: Hashable, Sendable {
+    public var at: Instant
+    public var action: ScenarioAction
+    /// Where the step is in its file, for messages.
+    public var line: Int
+}
+
+/// A scripted timeline of vehicle actions and injected faults, run on the simulated board in
+/// virtual time, with the outcome it expects.
+public struct Scenario: Sendable {
+    public var path: String
+    public var name: String
+    public var summary: String
+    public var duration: Duration
+    public var ev: EVModel.Parameters
+    public var steps: [ScenarioStep]
+    public var expectation: ScenarioExpectation
+
+    /// Reads the scenario at `path`; the board's simulation settings give the vehicle's defaults.
+    public static func load(_ path: String, defaults: SimulationSettings = SimulationSettings()) throws(ConfigError) -> Scenario {
+        try read(ConfigDocument.load(path), defaults: defaults)
+    }
+
+    public static func read(_ document: ConfigTable, defaults: SimulationSettings = SimulationSettings()) throws(ConfigError) -> Scenario {
+        let name = try document.required("name", document.string)
+        let summary = try document.string("description") ?? ""
+        let durationSeconds = try document.required("duration_s", document.double)
+        guard durationSeconds > 0 && durationSeconds <= 7 * 86_400 else {
+            throw document.error("duration_s", "must be between 0 and one week")
+        }
+        var ev = defaults.ev
+        if let table = try document.table("ev") { ev = try SimulationSettings.readEV(table, over: ev) }
+
+        var steps: [ScenarioStep] = []
+        for table in try document.tables("step") {
+            let at = try table.required("at_s", table.double)
+            guard at >= 0 && at <= durationSeconds else {
+                throw table.error("at_s", "\(at) is outside the scenario's 0 … \(durationSeconds) s")
+            }
+            let action = try readAction(table)
+            try table.rejectUnknownKeys()
+            steps.append(ScenarioStep(at: .seconds(at), action: action, line: table.line))
+        }
+        steps.sort { $0.at < $1.at }
+        let expectation = try document.table("expect").map { (table) throws(ConfigError) in try ScenarioExpectation.read(table) }
+            ?? ScenarioExpectation()
+        try document.rejectUnknownKeys()
+        return Scenario(
+            path: document.file, name: name, summary: summary, duration: .seconds(durationSeconds), ev: ev,
+            steps: steps, expectation: expectation)
+    }
+
+    private static func readAction(_ table: ConfigTable) throws(ConfigError) -> ScenarioAction {
+        let name = try table.choice("action", of: ScenarioAction.names)
+        func duration(_ key: String = "duration_s") throws(ConfigError) -> Duration {
+            let seconds = try table.required(key, table.double)
+            guard seconds > 0 else { throw table.error(key, "must be positive") }
+            return .nanoseconds(Int64(seconds * 1e9))
+        }
+        switch name {
+        case "plug": return .plug
+        case "unplug": return .unplug
+        case "ready": return .ready(true)
+        case "not_ready": return .ready(false)
+        case "leakage":
+            return .leakage(try table.double("duration_s").map { .nanoseconds(Int64($0 * 1e9)) })
+        case "clear_leakage": return .clearLeakage
+        case "weld_contactor": return .weldContactor
+        case "contactor_stuck_open": return .contactorStuckOpen(try table.bool("value", default: true))
+        case "break_rcm_self_test": return .breakResidualCurrentSelfTest(try table.bool("value", default: true))
+        case "remove_diode": return .diodeMissing(true)
+        case "restore_diode": return .diodeMissing(false)
+        case "short_pilot": return .shortPilot(true)
+        case "unshort_pilot": return .shortPilot(false)
+        case "pilot_voltage":
+            return .pilotVoltage(Volts(try table.double("volts", default: 7.5, in: -15...15)), try duration())
+        case "overdraw": return .overdraw(try table.double("factor", default: 1.3, in: 0...3))
+        case "ignore_stop": return .ignoreStop(try table.bool("value", default: true))
+        case "request_ventilation": return .requestVentilation(try table.bool("value", default: true))
+        case "grid_voltage": return .gridVoltage(Volts(try table.required("volts", table.double)))
+        case "temperature": return .temperature(Celsius(try table.double("celsius", default: 25, in: -50...200)))
+        case "silence_meter": return .silenceMeter(try duration())
+        case "stall_loop": return .stallLoop(try duration())
+        case "fail_pilot_sensor": return .failPilotSensor(try duration())
+        case "command": return .command(try readCommand(table))
+        default: preconditionFailure("choice() returned \(name), which is not in ScenarioAction.names")
+        }
+    }
+
+    private static func readCommand(_ table: ConfigTable) throws(ConfigError) -> ChargerCommand {
+        switch try table.choice("command", of: ScenarioAction.commandNames) {
+        case "enable": return .enable
+        case "disable": return .disable
+        case "limit": return .setCurrentLimit(Amperes(try table.double("amps", default: 16, in: 0...100)))
+        case "start": return .startSession
+        case "stop": return .stopSession
+        case "pause": return .pause
+        case "resume": return .resume
+        default:
+            let code = try table.required("code", table.string)
+            guard let fault = FaultCode(rawValue: code) else {
+                throw table.error("code", "unknown fault code '\(code)'; codes: \(FaultCode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return .clearFault(fault)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import EVSECore
+import Hardware
+
+/// Runs a scenario on the simulated board in virtual time: the real `ChargerController` ticks at
+/// the board's period against simulated devices, an hour of charging in a few seconds.
+public struct ScenarioRunner {
+    public let board: BoardDescription
+    public let settings: SimulationSettings
+    public let scenario: Scenario
+
+    public init(board: BoardDescription, settings: SimulationSettings, scenario: Scenario) {
+        self.board = board
+        self.settings = settings
+        self.scenario = scenario
+    }
+
+    /// Runs the scenario to its end; `observe` sees every record as it happens.
+    public func run(observe: (LogRecord) -> Void = { _ in }) -> SimulationResult {
+        let world = SimulatedWorld(ev: scenario.ev, initialRegister: settings.initialRegister)
+        let meter = SimulatedEnergyMeter(world: world)
+        let thermometer = SimulatedTemperatureSensor(world: world)
+        let events = EventCollector()
+        let controller = ChargerController(
+            machine: ChargerStateMachine(configuration: board.charger),
+            devices: .simulated(world, contactorFeedback: board.charger.hasContactorFeedback),
+            meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 64), events: events)
+
+        var all: [TimedEvent] = []
+        var sessions: [SessionSummary] = []
+        var tracker = SessionTracker()
+        func drain() {
+            for event in events.take() {
+                all.append(event)
+                observe(.event(event))
+                for summary in tracker.observe(event) {
+                    sessions.append(summary)
+                    observe(.sessionFinal(summary))
+                }
+            }
+        }
+
+        let end = Instant.zero + scenario.duration
+        var now = Instant.zero
+        var nextStep = 0
+        var nextMeterPoll = Instant.zero
+        var nextTemperaturePoll = Instant.zero
+        controller.start(at: now)
+        drain()
+        while now <= end {
+            while nextStep < scenario.steps.count && scenario.steps[nextStep].at <= now {
+                let step = scenario.steps[nextStep]
+                apply(step.action, to: world, controller: controller)
+                observe(.step(step))
+                nextStep += 1
+            }
+            world.advance(to: now)
+            if now >= nextMeterPoll {
+                // A silent meter posts nothing: the state machine sees the readings stop.
+                if let reading = try? meter.read() { controller.meterReadings.post(reading, at: now) }
+                nextMeterPoll = nextMeterPoll + board.meterPollInterval
+            }
+            if now >= nextTemperaturePoll {
+                if let celsius = try? thermometer.read() { controller.temperatures.post(celsius, at: now) }
+                nextTemperaturePoll = nextTemperaturePoll + board.temperaturePollInterval
+            }
+            controller.tick(at: now)
+            let stalled = world.withState { state in state.loopStalledUntil.map { now < $0 } ?? false }
+            controller.reportTiming(overran: stalled, at: now)
+            drain()
+            now = now + board.controlPeriod
+        }
+        if let last = tracker.finish() {
+            sessions.append(last)
+            observe(.sessionFinal(last))
+        }
+        return SimulationResult(
+            events: all, sessions: sessions, finalLevel: controller.machine.pilotLevel,
+            finalContactorClosed: controller.machine.isContactorClosed)
+    }
+
+    private func apply(_ action: ScenarioAction, to world: SimulatedWorld, controller: ChargerController) {
+        world.withState { state in
+            let now = state.now
+            switch action {
+            case .plug: state.ev.plug(at: now)
+            case .unplug: state.ev.unplug()
+            case .ready(let ready): state.ev.wantsCharge = ready
+            case .leakage(let duration):
+                state.leakage = true
+                state.leakageUntil = duration.map { now + $0 }
+            case .clearLeakage:
+                state.leakage = false
+                state.leakageUntil = nil
+            case .weldContactor: state.contactorWelded = true
+            case .contactorStuckOpen(let stuck): state.contactorStuckOpen = stuck
+            case .breakResidualCurrentSelfTest(let broken): state.rcmSelfTestBroken = broken
+            case .diodeMissing(let missing): state.ev.faults.diodeMissing = missing
+            case .shortPilot(let shorted): state.ev.faults.pilotShorted = shorted
+            case .pilotVoltage(let volts, let duration):
+                state.pilotOverride = volts
+                state.pilotOverrideUntil = now + duration
+            case .overdraw(let factor): state.ev.faults.overdraw = factor
+            case .ignoreStop(let ignores): state.ev.faults.ignoresStop = ignores
+            case .requestVentilation(let requests): state.ev.parameters.requestsVentilation = requests
+            case .gridVoltage(let volts): state.gridVoltage = volts
+            case .temperature(let celsius): state.temperature = celsius
+            case .silenceMeter(let duration): state.meterSilentUntil = now + duration
+            case .stallLoop(let duration): state.loopStalledUntil = now + duration
+            case .failPilotSensor(let duration): state.pilotSensorFailsUntil = now + duration
+            case .command: break
+            }
+        }
+        if case .command(let command) = action { controller.commands.push(command) }
+    }
+}

@@ -1,0 +1,52 @@
+import EVSECore
+
+/// What a simulation produced: every event in order, the sessions, and the final state.
+public struct SimulationResult: Sendable {
+    /// Every event of the control loop, in order.
+    public var events: [TimedEvent]
+    /// The sessions, final (their energy from the meter's register).
+    public var sessions: [SessionSummary]
+    public var finalLevel: PilotLevel
+    public var finalContactorClosed: Bool
+
+    /// The actions among the events, with their time.
+    public var actions: [(at: Instant, action: ChargerAction)] {
+        events.compactMap { if case .action(let action) = $0.event { ($0.at, action) } else { nil } }
+    }
+
+    /// Sessions that were interrupted and resumed under the same id.
+    public var resumedSessions: Set<SessionID> {
+        Set(actions.compactMap { if case .sessionResumed(let id) = $0.action { id } else { nil } })
+    }
+
+    /// For every fault raised while the contactor was closed: the time until the contactor was
+    /// commanded open (zero when it opened in the step that raised the fault).
+    public var faultReactionTimes: [(code: FaultCode, delay: Duration)] {
+        var closed = false
+        var openedAt: Instant?
+        var pending: [(code: FaultCode, at: Instant)] = []
+        var reactions: [(code: FaultCode, delay: Duration)] = []
+        for (at, action) in actions {
+            switch action {
+            case .closeContactor:
+                closed = true
+            case .openContactor:
+                closed = false
+                openedAt = at
+                reactions += pending.map { ($0.code, at - $0.at) }
+                pending = []
+            case .faultRaised(let code):
+                if closed {
+                    pending.append((code, at))
+                } else if openedAt == at {
+                    reactions.append((code, .zero))
+                }
+            default:
+                break
+            }
+        }
+        // A fault whose contactor never opened has an unbounded reaction time.
+        reactions += pending.map { ($0.code, .seconds(Int64.max / 1_000_000_000)) }
+        return reactions
+    }
+}

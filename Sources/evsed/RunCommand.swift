@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import ConfigFile
+import EVSECore
+import Hardware
+import Simulation
+import Synchronization
+
+/// The signal that asked the daemon to stop (SIGINT, SIGTERM), or 0.
+private let stopSignal = Atomic<Int32>(0)
+
+/// `evsed run`: the daemon, in real time.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon on a board.",
+        discussion: """
+            On the simulated board a car plugs in and charges. Type commands on standard input \
+            (help lists them); Ctrl-C stops with the contactor open.
+            """
+    )
+
+    @Option(name: .long, help: "The board file.")
+    var board = "boards/sim.toml"
+
+    @Flag(name: .long, help: "Print events as JSON lines, without the status line.")
+    var json = false
+
+    func run() throws {
+        let description: BoardDescription
+        let settings: SimulationSettings
+        do throws(ConfigError) {
+            description = try BoardDescription.load(board)
+            guard let table = description.simulation else {
+                throw ConfigError(file: board, line: nil, key: "board.kind", problem: "this build runs simulated boards only")
+            }
+            settings = try SimulationSettings.read(table)
+        } catch {
+            LineWriter.standardError.write("evsed: \(error)")
+            throw ExitCode(2)
+        }
+
+        signal(SIGINT) { stopSignal.store($0, ordering: .relaxed) }
+        signal(SIGTERM) { stopSignal.store($0, ordering: .relaxed) }
+        signal(SIGPIPE, SIG_IGN)
+
+        let daemon = SimulatedDaemon(board: description, settings: settings)
+        var terminal = TerminalSession(daemon: daemon, json: json)
+        terminal.say("evsed \(BuildInfo.version) on \(description.name) (\(board)); type 'help' for commands, Ctrl-C to stop")
+        daemon.start()
+        terminal.runUntilStopped { stopSignal.load(ordering: .relaxed) != 0 }
+        let statistics = daemon.loopStatistics
+        daemon.stop()
+        terminal.drainEvents()
+        if let statistics {
+            terminal.say("control loop: \(statistics.ticks) ticks, \(statistics.overruns) overruns, max lateness \(statistics.maximumLateness.seconds * 1000) ms")
+        }
+        terminal.say("stopped: contactor open, pilot in state F")
+    }
+}

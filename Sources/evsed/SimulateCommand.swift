@@ -1,0 +1,73 @@
+import ArgumentParser
+import ConfigFile
+import EVSECore
+import Hardware
+import Simulation
+
+/// `evsed simulate`: runs a scenario on the simulated board in virtual time.
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run a scenario on the simulated board in virtual time and print the event log.",
+        discussion: "Scenarios are TOML files (see boards/scenarios/). An hour of charging takes a few seconds."
+    )
+
+    @Option(name: .long, help: "The scenario file.")
+    var scenario: String
+
+    @Option(name: .long, help: "The board file (a simulated board).")
+    var board = "boards/sim.toml"
+
+    @Flag(name: .long, help: "One JSON object per line instead of text.")
+    var json = false
+
+    @Flag(name: .long, help: "Also show the state machine's timers.")
+    var timers = false
+
+    @Option(name: .long, help: "Seconds between meter-reading lines (0: none).")
+    var readings: Double = 60
+
+    @Flag(name: .long, help: "Check the scenario's [expect] table and the 100 ms fault reaction; exit 1 when one fails.")
+    var check = false
+
+    func run() throws {
+        let (board, settings, scenario) = try loadOrExit()
+        var log = EventLog(style: json ? .json : .text, catalogue: FaultCatalogue(configuration: board.charger))
+        log.showTimers = timers
+        log.readingInterval = readings > 0 ? .nanoseconds(Int64(readings * 1e9)) : nil
+        let output = LineWriter.standardOutput
+        if !json {
+            output.write("scenario \(scenario.name) on \(board.name) (\(scenario.path)), \(scenario.duration.seconds) s of virtual time")
+        }
+        let result = ScenarioRunner(board: board, settings: settings, scenario: scenario).run { record in
+            for line in log.lines(for: record) { output.write(line) }
+        }
+        output.flush()
+        guard check else { return }
+        var failures = scenario.expectation.failures(in: result)
+        for reaction in result.faultReactionTimes where reaction.delay > .milliseconds(100) {
+            failures.append("\(reaction.code): the contactor opened \(reaction.delay.seconds * 1000) ms after the fault")
+        }
+        if failures.isEmpty {
+            LineWriter.standardError.write("check passed: \(scenario.name)")
+        } else {
+            for failure in failures { LineWriter.standardError.write("check failed: \(scenario.path): \(failure)") }
+            throw ExitCode(1)
+        }
+    }
+
+    private func loadOrExit() throws -> (BoardDescription, SimulationSettings, Scenario) {
+        do throws(ConfigError) {
+            let board = try BoardDescription.load(self.board)
+            guard board.kind == .simulated, let table = board.simulation else {
+                throw ConfigError(file: self.board, line: nil, key: "board.kind", problem: "simulate needs a simulated board")
+            }
+            let settings = try SimulationSettings.read(table)
+            let scenario = try Scenario.load(self.scenario, defaults: settings)
+            return (board, settings, scenario)
+        } catch {
+            LineWriter.standardError.write("evsed: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}

@@ -1,0 +1,242 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ConfigFile
+import EVSECore
+import Hardware
+import Simulation
+
+/// The terminal of `evsed run` on the simulated board: the event log, a live status line, and a
+/// few commands on standard input to play the car and the technician.
+struct TerminalSession {
+    let daemon: SimulatedDaemon
+    let json: Bool
+    private let output = LineWriter.standardOutput
+    private let interactive: Bool
+    private var log: EventLog
+    private var tracker = SessionTracker()
+    private var status: ChargerStatus?
+    private var lastReading: MeterReading?
+    private var statusShown = false
+    private var lastStatusAt: Instant = .zero
+    private var input: [UInt8] = []
+    private var inputOpen = true
+    private var pluggedIn = false
+    private var quit = false
+
+    init(daemon: SimulatedDaemon, json: Bool) {
+        self.daemon = daemon
+        self.json = json
+        interactive = isatty(1) == 1 && !json
+        log = EventLog(style: json ? .json : .text, catalogue: FaultCatalogue(configuration: daemon.board.charger))
+        log.origin = daemon.startedAt
+        log.readingInterval = .seconds(30)
+    }
+
+    /// Serves the terminal until `shouldStop` or a `quit` command.
+    mutating func runUntilStopped(_ shouldStop: () -> Bool) {
+        while !shouldStop() && !quit {
+            readInput(waiting: .milliseconds(50))
+            drainEvents()
+            let now = MonotonicClock.now()
+            if let after = daemon.settings.plugInAfter, !pluggedIn, now >= daemon.startedAt + after {
+                pluggedIn = true
+                daemon.world.withState { $0.ev.plug(at: now) }
+                say("the simulated car plugs in")
+            }
+            if now - lastStatusAt >= (interactive ? .seconds(1) : .seconds(10)) {
+                lastStatusAt = now
+                showStatus()
+            }
+        }
+        clearStatus()
+    }
+
+    /// Prints what the control loop reported since the last call.
+    mutating func drainEvents() {
+        while let event = daemon.events.pop() {
+            var lines = log.lines(for: .event(event))
+            for summary in tracker.observe(event) { lines += log.lines(for: .sessionFinal(summary)) }
+            if case .meterReading(let reading) = event.event { lastReading = reading }
+            print(lines)
+        }
+        if let letter = daemon.controller.status.latest() { status = letter.value }
+    }
+
+    mutating func say(_ text: String) {
+        if json { return }
+        print(["evsed: " + text])
+    }
+
+    private mutating func print(_ lines: [String]) {
+        guard !lines.isEmpty else { return }
+        clearStatus()
+        for line in lines { output.write(line) }
+        output.flush()
+    }
+
+    private mutating func clearStatus() {
+        guard statusShown else { return }
+        output.writeNow("\r\u{1B}[2K")
+        statusShown = false
+    }
+
+    private mutating func showStatus() {
+        guard !json, let line = statusLine() else { return }
+        if interactive {
+            output.writeNow("\r\u{1B}[2K" + line)
+            statusShown = true
+        } else {
+            output.write(line)
+            output.flush()
+        }
+    }
+
+    private func statusLine() -> String? {
+        guard let status else { return nil }
+        let now = MonotonicClock.now()
+        var parts = ["[\(status.pilotLevel)]"]
+        switch status.pilotOutput {
+        case .pwm: parts.append("offering \(Int(status.offeredCurrent.value)) A")
+        case .steady: parts.append("no PWM")
+        case .stateF: parts.append("state F")
+        }
+        parts.append(status.contactorClosed ? "contactor closed" : "contactor open")
+        if let reading = lastReading { parts.append("\(fixed1(reading.power.value / 1000)) kW") }
+        if let session = tracker.current {
+            parts.append("session \(session.id): \(fixed1(session.energy.kilowattHours * 1000)) Wh, \(elapsed(session.duration(at: now)))")
+        }
+        if !status.activeFaults.isEmpty { parts.append("FAULT \(status.activeFaults)") }
+        return parts.joined(separator: " · ")
+    }
+
+    // MARK: Commands
+
+    private mutating func readInput(waiting timeout: Duration) {
+        guard inputOpen else {
+            usleep(UInt32(timeout.nanoseconds / 1000))
+            return
+        }
+        var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, Int32(timeout.nanoseconds / 1_000_000)) > 0 else { return }
+        var chunk = [UInt8](repeating: 0, count: 1024)
+        let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+        if count <= 0 {
+            // End of input (a pipe or /dev/null): keep running, stop reading.
+            inputOpen = false
+            return
+        }
+        input += chunk[0..<count]
+        if input.count > 4096 {
+            input.removeAll()
+            say("input line too long; dropped")
+        }
+        while let newline = input.firstIndex(of: UInt8(ascii: "\n")) {
+            let line = String(decoding: input[..<newline], as: UTF8.self)
+            input.removeSubrange(...newline)
+            execute(line.split(separator: " ").map(String.init))
+        }
+    }
+
+    private static let help = [
+        "plug / unplug                the simulated car plugs in or leaves",
+        "ready / not-ready            the car asks for energy, or stops asking",
+        "trip rcm [SECONDS]           a residual current for a while (default 1 s)",
+        "temperature CELSIUS          the charger's temperature",
+        "voltage VOLTS                the grid voltage",
+        "meter off SECONDS            the meter stops answering for a while",
+        "pause / resume / stop / start   the session",
+        "limit AMPS                   the current limit",
+        "enable / disable             leave or enter maintenance (state F)",
+        "clear FAULT                  clear a latched fault",
+        "status / faults              the charger's state, the active faults",
+        "quit                         stop evsed (contactor open)",
+    ]
+
+    private static let words = [
+        "plug", "unplug", "ready", "not-ready", "trip", "temperature", "voltage", "meter", "pause", "resume",
+        "stop", "start", "limit", "enable", "disable", "clear", "status", "faults", "help", "quit",
+    ]
+
+    private mutating func execute(_ words: [String]) {
+        guard let verb = words.first?.lowercased() else { return }
+        let argument = words.count > 1 ? words[1] : nil
+        let world = daemon.world
+        let commands = daemon.controller.commands
+        switch verb {
+        case "plug":
+            pluggedIn = true
+            world.withState { $0.ev.plug(at: $0.now) }
+        case "unplug": world.withState { $0.ev.unplug() }
+        case "ready": world.withState { $0.ev.wantsCharge = true }
+        case "not-ready": world.withState { $0.ev.wantsCharge = false }
+        case "trip":
+            guard argument == "rcm" else { return say("usage: trip rcm [SECONDS]") }
+            let seconds = words.count > 2 ? Double(words[2]) : 1
+            guard let seconds, seconds > 0 else { return say("trip rcm: SECONDS must be a positive number") }
+            world.withState { state in
+                state.leakage = true
+                state.leakageUntil = state.now + .nanoseconds(Int64(seconds * 1e9))
+            }
+        case "temperature":
+            guard let value = argument.flatMap(Double.init), (-50...200).contains(value) else {
+                return say("usage: temperature CELSIUS (−50 … 200)")
+            }
+            world.withState { $0.temperature = Celsius(value) }
+        case "voltage":
+            guard let value = argument.flatMap(Double.init), (0...400).contains(value) else {
+                return say("usage: voltage VOLTS (0 … 400)")
+            }
+            world.withState { $0.gridVoltage = Volts(value) }
+        case "meter":
+            guard argument == "off", words.count > 2, let seconds = Double(words[2]), seconds > 0 else {
+                return say("usage: meter off SECONDS")
+            }
+            world.withState { $0.meterSilentUntil = $0.now + .nanoseconds(Int64(seconds * 1e9)) }
+        case "pause": commands.push(.pause)
+        case "resume": commands.push(.resume)
+        case "stop": commands.push(.stopSession)
+        case "start": commands.push(.startSession)
+        case "enable": commands.push(.enable)
+        case "disable": commands.push(.disable)
+        case "limit":
+            guard let value = argument.flatMap(Double.init) else { return say("usage: limit AMPS") }
+            commands.push(.setCurrentLimit(Amperes(value)))
+        case "clear":
+            guard let name = argument, let code = FaultCode(rawValue: name) else {
+                return say("usage: clear FAULT, one of: \(FaultCode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            commands.push(.clearFault(code))
+        case "status":
+            if let line = statusLine() { say(line) }
+            if let statistics = daemon.loopStatistics {
+                say("control loop: \(statistics.ticks) ticks, \(statistics.overruns) overruns, max lateness \(fixed1(statistics.maximumLateness.seconds * 1000)) ms, real-time \(statistics.realTime ? "yes" : "no")")
+            }
+        case "faults":
+            guard let status, !status.activeFaults.isEmpty else { return say("no active faults") }
+            let catalogue = FaultCatalogue(configuration: daemon.board.charger)
+            for code in status.activeFaults {
+                say("\(code.displayCode) \(code): \(catalogue[code].title); \(catalogue[code].recovery)")
+                say("    owner: \(catalogue[code].ownerInstruction)")
+            }
+        case "help", "?":
+            for line in Self.help { say(line) }
+        case "quit", "exit":
+            quit = true
+        default:
+            let hint = closestMatch(to: verb, among: Self.words).map { "; did you mean '\($0)'?" } ?? ""
+            say("unknown command '\(verb)'\(hint) (help lists the commands)")
+        }
+    }
+}
+
+private func fixed1(_ value: Double) -> String {
+    let scaled = (value * 10).rounded() / 10
+    return String(scaled)
+}
+
+private func elapsed(_ duration: Duration) -> String {
+    let total = Int(duration.seconds)
+    let (hours, minutes, seconds) = (total / 3600, (total / 60) % 60, total % 60)
+    return hours > 0 ? "\(hours) h \(minutes) min" : minutes > 0 ? "\(minutes) min \(seconds) s" : "\(seconds) s"
+}
