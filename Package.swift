@@ -75,7 +75,8 @@ let package = Package(
         ),
         .testTarget(name: "ConfigFileTests", dependencies: ["ConfigFile"]),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "EVSECore"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware"]),
+        // Drives the built `evsed` executable as a user would.
         .testTarget(name: "evsedTests", dependencies: ["evsed"]),
     ]
 )

@@ -214,7 +214,9 @@ struct TOMLParser {
             }
             elements.append(try parseValue())
             skipBlankAndComments(newlines: true)
-            if peek() == UInt8(ascii: ",") {
+            if peek() == nil {
+                throw fail(nil, "array opened on line \(openLine) is never closed")
+            } else if peek() == UInt8(ascii: ",") {
                 advance()
             } else if peek() != UInt8(ascii: "]") {
                 throw fail(nil, "expected ',' or ']' in the array opened on line \(openLine)")

@@ -42,6 +42,13 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(2)
         }
 
+        // A parent may have started us with these signals blocked (the mask is inherited through
+        // exec); the daemon's threads inherit the mask set here.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
         signal(SIGINT) { stopSignal.store($0, ordering: .relaxed) }
         signal(SIGTERM) { stopSignal.store($0, ordering: .relaxed) }
         signal(SIGPIPE, SIG_IGN)

@@ -7,8 +7,8 @@ struct EVSEd: ParsableCommand {
         abstract: "Charger-side firmware daemon for AC electric-vehicle chargers.",
         discussion: """
             evsed drives the IEC 61851-1 charging state machine of a charger board, detects faults \
-            and opens the contactor within 100 ms of any of them, and keeps the books of every \
-            session. boards/sim.toml describes a fully simulated board.
+            and opens the contactor within 100 ms of any of them, and measures every session \
+            from the energy meter's register. boards/sim.toml describes a fully simulated board.
             """,
         version: BuildInfo.versionText,
         subcommands: [RunCommand.self, SimulateCommand.self, FaultsCommand.self]

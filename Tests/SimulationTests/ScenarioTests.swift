@@ -1,0 +1,116 @@
+import ConfigFile
+import EVSECore
+import Hardware
+import Simulation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The repository's root, found from this file's path.
+let repositoryRoot: String = {
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+}()
+
+/// Every shipped scenario, by file name.
+let shippedScenarios: [String] = {
+    var names: [String] = []
+    let directory = repositoryRoot + "/boards/scenarios"
+    guard let handle = opendir(directory) else { return [] }
+    defer { closedir(handle) }
+    while let entry = readdir(handle) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name.hasSuffix(".toml") { names.append(name) }
+    }
+    return names.sorted()
+}()
+
+func runScenario(_ name: String) throws -> (Scenario, SimulationResult) {
+    let board = try BoardDescription.load(repositoryRoot + "/boards/sim.toml")
+    let settings = try SimulationSettings.read(try #require(board.simulation))
+    let scenario = try Scenario.load(repositoryRoot + "/boards/scenarios/" + name, defaults: settings)
+    return (scenario, ScenarioRunner(board: board, settings: settings, scenario: scenario).run())
+}
+
+@Suite struct ScenarioTests {
+    @Test func thereIsAScenarioForEveryFaultOfTheCatalogue() throws {
+        #expect(shippedScenarios.count >= 18)
+        var covered = Set<FaultCode>()
+        for name in shippedScenarios {
+            let board = try BoardDescription.load(repositoryRoot + "/boards/sim.toml")
+            let scenario = try Scenario.load(repositoryRoot + "/boards/scenarios/" + name,
+                                             defaults: try SimulationSettings.read(try #require(board.simulation)))
+            covered.formUnion(scenario.expectation.faults ?? [])
+        }
+        #expect(covered == Set(FaultCode.allCases))
+    }
+
+    /// Each shipped scenario, run once: the outcome its file expects, every fault opening the
+    /// contactor within 100 ms (in fact in the step that detects it), and a resumed session
+    /// keeping its id.
+    @Test(arguments: shippedScenarios)
+    func theScenarioEndsAsItExpects(name: String) throws {
+        let (scenario, result) = try runScenario(name)
+        #expect(scenario.expectation.failures(in: result) == [])
+
+        for reaction in result.faultReactionTimes {
+            #expect(reaction.delay <= .milliseconds(100), "\(reaction.code) took \(reaction.delay)")
+            #expect(reaction.delay == .zero, "\(reaction.code) did not open in the detecting step")
+        }
+
+        var open: SessionID?
+        for (_, action) in result.actions {
+            switch action {
+            case .sessionStarted(let id): open = id
+            case .sessionEnded: open = nil
+            case .sessionInterrupted(let id, _), .sessionResumed(let id): #expect(id == open)
+            default: break
+            }
+        }
+    }
+
+    @Test func theNormalSessionBillsTheRegisterDifference() throws {
+        let (_, result) = try runScenario("normal-session.toml")
+        let session = try #require(result.sessions.first)
+        let start = try #require(session.startRegister)
+        let end = try #require(session.lastRegister)
+        #expect(start == WattHours(kilowattHours: 1234.5))
+        #expect(session.energy == end - start)
+        // 16 A × 230 V × 3 phases for 3599 s is 11.04 kWh.
+        #expect(abs(session.energy.value - 16 * 230 * 3 * session.chargingTime.seconds / 3600) < 5)
+        #expect(result.faultReactionTimes.isEmpty)
+    }
+
+    @Test func aFaultThatClearsResumesTheSameSessionAfterEachFault() throws {
+        let (_, result) = try runScenario("fault-clears-session-resumes.toml")
+        let interruptions = result.actions.filter { if case .sessionInterrupted = $0.action { true } else { false } }
+        let resumptions = result.actions.filter { if case .sessionResumed(SessionID(rawValue: 1)) = $0.action { true } else { false } }
+        #expect(interruptions.count == 3)
+        #expect(resumptions.count == 3)
+        #expect(result.sessions.count == 1)
+        #expect(result.sessions[0].interruptions.count == 3)
+        #expect(result.sessions[0].interruptions.allSatisfy { $0.end != nil })
+    }
+
+    @Test func aVehicleLeftInC1IsSwitchedOffAfterSixSeconds() throws {
+        let (_, result) = try runScenario("vehicle-ignores-stop.toml")
+        let pause = try #require(result.actions.first { $0.action == .setPilot(.steady) })
+        let open = try #require(result.actions.first { $0.action == .openContactor && $0.at > pause.at })
+        #expect(open.at - pause.at >= .seconds(6))
+        #expect(open.at - pause.at <= .seconds(6) + .milliseconds(20))
+    }
+
+    @Test func theCarTapersAndStopsByItselfWhenFull() throws {
+        let (_, result) = try runScenario("car-full.toml")
+        let readings = result.events.compactMap { if case .meterReading(let reading) = $0.event { reading } else { nil } }
+        let drawing = readings.map(\.maximumCurrent).filter { $0 > .zero }
+        let first = try #require(drawing.first)
+        let last = try #require(drawing.last)
+        // Tapering: from 90 % the current falls to under a quarter before the car stops.
+        #expect(last < first * 0.25)
+        let stop = try #require(result.actions.first { $0.action == .vehicleStateChanged(.b) && $0.at > .seconds(10) })
+        #expect(result.actions.contains { $0.action == .openContactor && $0.at == stop.at })
+    }
+}

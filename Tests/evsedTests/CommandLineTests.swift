@@ -1,0 +1,218 @@
+import Foundation
+import Testing
+
+/// The `evsed` executable, driven as a user drives it.
+@Suite struct CommandLineTests {
+    static let root: String = {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        return parts.joined(separator: "/")
+    }()
+
+    /// The evsed binary next to this test bundle (same build directory).
+    static let executable: String = {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        var directory = bundle.deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("evsed").path), directory.path != "/" {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("evsed").path
+    }()
+
+    struct Outcome {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    /// Runs evsed to completion with `arguments` in the repository root.
+    func evsed(_ arguments: [String], input: String? = nil) throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: Self.root)
+        let output = Pipe(), error = Pipe(), stdin = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = stdin
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+                       error: String(decoding: errorData, as: UTF8.self))
+    }
+
+    func jsonLines(_ text: String) throws -> [[String: Any]] {
+        try text.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
+        }
+    }
+
+    @Test func simulateJSONSpeaksTheDocumentedEvents() throws {
+        let outcome = try evsed(["simulate", "--scenario", "boards/scenarios/normal-session.toml", "--json"])
+        #expect(outcome.status == 0)
+        let events = try jsonLines(outcome.output)
+        #expect(events.allSatisfy { $0["t"] is NSNumber && $0["event"] is String })
+        let times = events.compactMap { ($0["t"] as? NSNumber)?.doubleValue }
+        #expect(times == times.sorted())
+        func first(_ name: String) -> [String: Any]? { events.first { $0["event"] as? String == name } }
+        #expect(first("state")?["state"] as? String == "B")
+        let pwm = try #require(first("pwm"))
+        #expect((pwm["duty"] as? NSNumber)?.doubleValue == 53.3)
+        #expect((pwm["amps"] as? NSNumber)?.doubleValue == 32)
+        #expect(events.contains { $0["event"] as? String == "contactor" && $0["closed"] as? Bool == true })
+        let started = try #require(first("session_started"))
+        #expect(started["session"] is String)
+        let ended = try #require(first("session_ended"))
+        #expect(ended["session"] as? String == started["session"] as? String)
+        let energy = try #require((ended["energy_wh"] as? NSNumber)?.doubleValue)
+        #expect(energy > 10_500 && energy < 11_200)
+        #expect(((ended["duration_s"] as? NSNumber)?.doubleValue ?? 0) > 3500)
+    }
+
+    @Test func simulateReportsFaultsAndTheirClearing() throws {
+        let outcome = try evsed(["simulate", "--scenario", "boards/scenarios/residual-current.toml", "--json", "--check"])
+        #expect(outcome.status == 0, "\(outcome.error)")
+        let events = try jsonLines(outcome.output)
+        let fault = try #require(events.first { $0["event"] as? String == "fault" })
+        #expect(fault["code"] as? String == "residual_current")
+        #expect(events.contains { $0["event"] as? String == "fault_cleared" && $0["code"] as? String == "residual_current" })
+        #expect(outcome.error.contains("check passed"))
+    }
+
+    @Test func aBrokenScenarioIsNamedWithItsLineAndNothingRuns() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(getpid()).toml").path
+        try "name = \"x\"\nduration_s = 10\n[[step]]\nat_s = 1\naction = \"plgu\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let outcome = try evsed(["simulate", "--scenario", path])
+        #expect(outcome.status == 2)
+        #expect(outcome.output.isEmpty)
+        #expect(outcome.error.contains("\(path):5: step[1].action: 'plgu' is not one of"))
+        #expect(outcome.error.contains("did you mean 'plug'?"))
+    }
+
+    @Test func aBrokenBoardFileIsNamedWithItsKey() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("board-\(getpid()).toml").path
+        try "[board]\nname = \"x\"\nkind = \"simulated\"\n[charger]\nmax_current_a = \"lots\"\n[simulation]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let outcome = try evsed(["run", "--board", path])
+        #expect(outcome.status == 2)
+        #expect(outcome.error.contains("\(path):5: charger.max_current_a: expected a number, found a string"))
+        #expect(!outcome.output.contains("contactor"))
+    }
+
+    @Test func aFailedExpectationFailsTheCheck() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("expect-\(getpid()).toml").path
+        try "name = \"x\"\nduration_s = 5\n[expect]\nsessions = 1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let outcome = try evsed(["simulate", "--scenario", path, "--check"])
+        #expect(outcome.status == 1)
+        #expect(outcome.error.contains("sessions: expected 1, got 0"))
+    }
+
+    @Test func runChargesTheSimulatedCarAndStopsWithTheContactorOpen() throws {
+        // The car plugs in 2 s after start; the commands come after it charges.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["run", "--board", "boards/sim.toml"]
+        process.currentDirectoryURL = URL(fileURLWithPath: Self.root)
+        let output = Pipe(), stdin = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = stdin
+        let collected = LockedText()
+        output.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        #expect(collected.wait(for: "contactor           closed", seconds: 60))
+        stdin.fileHandleForWriting.write(Data("stauts\ntrip rcm\n".utf8))
+        #expect(collected.wait(for: "fault               residual_current", seconds: 30))
+        #expect(collected.wait(for: "did you mean 'status'?", seconds: 30))
+        stdin.fileHandleForWriting.write(Data("quit\n".utf8))
+        #expect(Self.waitForExit(process, seconds: 30))
+        output.fileHandleForReading.readabilityHandler = nil
+        let text = collected.text
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("session_started"))
+        #expect(text.contains("stopped: contactor open, pilot in state F"))
+    }
+
+    @Test func ctrlCStopsRunCleanly() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["run"]
+        process.currentDirectoryURL = URL(fileURLWithPath: Self.root)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = Pipe()
+        let collected = LockedText()
+        output.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        #expect(collected.wait(for: "session_started", seconds: 60))
+        kill(process.processIdentifier, SIGINT)
+        #expect(Self.waitForExit(process, seconds: 30))
+        output.fileHandleForReading.readabilityHandler = nil
+        #expect(process.terminationStatus == 0)
+        #expect(collected.text.contains("stopped: contactor open, pilot in state F"))
+    }
+
+    /// Waits for `process` to exit, at most `seconds`; kills it and returns false past that.
+    static func waitForExit(_ process: Process, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        guard process.isRunning else { return true }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return false
+    }
+
+    @Test func faultsListsTheCatalogue() throws {
+        let outcome = try evsed(["faults", "--json"])
+        #expect(outcome.status == 0)
+        let entries = try jsonLines(outcome.output)
+        #expect(entries.count == 15)
+        #expect(entries.allSatisfy { ($0["owner_instruction"] as? String)?.isEmpty == false })
+        #expect(entries.first?["code"] as? String == "diode_missing")
+    }
+
+    @Test func versionNamesTheLinkedLibraries() throws {
+        let outcome = try evsed(["--version"])
+        #expect(outcome.status == 0)
+        #expect(outcome.output.contains("evsed 0.1.0"))
+        #expect(outcome.output.contains("libmodbus 3."))
+        #expect(outcome.output.contains("libgpiod 1."))
+    }
+}
+
+/// Text collected from a pipe on another thread.
+final class LockedText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+
+    func append(_ more: Data) {
+        lock.lock()
+        data.append(more)
+        lock.unlock()
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Waits until the text contains `needle`, at most `seconds` (the machine may be busy).
+    func wait(for needle: String, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if text.contains(needle) { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return text.contains(needle)
+    }
+}
