@@ -83,9 +83,15 @@ import Testing
         #expect(outcome.error.contains("check passed"))
     }
 
+    /// Writes `contents` to a fresh temporary file and returns its path.
+    func temporaryFile(_ name: String, _ contents: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(getpid()).toml").path
+        try contents.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     @Test func aBrokenScenarioIsNamedWithItsLineAndNothingRuns() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(getpid()).toml").path
-        try "name = \"x\"\nduration_s = 10\n[[step]]\nat_s = 1\naction = \"plgu\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try temporaryFile("broken", "name = \"x\"\nduration_s = 10\n[[step]]\nat_s = 1\naction = \"plgu\"\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let outcome = try evsed(["simulate", "--scenario", path])
         #expect(outcome.status == 2)
@@ -95,8 +101,7 @@ import Testing
     }
 
     @Test func aBrokenBoardFileIsNamedWithItsKey() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("board-\(getpid()).toml").path
-        try "[board]\nname = \"x\"\nkind = \"simulated\"\n[charger]\nmax_current_a = \"lots\"\n[simulation]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try temporaryFile("board", "[board]\nname = \"x\"\nkind = \"simulated\"\n[charger]\nmax_current_a = \"lots\"\n[simulation]\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let outcome = try evsed(["run", "--board", path])
         #expect(outcome.status == 2)
@@ -105,8 +110,7 @@ import Testing
     }
 
     @Test func aFailedExpectationFailsTheCheck() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("expect-\(getpid()).toml").path
-        try "name = \"x\"\nduration_s = 5\n[expect]\nsessions = 1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try temporaryFile("expect", "name = \"x\"\nduration_s = 5\n[expect]\nsessions = 1\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let outcome = try evsed(["simulate", "--scenario", path, "--check"])
         #expect(outcome.status == 1)
