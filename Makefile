@@ -28,7 +28,7 @@ build: deps
 
 ## run: evsed on the simulated board, in this terminal (Ctrl-C stops it)
 run: build
-	$(SWIFT) run --skip-build evsed run --board $(BOARD)
+	"$$($(SWIFT) build --show-bin-path)/evsed" run --board $(BOARD)
 
 ## test: the whole test suite
 test: deps
@@ -38,7 +38,7 @@ test: deps
 ## scenarios: run every shipped scenario with its checks
 scenarios: build
 	@for scenario in boards/scenarios/*.toml; do \
-	  $(SWIFT) run --skip-build evsed simulate --scenario $$scenario --readings 0 --check > /dev/null || exit 1; \
+	  "$$($(SWIFT) build --show-bin-path)/evsed" simulate --scenario $$scenario --readings 0 --check > /dev/null || exit 1; \
 	done
 
 clean:

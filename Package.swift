@@ -66,10 +66,12 @@ let package = Package(
             ]
         ),
 
+        // Counts Swift heap allocations in tests (the control loop must not allocate).
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(
             name: "EVSECoreTests",
             dependencies: [
-                "EVSECore",
+                "EVSECore", "AllocationCounter",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -62,7 +62,7 @@ struct RunCommand: ParsableCommand {
         daemon.stop()
         terminal.drainEvents()
         if let statistics {
-            terminal.say("control loop: \(statistics.ticks) ticks, \(statistics.overruns) overruns, max lateness \(statistics.maximumLateness.seconds * 1000) ms")
+            terminal.say("control loop: \(statistics.ticks) ticks, \(statistics.overruns) overruns, max lateness \((statistics.maximumLateness.seconds * 100_000).rounded() / 100) ms")
         }
         terminal.say("stopped: contactor open, pilot in state F")
     }

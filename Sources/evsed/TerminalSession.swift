@@ -23,11 +23,27 @@ struct TerminalSession {
     private var inputOpen = true
     private var pluggedIn = false
     private var quit = false
+    /// The terminal's settings before we took over its line editing; restored on the way out.
+    private var savedTerminal: termios?
 
     init(daemon: SimulatedDaemon, json: Bool) {
         self.daemon = daemon
         self.json = json
         interactive = isatty(1) == 1 && !json
+        if interactive && isatty(0) == 1 {
+            // Without canonical mode and echo, what is typed stays on the status line's prompt
+            // instead of being scribbled over by the log. Ctrl-C still raises SIGINT (ISIG).
+            var settings = termios()
+            if tcgetattr(0, &settings) == 0 {
+                savedTerminal = settings
+                settings.c_lflag &= ~tcflag_t(ICANON | ECHO)
+                withUnsafeMutableBytes(of: &settings.c_cc) { bytes in
+                    bytes[Int(VMIN)] = 1
+                    bytes[Int(VTIME)] = 0
+                }
+                tcsetattr(0, TCSANOW, &settings)
+            }
+        }
         log = EventLog(style: json ? .json : .text, catalogue: FaultCatalogue(configuration: daemon.board.charger))
         log.origin = daemon.startedAt
         log.readingInterval = .seconds(30)
@@ -50,6 +66,14 @@ struct TerminalSession {
             }
         }
         clearStatus()
+        restoreTerminal()
+    }
+
+    /// Gives the terminal its settings back.
+    mutating func restoreTerminal() {
+        guard var saved = savedTerminal else { return }
+        tcsetattr(0, TCSANOW, &saved)
+        savedTerminal = nil
     }
 
     /// Prints what the control loop reported since the last call.
@@ -84,7 +108,8 @@ struct TerminalSession {
     private mutating func showStatus() {
         guard !json, let line = statusLine() else { return }
         if interactive {
-            output.writeNow("\r\u{1B}[2K" + line)
+            let prompt = savedTerminal == nil ? "" : "  > " + String(decoding: input, as: UTF8.self)
+            output.writeNow("\r\u{1B}[2K" + line + prompt)
             statusShown = true
         } else {
             output.write(line)
@@ -126,6 +151,10 @@ struct TerminalSession {
             inputOpen = false
             return
         }
+        if savedTerminal != nil {
+            edit(chunk[0..<count])
+            return
+        }
         input += chunk[0..<count]
         if input.count > 4096 {
             input.removeAll()
@@ -136,6 +165,42 @@ struct TerminalSession {
             input.removeSubrange(...newline)
             execute(line.split(separator: " ").map(String.init))
         }
+    }
+
+    /// Line editing on a terminal: printable characters, backspace, Ctrl-U, Enter, and Ctrl-D on
+    /// an empty line to quit. Escape sequences (arrow keys) are skipped.
+    private mutating func edit(_ bytes: ArraySlice<UInt8>) {
+        var escape = 0
+        for byte in bytes {
+            if escape > 0 {
+                // ESC [ X: skip until the final byte of the sequence.
+                escape = (escape == 1 && byte == UInt8(ascii: "[")) ? 2 : (byte >= 0x40 && byte <= 0x7E ? 0 : escape)
+                continue
+            }
+            switch byte {
+            case 0x1B:
+                escape = 1
+            case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                let line = String(decoding: input, as: UTF8.self)
+                input.removeAll()
+                if !line.isEmpty { print(["> " + line]) }
+                execute(line.split(separator: " ").map(String.init))
+            case 0x7F, 0x08:
+                // Drop the last character, not the last byte of a UTF-8 sequence.
+                var text = String(decoding: input, as: UTF8.self)
+                if !text.isEmpty { text.removeLast() }
+                input = Array(text.utf8)
+            case 0x15:
+                input.removeAll()
+            case 0x04:
+                if input.isEmpty { quit = true }
+            case 0x20..., 0x09:
+                if input.count < 256 { input.append(byte) }
+            default:
+                break
+            }
+        }
+        showStatus()
     }
 
     private static let help = [

@@ -118,7 +118,9 @@ public final class ChargerController: @unchecked Sendable {
 
     /// Performs actions in order and reports each.
     private func perform(_ actions: ActionList, at now: Instant) {
-        for action in actions {
+        // An index loop: `for … in` allocates an iterator in debug builds.
+        for index in 0..<actions.count {
+            let action = actions[index]
             switch action {
             case .openContactor:
                 runHardware(now) { () throws(HardwareError) in try devices.contactor.command(closed: false) }

@@ -1,7 +1,7 @@
 /// The deadlines the state machine asked for, kept by whoever drives it (the control loop, a
 /// simulation, a test). One slot per timer: starting a timer replaces its deadline.
 public struct TimerQueue: Sendable {
-    private var deadlines = [Instant?](repeating: nil, count: ChargerTimer.allCases.count)
+    private var deadlines = [Instant?](repeating: nil, count: ChargerTimer.all.count)
 
     public init() {}
 
@@ -11,9 +11,10 @@ public struct TimerQueue: Sendable {
     /// The armed timer with the earliest deadline at or before `now`, removed from the queue.
     public mutating func popDue(at now: Instant) -> (timer: ChargerTimer, deadline: Instant)? {
         var best: (timer: ChargerTimer, deadline: Instant)?
-        for timer in ChargerTimer.allCases {
-            guard let deadline = deadlines[timer.rawValue], deadline <= now else { continue }
-            if best == nil || deadline < best!.deadline { best = (timer, deadline) }
+        // Index loops: a `for … in` over an array allocates an iterator in debug builds.
+        for index in 0..<deadlines.count {
+            guard let deadline = deadlines[index], deadline <= now else { continue }
+            if best == nil || deadline < best!.deadline { best = (ChargerTimer.all[index], deadline) }
         }
         if let best { deadlines[best.timer.rawValue] = nil }
         return best
@@ -22,7 +23,9 @@ public struct TimerQueue: Sendable {
     /// The earliest armed deadline.
     public var nextDeadline: Instant? {
         var earliest: Instant?
-        for case let deadline? in deadlines where earliest == nil || deadline < earliest! { earliest = deadline }
+        for index in 0..<deadlines.count {
+            if let deadline = deadlines[index], earliest == nil || deadline < earliest! { earliest = deadline }
+        }
         return earliest
     }
 

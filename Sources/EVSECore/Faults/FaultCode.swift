@@ -38,6 +38,10 @@ public enum FaultCode: String, CaseIterable, Hashable, Sendable, Comparable, Cus
         }
     }
 
+    /// Every code, in code order: computed once (the synthesized `allCases` builds a new array at
+    /// each access, which the control loop must not do).
+    public static let all: [FaultCode] = allCases
+
     /// "F04" and the like.
     public var displayCode: String { number < 10 ? "F0\(number)" : "F\(number)" }
 
@@ -79,7 +83,7 @@ public struct FaultSet: Hashable, Sendable, Sequence, CustomStringConvertible {
         var index = 0
 
         public mutating func next() -> FaultCode? {
-            let all = FaultCode.allCases
+            let all = FaultCode.all
             while index < all.count {
                 let code = all[index]
                 index += 1

@@ -24,6 +24,9 @@ public enum ChargerTimer: Int, CaseIterable, Hashable, Sendable, CustomStringCon
     /// Retry after an overcurrent.
     case overcurrentRetry
 
+    /// Every timer: computed once, for the control loop (the synthesized `allCases` allocates).
+    public static let all: [ChargerTimer] = allCases
+
     public var description: String {
         switch self {
         case .contactorSettle: return "contactor_settle"

@@ -164,7 +164,7 @@ extension ChargerStateMachine {
         }
         selfTest = .notDone
         if session != nil { endSession(.vehicleUnplugged, at: now, into: &actions) }
-        for code in FaultCode.allCases {
+        for code in FaultCode.all {
             var entry = faults[code]
             let lastsUntilUnplug: Bool
             switch catalogue[code].recovery {

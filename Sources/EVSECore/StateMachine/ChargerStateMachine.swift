@@ -134,7 +134,7 @@ struct FaultTable: Hashable, Sendable {
         var retries = 0
     }
 
-    private var entries = [Entry](repeating: Entry(), count: FaultCode.allCases.count + 1)
+    private var entries = [Entry](repeating: Entry(), count: FaultCode.all.count + 1)
     private(set) var active = FaultSet()
     private(set) var latched = FaultSet()
 
@@ -150,7 +150,7 @@ struct FaultTable: Hashable, Sendable {
 
 /// Armed timer deadlines, indexed by timer.
 struct TimerTable: Hashable, Sendable {
-    private var deadlines = [Instant?](repeating: nil, count: ChargerTimer.allCases.count)
+    private var deadlines = [Instant?](repeating: nil, count: ChargerTimer.all.count)
 
     subscript(timer: ChargerTimer) -> Instant? {
         get { deadlines[timer.rawValue] }
