@@ -44,7 +44,8 @@ public struct ScenarioRunner {
         var nextStep = 0
         var nextMeterPoll = Instant.zero
         var nextTemperaturePoll = Instant.zero
-        controller.start(at: now)
+        controller.driveSafeOutputs(at: now)
+        controller.commands.push(.ready)
         drain()
         while now <= end {
             while nextStep < scenario.steps.count && scenario.steps[nextStep].at <= now {

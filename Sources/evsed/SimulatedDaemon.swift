@@ -31,7 +31,8 @@ final class SimulatedDaemon {
         let world = self.world
         let controller = self.controller
         let events = self.events
-        controller.start(at: startedAt)
+        controller.driveSafeOutputs(at: startedAt)
+        controller.commands.push(.ready)
 
         let physics = PeriodicThread(name: "sim-physics", period: .milliseconds(5)) { now, _ in
             world.advance(to: now)

@@ -26,7 +26,8 @@ import Testing
             devices: ChargerDevices(pilotSensor: devices, pilotSignal: devices, contactor: devices, residualCurrentMonitor: devices),
             meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 8), events: events)
         var now = Instant.zero
-        controller.start(at: now)
+        controller.driveSafeOutputs(at: now)
+        controller.commands.push(.ready)
         devices.level = level
         let reading = MeterReading(
             voltage: PhaseValues(Volts(230), Volts(230), Volts(230)),

@@ -3,12 +3,19 @@ import Testing
 
 /// The normal IEC 61851-1 charging flow, step by step.
 @Suite struct ChargingFlowTests {
-    @Test func theMachineStartsSafe() {
-        let machine = ChargerStateMachine(configuration: .testing)
+    @Test func theMachineStartsSafeAndUnavailableUntilStarted() {
+        var machine = ChargerStateMachine(configuration: .testing)
         #expect(machine.pilotLevel == .a)
-        #expect(machine.pilotOutput == .steady)
+        #expect(machine.pilotOutput == .stateF)
         #expect(!machine.isContactorClosed)
         #expect(machine.activeFaults.isEmpty)
+        // A car already plugged in is not seen while the pilot is F, and nothing starts.
+        for step in 1...10 { #expect(machine.pilotSampled(.nominal(.c), at: .seconds(Double(step) * 0.01)).isEmpty) }
+        #expect(machine.start(at: .seconds(0.2)) == [.setPilot(.steady)])
+        #expect(machine.start(at: .seconds(0.3)).isEmpty)
+        var found: [ChargerAction] = []
+        for step in 1...3 { found += machine.pilotSampled(.nominal(.b), at: .seconds(0.3 + Double(step) * 0.01)) }
+        #expect(found.contains(.sessionStarted(SessionID(rawValue: 1))))
     }
 
     @Test func plugInStartsASessionAndOffersTheCurrent() throws {

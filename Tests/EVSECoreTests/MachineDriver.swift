@@ -19,6 +19,7 @@ struct MachineDriver {
     init(configuration: ChargerConfiguration = .testing, period: Duration = .milliseconds(10)) {
         machine = ChargerStateMachine(configuration: configuration)
         self.period = period
+        record(machine.start(at: now))
     }
 
     /// Records and applies the timer actions of one step; returns the step's actions.

@@ -28,6 +28,7 @@ import Testing
 
         init(_ configuration: ChargerConfiguration) {
             machine = ChargerStateMachine(configuration: configuration)
+            for action in machine.start(at: now) { timers.apply(action) }
         }
 
         /// Applies `stimulus`; returns each machine step's actions, with the state before it.

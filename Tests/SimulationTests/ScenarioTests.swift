@@ -96,7 +96,7 @@ func runScenario(_ name: String) throws -> (Scenario, SimulationResult) {
 
     @Test func aVehicleLeftInC1IsSwitchedOffAfterSixSeconds() throws {
         let (_, result) = try runScenario("vehicle-ignores-stop.toml")
-        let pause = try #require(result.actions.first { $0.action == .setPilot(.steady) })
+        let pause = try #require(result.actions.first { $0.action == .setPilot(.steady) && $0.at > .seconds(10) })
         let open = try #require(result.actions.first { $0.action == .openContactor && $0.at > pause.at })
         #expect(open.at - pause.at >= .seconds(6))
         #expect(open.at - pause.at <= .seconds(6) + .milliseconds(20))

@@ -60,7 +60,9 @@ import Testing
         #expect(times == times.sorted())
         func first(_ name: String) -> [String: Any]? { events.first { $0["event"] as? String == name } }
         #expect(first("state")?["state"] as? String == "B")
-        let pwm = try #require(first("pwm"))
+        // The first is the start-up release of the pilot from F (steady, no current offered).
+        #expect(first("pwm")?["output"] as? String == "steady")
+        let pwm = try #require(events.first { $0["event"] as? String == "pwm" && $0["output"] as? String == "pwm" })
         #expect((pwm["duty"] as? NSNumber)?.doubleValue == 53.3)
         #expect((pwm["amps"] as? NSNumber)?.doubleValue == 32)
         #expect(events.contains { $0["event"] as? String == "contactor" && $0["closed"] as? Bool == true })

@@ -1,5 +1,7 @@
 /// A command for the state machine, queued by the console or the simulation for the control loop.
 public enum ChargerCommand: Hashable, Sendable, CustomStringConvertible {
+    /// The daemon is initialised and the hardware safe: release the pilot from F.
+    case ready
     case enable
     case disable
     case setCurrentLimit(Amperes)
@@ -11,6 +13,7 @@ public enum ChargerCommand: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case .ready: return "ready"
         case .enable: return "enable"
         case .disable: return "disable"
         case .setCurrentLimit(let amps): return "limit \(amps.value)"
@@ -27,6 +30,7 @@ extension ChargerStateMachine {
     /// Applies a queued command.
     public mutating func handle(_ command: ChargerCommand, at now: Instant) throws(CommandRejection) -> ActionList {
         switch command {
+        case .ready: return start(at: now)
         case .enable: return enable(at: now)
         case .disable: return disable(at: now)
         case .setCurrentLimit(let limit): return try setCurrentLimit(limit, at: now)

@@ -36,12 +36,18 @@ public final class ChargerController: @unchecked Sendable {
         self.events = events
     }
 
-    /// Drives the outputs to the machine's initial safe state: contactor open, pilot as the machine
-    /// says (steady +12 V, or F until the daemon is ready). Call once before the first tick.
-    public func start(at now: Instant) {
+    /// Drives the outputs to the safe state the machine starts in: contactor open, pilot in state F,
+    /// RCM test input off. Call once before the first tick; returns false when a device failed (the
+    /// error is published). The charger becomes available with the `.ready` command.
+    @discardableResult
+    public func driveSafeOutputs(at now: Instant) -> Bool {
+        tickHadHardwareError = false
         runHardware(now) { () throws(HardwareError) in try devices.contactor.command(closed: false) }
         runHardware(now) { () throws(HardwareError) in try devices.pilotSignal.apply(machine.pilotOutput) }
         runHardware(now) { () throws(HardwareError) in try devices.residualCurrentMonitor.setSelfTest(false) }
+        let safe = !tickHadHardwareError
+        tickHadHardwareError = false
+        return safe
     }
 
     /// One control-loop step at `now`.

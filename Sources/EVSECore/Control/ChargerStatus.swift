@@ -6,6 +6,8 @@ public struct ChargerStatus: Hashable, Sendable {
     public var contactorClosed: Bool
     public var contactorFeedback: Bool?
     public var enabled: Bool
+    /// Whether the charger has been declared ready (the pilot left the start-up state F).
+    public var started: Bool
     public var session: SessionID?
     public var interruption: InterruptionCause?
     public var activeFaults: FaultSet
@@ -21,6 +23,7 @@ public struct ChargerStatus: Hashable, Sendable {
         contactorClosed = machine.isContactorClosed
         contactorFeedback = machine.lastContactorFeedback
         enabled = machine.isEnabled
+        started = machine.isStarted
         session = machine.sessionID
         interruption = machine.interruption
         activeFaults = machine.activeFaults

@@ -29,6 +29,16 @@ public enum CommandRejection: Error, Hashable, Sendable, CustomStringConvertible
 
 /// Commands from the console, the owner or a back end.
 extension ChargerStateMachine {
+    /// The daemon is ready (hardware initialised, contactor confirmed open): the pilot leaves F and
+    /// the charger becomes available. Until then it stays in F and nothing closes.
+    public mutating func start(at now: Instant) -> ActionList {
+        var actions = ActionList()
+        guard !started else { return actions }
+        started = true
+        reconcile(at: now, into: &actions)
+        return actions
+    }
+
     /// Leaves maintenance: the pilot is released from F and a connected vehicle is detected anew.
     public mutating func enable(at now: Instant) -> ActionList {
         var actions = ActionList()

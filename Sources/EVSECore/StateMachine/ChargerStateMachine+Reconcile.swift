@@ -2,13 +2,13 @@
 extension ChargerStateMachine {
     /// Whether the open session may draw energy now (PWM offered).
     var chargingPermitted: Bool {
-        guard let open = session, enabled, vehiclePresent else { return false }
+        guard started, let open = session, enabled, vehiclePresent else { return false }
         return !open.pausedByCommand && !open.stopRequested && faults.active.isEmpty
     }
 
     /// What the pilot should show now.
     func desiredPilot() -> PilotOutput {
-        if !enabled || holdsStateF || stateFUntil != nil { return .stateF }
+        if !started || !enabled || holdsStateF || stateFUntil != nil { return .stateF }
         if chargingPermitted, let duty = try? PWMDuty(offering: offeredCurrent) { return .pwm(duty) }
         return .steady
     }
@@ -24,7 +24,7 @@ extension ChargerStateMachine {
             endSession(.fault, at: now, into: &actions)
         }
         let desired = desiredPilot()
-        if desired == .stateF && (!enabled || holdsStateF) { stateFWasHeld = true }
+        if desired == .stateF && (!started || !enabled || holdsStateF) { stateFWasHeld = true }
 
         if contactorClosed && !mayStayClosed(desired: desired, at: now, into: &actions) {
             openContactor(at: now, into: &actions)
@@ -43,7 +43,7 @@ extension ChargerStateMachine {
     /// when the PWM is withdrawn for any other reason (pause, stop, a session that ended), the
     /// vehicle gets the stop timeout to go to B before the contactor opens under load.
     mutating func mayStayClosed(desired: PilotOutput, at now: Instant, into actions: inout ActionList) -> Bool {
-        guard faults.active.isEmpty, enabled, pilotAllowsEnergy, desired != .stateF else { return false }
+        guard started, faults.active.isEmpty, enabled, pilotAllowsEnergy, desired != .stateF else { return false }
         if desired.isPWM { return true }
         if vehicleStopExpired { return false }
         if timers[.vehicleStop] == nil {

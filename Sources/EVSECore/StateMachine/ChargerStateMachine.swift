@@ -14,7 +14,8 @@ public struct ChargerStateMachine: Sendable {
     var debouncer: PilotDebouncer
     var vehiclePresent = false
     var enabled = true
-    var pilot: PilotOutput = .steady
+    /// The pilot starts in F: the charger is not available until the daemon calls `start(at:)`.
+    var pilot: PilotOutput = .stateF
     var contactorClosed = false
     var contactorCommandedAt: Instant = .zero
     var contactorFeedback: Bool?
@@ -23,8 +24,10 @@ public struct ChargerStateMachine: Sendable {
     var selfTestFailures = 0
     var diodeBadSamples = 0
     var stateFUntil: Instant?
-    /// Whether the pilot was held in F (maintenance, out of service) rather than pulsed.
-    var stateFWasHeld = false
+    /// Whether the pilot was held in F (start-up, maintenance, out of service) rather than pulsed.
+    var stateFWasHeld = true
+    /// Whether the daemon has declared the charger ready (`start(at:)`).
+    var started = false
     var vehicleStopExpired = false
     var session: Session?
     var nextSessionNumber: UInt64
@@ -67,7 +70,8 @@ public struct ChargerStateMachine: Sendable {
         var interruption: InterruptionCause?
     }
 
-    /// Creates a machine in the safe initial state: no vehicle, contactor open, pilot steady +12 V.
+    /// Creates a machine in the safe initial state: no vehicle, contactor open, pilot in state F
+    /// (not available) until `start(at:)`.
     ///
     /// - Parameter firstSessionNumber: the number the next session gets (the ledger knows the last).
     public init(configuration: ChargerConfiguration, firstSessionNumber: UInt64 = 1) {
@@ -98,6 +102,8 @@ extension ChargerStateMachine {
     public var isVehiclePresent: Bool { vehiclePresent }
     /// Whether the charger is enabled (not in maintenance state F).
     public var isEnabled: Bool { enabled }
+    /// Whether the daemon has declared the charger ready.
+    public var isStarted: Bool { started }
     /// The faults now active.
     public var activeFaults: FaultSet { faults.active }
     /// The faults now latched (cleared only by unplug or a technician).
