@@ -76,9 +76,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConfigFileTests", dependencies: ["ConfigFile"]),
-        .testTarget(name: "HardwareTests", dependencies: ["Hardware", "EVSECore"]),
+        // Stand-ins for systemd's sockets, shared by the tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HardwareTests", dependencies: ["Hardware", "EVSECore", "TestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware"]),
         // Drives the built `evsed` executable as a user would.
-        .testTarget(name: "evsedTests", dependencies: ["evsed"]),
+        .testTarget(name: "evsedTests", dependencies: ["evsed", "TestSupport"]),
     ]
 )

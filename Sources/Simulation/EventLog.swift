@@ -24,8 +24,13 @@ public struct EventLog {
         self.catalogue = catalogue
     }
 
-    /// The lines for `record` (often none, sometimes one).
+    /// The lines for `record` (often none, sometimes one), in the log's style.
     public mutating func lines(for record: LogRecord) -> [String] {
+        entries(for: record).map { $0.rendered(style) }
+    }
+
+    /// The entries for `record`, for outputs that keep the fields apart (the journal).
+    public mutating func entries(for record: LogRecord) -> [EventEntry] {
         switch record {
         case .step(let step):
             return [line(step.at, "scenario", text: step.action.summary) { $0.add("action", step.action.summary); $0.add("line", step.line) }]
@@ -37,7 +42,7 @@ public struct EventLog {
         }
     }
 
-    private mutating func lines(for event: TimedEvent) -> [String] {
+    private mutating func lines(for event: TimedEvent) -> [EventEntry] {
         let t = event.at
         switch event.event {
         case .action(let action):
@@ -67,7 +72,7 @@ public struct EventLog {
         }
     }
 
-    private func line(for action: ChargerAction, at t: Instant) -> String? {
+    private func line(for action: ChargerAction, at t: Instant) -> EventEntry? {
         switch action {
         case .vehicleStateChanged(let level):
             return line(t, "state", text: "\(level)") { $0.add("state", level.rawValue) }
@@ -138,7 +143,7 @@ public struct EventLog {
         }
     }
 
-    private func sessionEnded(_ summary: SessionSummary) -> String {
+    private func sessionEnded(_ summary: SessionSummary) -> EventEntry {
         let end = summary.endedAt ?? summary.startedAt
         let duration = summary.duration(at: end)
         let reason = summary.endReason?.rawValue ?? "unknown"
@@ -155,20 +160,48 @@ public struct EventLog {
         }
     }
 
-    private func line(_ t: Instant, _ event: String, text: String, _ fields: (inout JSONLine) -> Void) -> String {
-        let seconds = (t - origin).seconds
+    private func line(_ t: Instant, _ event: String, text: String, _ fields: (inout JSONLine) -> Void) -> EventEntry {
+        var json = JSONLine()
+        fields(&json)
+        return EventEntry(seconds: (t - origin).seconds, event: event, text: text, fields: json)
+    }
+}
+
+/// One event of the log, before it is rendered: its time, name, words and fields.
+public struct EventEntry: Sendable {
+    /// Seconds since the start of the run.
+    public var seconds: Double
+    /// The event's name (`state`, `fault`, `session_ended`, …).
+    public var event: String
+    /// The event in words, for people.
+    public var text: String
+    /// The event's fields, as in its JSON form (without `t` and `event`).
+    public var fields: JSONLine
+
+    /// The entry as one line of text or JSON.
+    public func rendered(_ style: EventLog.Style) -> String {
         switch style {
         case .json:
             var json = JSONLine()
             json.add("t", seconds)
             json.add("event", event)
-            fields(&json)
+            json.append(contentsOf: fields)
             return json.description
         case .text:
             let time = fixed(seconds, 3)
             let padded = String(repeating: " ", count: max(0, 10 - time.count)) + time
             let name = event + String(repeating: " ", count: max(0, 20 - event.count))
             return "\(padded) s  \(name)\(text)"
+        }
+    }
+
+    /// How serious the event is, as a syslog priority: 3 error, 4 warning, 5 notice, 6 info.
+    public var priority: Int {
+        switch event {
+        case "fault_latched", "hardware_error": return 3
+        case "fault", "command_rejected": return 4
+        case "fault_cleared", "recovery_attempt", "session_started", "session_ended", "session_interrupted", "session_resumed": return 5
+        default: return 6
         }
     }
 }

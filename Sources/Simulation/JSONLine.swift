@@ -1,20 +1,33 @@
 /// A JSON object on one line, with its keys in the order they were added.
-public struct JSONLine: CustomStringConvertible {
-    private var members: [String] = []
+public struct JSONLine: CustomStringConvertible, Sendable {
+    /// One member: its key, its value as JSON, and its value as plain text.
+    public struct Member: Sendable {
+        public var key: String
+        public var json: String
+        public var plain: String
+    }
+
+    public private(set) var members: [Member] = []
 
     public init() {}
 
-    public mutating func add(_ key: String, _ value: String) { members.append("\(Self.quote(key)):\(Self.quote(value))") }
-    public mutating func add(_ key: String, _ value: Bool) { members.append("\(Self.quote(key)):\(value)") }
-    public mutating func add(_ key: String, _ value: Int) { members.append("\(Self.quote(key)):\(value)") }
+    public mutating func add(_ key: String, _ value: String) { members.append(Member(key: key, json: Self.quote(value), plain: value)) }
+    public mutating func add(_ key: String, _ value: Bool) { members.append(Member(key: key, json: "\(value)", plain: "\(value)")) }
+    public mutating func add(_ key: String, _ value: Int) { members.append(Member(key: key, json: "\(value)", plain: "\(value)")) }
 
     /// A number rounded to `decimals`; integral values print without a fraction, NaN and
     /// infinities (which JSON cannot carry) as null.
     public mutating func add(_ key: String, _ value: Double, decimals: Int = 3) {
-        members.append("\(Self.quote(key)):\(Self.number(value, decimals: decimals))")
+        let text = Self.number(value, decimals: decimals)
+        members.append(Member(key: key, json: text, plain: text))
     }
 
-    public var description: String { "{" + members.joined(separator: ",") + "}" }
+    /// Appends the members of `other`.
+    public mutating func append(contentsOf other: JSONLine) { members += other.members }
+
+    public var description: String {
+        "{" + members.map { "\(Self.quote($0.key)):\($0.json)" }.joined(separator: ",") + "}"
+    }
 
     static func number(_ value: Double, decimals: Int) -> String {
         guard value.isFinite else { return "null" }

@@ -66,7 +66,7 @@ public struct ScenarioRunner {
             }
             controller.tick(at: now)
             let stalled = world.withState { state in state.loopStalledUntil.map { now < $0 } ?? false }
-            controller.reportTiming(overran: stalled, at: now)
+            controller.reportTiming(missedDeadlines: stalled ? 1 : 0, at: now)
             drain()
             now = now + board.controlPeriod
         }

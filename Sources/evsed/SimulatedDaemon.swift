@@ -37,9 +37,14 @@ final class SimulatedDaemon {
         let physics = PeriodicThread(name: "sim-physics", period: .milliseconds(5)) { now, _ in
             world.advance(to: now)
         }
-        let loop = PeriodicThread(name: "control-loop", period: board.controlPeriod, realTimePriority: 50) { now, overran in
-            controller.reportTiming(overran: overran, at: now)
+        let loop = PeriodicThread(name: "control-loop", period: board.controlPeriod, realTimePriority: 50) { now, missed in
+            controller.reportTiming(missedDeadlines: missed, at: now)
             controller.tick(at: now)
+            // The simulated board can hang its own control loop (the `stall` command), so the
+            // overrun fault and the systemd watchdog can be seen at work.
+            if let until = world.withState({ $0.loopStalledUntil }), until > now {
+                MonotonicClock.sleep(until: until)
+            }
         }
         let meter = SimulatedEnergyMeter(world: world)
         let meterPoller = PeriodicThread(name: "meter", period: board.meterPollInterval) { now, _ in

@@ -25,6 +25,8 @@ struct TerminalSession {
     private var quit = false
     /// The terminal's settings before we took over its line editing; restored on the way out.
     private var savedTerminal: termios?
+    /// systemd's notify socket and journal, when evsed runs as a service.
+    private var service = ServiceReporter()
 
     init(daemon: SimulatedDaemon, json: Bool) {
         self.daemon = daemon
@@ -62,9 +64,11 @@ struct TerminalSession {
             }
             if now - lastStatusAt >= (interactive ? .seconds(1) : .seconds(10)) {
                 lastStatusAt = now
-                showStatus()
+                if !service.usesJournal { showStatus() }
             }
+            service.update(now: now, status: status, loop: daemon.loopStatistics, summary: statusLine())
         }
+        service.stopping()
         clearStatus()
         restoreTerminal()
     }
@@ -79,10 +83,14 @@ struct TerminalSession {
     /// Prints what the control loop reported since the last call.
     mutating func drainEvents() {
         while let event = daemon.events.pop() {
-            var lines = log.lines(for: .event(event))
-            for summary in tracker.observe(event) { lines += log.lines(for: .sessionFinal(summary)) }
+            var entries = log.entries(for: .event(event))
+            for summary in tracker.observe(event) { entries += log.entries(for: .sessionFinal(summary)) }
             if case .meterReading(let reading) = event.event { lastReading = reading }
-            print(lines)
+            if service.usesJournal {
+                for entry in entries { service.record(entry) }
+            } else {
+                print(entries.map { $0.rendered(log.style) })
+            }
         }
         if let letter = daemon.controller.status.latest() { status = letter.value }
     }
@@ -210,6 +218,7 @@ struct TerminalSession {
         "temperature CELSIUS          the charger's temperature",
         "voltage VOLTS                the grid voltage",
         "meter off SECONDS            the meter stops answering for a while",
+        "stall SECONDS                the control loop hangs (the watchdog must notice)",
         "pause / resume / stop / start   the session",
         "limit AMPS                   the current limit",
         "enable / disable             leave or enter maintenance (state F)",
@@ -220,7 +229,7 @@ struct TerminalSession {
 
     private static let words = [
         "plug", "unplug", "ready", "not-ready", "trip", "temperature", "voltage", "meter", "pause", "resume",
-        "stop", "start", "limit", "enable", "disable", "clear", "status", "faults", "help", "quit",
+        "stop", "start", "limit", "enable", "disable", "clear", "status", "faults", "help", "quit", "stall",
     ]
 
     private mutating func execute(_ words: [String]) {
@@ -258,6 +267,11 @@ struct TerminalSession {
                 return say("usage: meter off SECONDS")
             }
             world.withState { $0.meterSilentUntil = $0.now + .nanoseconds(Int64(seconds * 1e9)) }
+        case "stall":
+            guard let seconds = argument.flatMap(Double.init), seconds > 0, seconds <= 600 else {
+                return say("usage: stall SECONDS (up to 600)")
+            }
+            world.withState { $0.loopStalledUntil = $0.now + .nanoseconds(Int64(seconds * 1e9)) }
         case "pause": commands.push(.pause)
         case "resume": commands.push(.resume)
         case "stop": commands.push(.stopSession)

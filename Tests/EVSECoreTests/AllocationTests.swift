@@ -37,7 +37,7 @@ import Testing
         for _ in 0..<200 {
             now = now + .milliseconds(10)
             controller.meterReadings.post(reading, at: now)
-            controller.reportTiming(overran: false, at: now)
+            controller.reportTiming(missedDeadlines: 0, at: now)
             controller.tick(at: now)
         }
         while events.pop() != nil {}
@@ -46,7 +46,7 @@ import Testing
         for index in 0..<ticks {
             now = now + .milliseconds(10)
             if index % 100 == 0 { controller.meterReadings.post(reading, at: now) }
-            controller.reportTiming(overran: false, at: now)
+            controller.reportTiming(missedDeadlines: 0, at: now)
             controller.tick(at: now)
             while events.pop() != nil {}
         }

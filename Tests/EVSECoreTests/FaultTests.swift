@@ -282,14 +282,22 @@ import Testing
     @Test func repeatedLoopOverrunsStopChargingUntilTheLoopKeepsTime() {
         var driver = MachineDriver()
         driver.startCharging()
-        for _ in 0..<4 { driver.record(driver.machine.controlLoopTicked(overran: true, at: driver.now)) }
+        for _ in 0..<4 { driver.record(driver.machine.controlLoopTicked(missedDeadlines: 1, at: driver.now)) }
         #expect(driver.machine.isContactorClosed)
-        let fault = driver.record(driver.machine.controlLoopTicked(overran: true, at: driver.now))
+        let fault = driver.record(driver.machine.controlLoopTicked(missedDeadlines: 1, at: driver.now))
         #expect(fault.first == .openContactor)
         #expect(fault.raised(.controlLoopOverrun))
         var cleared: [ChargerAction] = []
-        for _ in 0..<100 { cleared += driver.record(driver.machine.controlLoopTicked(overran: false, at: driver.now)) }
+        for _ in 0..<100 { cleared += driver.record(driver.machine.controlLoopTicked(at: driver.now)) }
         #expect(cleared.contains(.faultCleared(.controlLoopOverrun)))
+    }
+
+    @Test func oneLongStallIsAsManyOverrunsAsTheDeadlinesItMissed() {
+        var driver = MachineDriver()
+        driver.startCharging()
+        let stall = driver.record(driver.machine.controlLoopTicked(missedDeadlines: 300, at: driver.now))
+        #expect(stall.first == .openContactor)
+        #expect(stall.raised(.controlLoopOverrun))
     }
 
     @Test func aHardwareErrorOpensAndClearsWhenTheHardwareAnswers() {

@@ -85,7 +85,7 @@ import Testing
             case .wait1s: advance(.seconds(1))
             case .wait7s: advance(.seconds(7))
             case .wait5min: advance(.seconds(301))
-            case .loopOverruns: for _ in 0..<5 { step { $0.controlLoopTicked(overran: true, at: at) } }
+            case .loopOverruns: step { $0.controlLoopTicked(missedDeadlines: 5, at: at) }
             case .pause: command(.pause)
             case .resume: command(.resume)
             case .stop: command(.stopSession)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The `evsed` executable, driven as a user drives it.
 @Suite struct CommandLineTests {
@@ -220,5 +221,64 @@ final class LockedText: @unchecked Sendable {
             Thread.sleep(forTimeInterval: 0.05)
         }
         return text.contains(needle)
+    }
+}
+
+/// `evsed run` under a fake systemd: readiness, keep-alives while the loop keeps time, none while
+/// it hangs.
+@Suite struct ServiceTests {
+    @Test func runNotifiesReadyAndKeepsTheWatchdogOnlyWhileTheLoopTicks() throws {
+        let socket = try FakeSystemdSocket()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+        process.arguments = ["run"]
+        process.currentDirectoryURL = URL(fileURLWithPath: CommandLineTests.root)
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = socket.path
+        environment["WATCHDOG_USEC"] = "400000"
+        environment.removeValue(forKey: "WATCHDOG_PID")
+        environment.removeValue(forKey: "JOURNAL_STREAM")
+        process.environment = environment
+        let stdin = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        // READY=1 first, with a status line.
+        var messages: [(Date, String)] = []
+        func collect(until deadline: Date, stopWhen: (String) -> Bool = { _ in false }) {
+            while Date() < deadline {
+                guard let message = socket.receive(timeout: .milliseconds(200)) else { continue }
+                messages.append((Date(), message))
+                if stopWhen(message) { return }
+            }
+        }
+        collect(until: Date().addingTimeInterval(60)) { $0.hasPrefix("READY=1") }
+        let ready = try #require(messages.first { $0.1.hasPrefix("READY=1") })
+        #expect(ready.1.contains("STATUS="))
+
+        // Keep-alives at about a quarter of the timeout while the loop runs.
+        messages.removeAll()
+        collect(until: Date().addingTimeInterval(1.5))
+        let keepAlives = messages.filter { $0.1 == "WATCHDOG=1" }
+        #expect(keepAlives.count >= 2)
+
+        // The loop hangs for 2 s: no keep-alive during the hang (a gap of about 2 s where they
+        // came every 0.1 s), so systemd would restart evsed; then they come back.
+        // (The keep-alives before the command stay in `messages`: the gap starts at the last one.)
+        stdin.fileHandleForWriting.write(Data("stall 2\n".utf8))
+        collect(until: Date().addingTimeInterval(6))
+        let times = messages.filter { $0.1 == "WATCHDOG=1" }.map(\.0)
+        let gaps = zip(times, times.dropFirst()).map { $1.timeIntervalSince($0) }
+        #expect(gaps.contains { $0 >= 1.5 }, "keep-alive gaps: \(gaps)")
+        let hangEnd = zip(times, gaps).first { $0.1 >= 1.5 }.map { $0.0.addingTimeInterval($0.1) }
+        #expect(times.contains { hangEnd != nil && $0 > hangEnd! }, "no keep-alive after the hang")
+
+        kill(process.processIdentifier, SIGTERM)
+        collect(until: Date().addingTimeInterval(10)) { $0.hasPrefix("STOPPING=1") }
+        #expect(messages.contains { $0.1.hasPrefix("STOPPING=1") })
+        #expect(CommandLineTests.waitForExit(process, seconds: 30))
+        #expect(process.terminationStatus == 0)
     }
 }

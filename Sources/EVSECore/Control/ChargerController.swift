@@ -114,9 +114,9 @@ public final class ChargerController: @unchecked Sendable {
         status.post(current, at: now)
     }
 
-    /// Reports the loop's timing after a tick: `overran` when it ended past the next deadline.
-    public func reportTiming(overran: Bool, at now: Instant) {
-        perform(machine.controlLoopTicked(overran: overran, at: now), at: now)
+    /// Reports the loop's timing before a tick: the deadlines the previous tick overran.
+    public func reportTiming(missedDeadlines: Int, at now: Instant) {
+        perform(machine.controlLoopTicked(missedDeadlines: missedDeadlines, at: now), at: now)
     }
 
     /// The earliest deadline the machine is waiting for.

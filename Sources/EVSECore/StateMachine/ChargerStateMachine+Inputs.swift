@@ -105,11 +105,12 @@ extension ChargerStateMachine {
         return actions
     }
 
-    /// The control loop finished a tick; `overran` when it ended past the next deadline.
-    public mutating func controlLoopTicked(overran: Bool, at now: Instant) -> ActionList {
+    /// The control loop starts a tick; `missedDeadlines` counts the deadlines the previous tick
+    /// overran (0 when it ended on time; a long stall misses many).
+    public mutating func controlLoopTicked(missedDeadlines: Int = 0, at now: Instant) -> ActionList {
         var actions = ActionList()
-        if overran {
-            consecutiveOverruns += 1
+        if missedDeadlines > 0 {
+            consecutiveOverruns += missedDeadlines
             consecutiveOnTimeTicks = 0
             if consecutiveOverruns >= configuration.overrunsForFault {
                 raise(.controlLoopOverrun, at: now, into: &actions)

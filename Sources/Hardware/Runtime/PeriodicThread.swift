@@ -8,7 +8,7 @@ import Synchronization
 /// `CLOCK_MONOTONIC` (`clock_nanosleep` with `TIMER_ABSTIME`), so lateness never accumulates.
 ///
 /// A tick that ends past the next deadline is an overrun: it is counted, the missed deadlines are
-/// skipped, and the next call of the body is told so it can report it (the control loop turns
+/// skipped, and the next call of the body is told how many were missed (the control loop turns
 /// repeated overruns into a fault).
 public final class PeriodicThread: Sendable {
     /// Timing figures since the thread started.
@@ -30,12 +30,13 @@ public final class PeriodicThread: Sendable {
     private let realTime = Atomic<Bool>(false)
     private let thread = Mutex<pthread_t?>(nil)
 
-    /// Starts the thread. `body` receives the tick's deadline and whether the previous tick overran.
+    /// Starts the thread. `body` receives the tick's deadline and the number of deadlines the
+    /// previous tick overran (0 when it ended in time).
     ///
     /// - Parameter realTimePriority: a SCHED_FIFO priority (1 … 99) to ask for; without the
     ///   privilege (CAP_SYS_NICE or systemd's CPUSchedulingPolicy) the thread runs at normal priority.
     public init(name: String, period: Duration, realTimePriority: Int32? = nil,
-                body: @escaping @Sendable (_ deadline: Instant, _ previousTickOverran: Bool) -> Void) {
+                body: @escaping @Sendable (_ deadline: Instant, _ missedDeadlines: Int) -> Void) {
         precondition(period > .zero, "a period must be positive")
         self.name = name
         self.period = period
@@ -52,22 +53,22 @@ public final class PeriodicThread: Sendable {
 
     private final class Context {
         let owner: PeriodicThread
-        let body: @Sendable (Instant, Bool) -> Void
+        let body: @Sendable (Instant, Int) -> Void
         let priority: Int32?
-        init(owner: PeriodicThread, body: @escaping @Sendable (Instant, Bool) -> Void, priority: Int32?) {
+        init(owner: PeriodicThread, body: @escaping @Sendable (Instant, Int) -> Void, priority: Int32?) {
             self.owner = owner
             self.body = body
             self.priority = priority
         }
     }
 
-    private func loop(body: @Sendable (Instant, Bool) -> Void, priority: Int32?) {
+    private func loop(body: @Sendable (Instant, Int) -> Void, priority: Int32?) {
         if let priority {
             var parameters = sched_param(sched_priority: priority)
             realTime.store(pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters) == 0, ordering: .relaxed)
         }
         var deadline = MonotonicClock.now() + period
-        var previousOverran = false
+        var missed = 0
         while running.load(ordering: .acquiring) {
             MonotonicClock.sleep(until: deadline)
             let start = MonotonicClock.now()
@@ -75,16 +76,17 @@ public final class PeriodicThread: Sendable {
             if lateness > maximumLatenessNanoseconds.load(ordering: .relaxed) {
                 maximumLatenessNanoseconds.store(lateness, ordering: .relaxed)
             }
-            body(deadline, previousOverran)
+            body(deadline, missed)
             tickCount.add(1, ordering: .relaxed)
             deadline = deadline + period
             let end = MonotonicClock.now()
-            previousOverran = end > deadline
-            if previousOverran {
-                overrunCount.add(1, ordering: .relaxed)
-                // Skip the deadlines already missed rather than running a burst of late ticks.
-                while deadline <= end { deadline = deadline + period }
+            missed = 0
+            // Skip the deadlines already missed rather than running a burst of late ticks.
+            while deadline < end {
+                deadline = deadline + period
+                missed += 1
             }
+            if missed > 0 { overrunCount.add(1, ordering: .relaxed) }
         }
     }
 

@@ -1,0 +1,62 @@
+import EVSECore
+import Hardware
+import Simulation
+
+/// What evsed tells systemd when it runs as a service: readiness once the hardware is safe and the
+/// control loop ticks, a status line, watchdog keep-alives only while the loop keeps time, and
+/// journal entries with their priority and structured fields.
+struct ServiceReporter {
+    let notifier: SystemdNotifier?
+    let journal: JournalWriter?
+    private var watchdog = LoopWatchdog()
+    private var readySent = false
+    private var lastWatchdogCheck: Instant?
+    private var lastStatus: String?
+    private var lastStatusAt: Instant?
+
+    init(notifier: SystemdNotifier? = .fromEnvironment(), journal: JournalWriter? = .fromEnvironment()) {
+        self.notifier = notifier
+        self.journal = journal
+    }
+
+    /// Whether events go to the journal rather than to standard output.
+    var usesJournal: Bool { journal != nil }
+
+    /// Called often from the main thread: sends READY=1 once, keep-alives and status as due.
+    mutating func update(now: Instant, status: ChargerStatus?, loop: PeriodicThread.Statistics?, summary: String?) {
+        guard let notifier else { return }
+        if !readySent, let status, status.started, let loop, loop.ticks > 0 {
+            readySent = notifier.ready(status: summary ?? "ready")
+        }
+        if let timeout = notifier.watchdogTimeout, let loop {
+            // Check at a quarter of the timeout: a missed keep-alive still leaves time for the next.
+            if lastWatchdogCheck == nil || now - lastWatchdogCheck! >= timeout / 4 {
+                lastWatchdogCheck = now
+                if watchdog.check(ticks: loop.ticks, overruns: loop.overruns) { notifier.watchdog() }
+            }
+        }
+        if let summary, readySent, summary != lastStatus || lastStatusAt.map({ now - $0 >= .seconds(10) }) ?? true {
+            lastStatus = summary
+            lastStatusAt = now
+            notifier.status(summary)
+        }
+    }
+
+    func stopping() {
+        notifier?.stopping(status: "stopping: contactor open, pilot to state F")
+    }
+
+    /// Sends an event to the journal with its structured fields.
+    func record(_ entry: EventEntry) {
+        guard let journal else { return }
+        var fields: [(String, String)] = [("EVSED_EVENT", entry.event)]
+        for member in entry.fields.members {
+            switch member.key {
+            case "session": fields.append(("SESSION_ID", member.plain))
+            case "code": fields.append(("FAULT_CODE", member.plain))
+            default: fields.append(("EVSED_" + member.key.uppercased(), member.plain))
+            }
+        }
+        journal.send(message: "\(entry.event) \(entry.text)", priority: entry.priority, fields: fields)
+    }
+}
