@@ -3,11 +3,25 @@
 
 SWIFT        ?= swift
 BOARD        ?= boards/sim.toml
-APT_PACKAGES := pkg-config libmodbus-dev libgpiod-dev libi2c-dev socat mbpoll
+# systemd: systemd-analyze, -sysusers and -tmpfiles for the install checks.
+APT_PACKAGES := pkg-config libmodbus-dev libgpiod-dev libi2c-dev socat mbpoll systemd
 # sudo only when not root.
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: deps build run test scenarios clean
+# Installation (make install [PREFIX=/usr/local] [DESTDIR=/staging]).
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+DATADIR      ?= $(PREFIX)/share/evsed
+DOCDIR       ?= $(PREFIX)/share/doc/evsed
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR  ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR  ?= $(PREFIX)/lib/tmpfiles.d
+# udev reads rules from /etc, /run and /usr/lib only.
+UDEVRULESDIR ?= /etc/udev/rules.d
+CONFDIR      ?= /etc/evsed
+RELEASE_BIN  := .build/release/evsed
+
+.PHONY: deps build run test scenarios release install uninstall clean
 
 ## deps: install the missing Debian packages (quiet when all are there)
 deps:
@@ -30,8 +44,9 @@ build: deps
 run: build
 	"$$($(SWIFT) build --show-bin-path)/evsed" run --board $(BOARD)
 
-## test: the whole test suite
+## test: the whole test suite: the install checks (a staged `make install`), then the Swift tests
 test: deps
+	Tests/install/check-install.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -40,6 +55,48 @@ scenarios: build
 	@for scenario in boards/scenarios/*.toml; do \
 	  "$$($(SWIFT) build --show-bin-path)/evsed" simulate --scenario $$scenario --readings 0 --check > /dev/null || exit 1; \
 	done
+
+## release: the release binary, with the Swift runtime linked in (the board needs no Swift)
+release: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product evsed
+
+## install: the binary, the systemd unit, sysusers/tmpfiles/udev files, boards, docs; the default
+## board file only where none exists; then (without DESTDIR) create the user and reload systemd
+install: release
+	install -D -m 0755 -s $(RELEASE_BIN) $(DESTDIR)$(BINDIR)/evsed
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' systemd/evsed.service.in > $(DESTDIR)$(UNITDIR)/evsed.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/evsed.service
+	install -D -m 0644 systemd/evsed.sysusers $(DESTDIR)$(SYSUSERSDIR)/evsed.conf
+	install -D -m 0644 systemd/evsed.tmpfiles $(DESTDIR)$(TMPFILESDIR)/evsed.conf
+	install -D -m 0644 systemd/90-evsed.rules $(DESTDIR)$(UDEVRULESDIR)/90-evsed.rules
+	install -d $(DESTDIR)$(DATADIR)/boards/scenarios
+	install -m 0644 boards/*.toml boards/README.md $(DESTDIR)$(DATADIR)/boards/
+	install -m 0644 boards/scenarios/*.toml $(DESTDIR)$(DATADIR)/boards/scenarios/
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	@if [ -e "$(DESTDIR)$(CONFDIR)/board.toml" ]; then \
+	  echo "kept $(DESTDIR)$(CONFDIR)/board.toml"; \
+	else \
+	  install -D -m 0640 boards/sim.toml $(DESTDIR)$(CONFDIR)/board.toml; \
+	  echo "installed the simulated board as $(DESTDIR)$(CONFDIR)/board.toml: replace it with your board's file"; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+	  systemd-sysusers $(SYSUSERSDIR)/evsed.conf && \
+	  systemd-tmpfiles --create $(TMPFILESDIR)/evsed.conf && \
+	  chgrp evsed $(CONFDIR)/board.toml && \
+	  udevadm control --reload && udevadm trigger --subsystem-match=gpio --subsystem-match=i2c-dev --subsystem-match=pwm && \
+	  systemctl daemon-reload && \
+	  echo "installed; start it with: systemctl enable --now evsed"; \
+	fi
+
+## uninstall: remove what install put in place (not the board file, the ledger or the user)
+uninstall:
+	-[ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && systemctl disable --now evsed
+	rm -f $(DESTDIR)$(BINDIR)/evsed $(DESTDIR)$(UNITDIR)/evsed.service \
+	  $(DESTDIR)$(SYSUSERSDIR)/evsed.conf $(DESTDIR)$(TMPFILESDIR)/evsed.conf $(DESTDIR)$(UDEVRULESDIR)/90-evsed.rules
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	-[ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && systemctl daemon-reload
+	@echo "kept $(CONFDIR) and /var/lib/evsed (configuration and ledger)"
 
 clean:
 	$(SWIFT) package clean
