@@ -56,7 +56,11 @@ struct RunCommand: ParsableCommand {
         let daemon = SimulatedDaemon(board: description, settings: settings)
         var terminal = TerminalSession(daemon: daemon, json: json)
         terminal.say("evsed \(BuildInfo.version) on \(description.name) (\(board)); type 'help' for commands, Ctrl-C to stop")
-        daemon.start()
+        guard daemon.start() else {
+            terminal.drainEvents()
+            LineWriter.standardError.write("evsed: the hardware could not be put in its safe state; not starting")
+            throw ExitCode(1)
+        }
         terminal.runUntilStopped { stopSignal.load(ordering: .relaxed) != 0 }
         let statistics = daemon.loopStatistics
         daemon.stop()

@@ -26,12 +26,13 @@ final class SimulatedDaemon {
             meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 64), events: events)
     }
 
-    /// Starts the threads. The hardware is made safe (contactor open) before the loop's first tick.
-    func start() {
+    /// Starts the threads, once the hardware is safe (contactor open, pilot in F); returns false,
+    /// starting nothing, when a device did not answer.
+    func start() -> Bool {
         let world = self.world
         let controller = self.controller
         let events = self.events
-        controller.driveSafeOutputs(at: startedAt)
+        guard controller.driveSafeOutputs(at: startedAt) else { return false }
         controller.commands.push(.ready)
 
         let physics = PeriodicThread(name: "sim-physics", period: .milliseconds(5)) { now, _ in
@@ -59,6 +60,7 @@ final class SimulatedDaemon {
             }
         }
         threads.withLock { $0 = [physics, loop, meterPoller, temperaturePoller] }
+        return true
     }
 
     private static func poll(_ now: Instant, events: BoundedQueue<TimedEvent>, _ read: () throws(HardwareError) -> Void) {
