@@ -1,0 +1,126 @@
+import EVSECore
+import Synchronization
+
+/// Why a meter read produced no reading.
+public enum MeterReadError: Error, Hashable, Sendable, CustomStringConvertible {
+    case modbus(ModbusError)
+    case implausible(MeterPlausibility.Problem)
+
+    public var description: String {
+        switch self {
+        case .modbus(let error): return "\(error)"
+        case .implausible(let problem): return "implausible reading: \(problem)"
+        }
+    }
+}
+
+/// An energy meter read over Modbus RTU or TCP with libmodbus, through a register map.
+///
+/// Each read requests the map's blocks (as few as the map allows), retries transient errors a
+/// bounded number of times, decodes, and checks plausibility against the last good reading: a
+/// value that fails is reported as an error, never passed on as a reading.
+public final class ModbusEnergyMeter: EnergyMeter {
+    public struct Configuration: Hashable, Sendable {
+        public var transport: ModbusTransport
+        public var slave: Int
+        public var map: RegisterMap
+        /// Further attempts after a transient error, per request.
+        public var retries: Int
+        public var responseTimeout: Duration
+        public var byteTimeout: Duration
+        public var plausibility: MeterPlausibility
+
+        public init(transport: ModbusTransport, slave: Int = 1, map: RegisterMap, retries: Int = 2,
+                    responseTimeout: Duration = .milliseconds(500), byteTimeout: Duration = .milliseconds(100),
+                    plausibility: MeterPlausibility = MeterPlausibility()) {
+            self.transport = transport
+            self.slave = slave
+            self.map = map
+            self.retries = retries
+            self.responseTimeout = responseTimeout
+            self.byteTimeout = byteTimeout
+            self.plausibility = plausibility
+        }
+    }
+
+    /// Counters for the console and benchmarks.
+    public struct Statistics: Hashable, Sendable {
+        public var readings = 0
+        public var requests = 0
+        public var retries = 0
+        public var failedReadings = 0
+        public var lastError: String?
+    }
+
+    public let configuration: Configuration
+    private let blocks: [RegisterMap.Block]
+    private struct State {
+        var context: ModbusContext?
+        var lastEnergy: WattHours?
+        var lastReadAt: Instant?
+        var statistics = Statistics()
+    }
+    private let state = Mutex(State())
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+        self.blocks = configuration.map.blocks
+    }
+
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// `EnergyMeter`: one good reading, or a `HardwareError` that says what failed.
+    public func read() throws(HardwareError) -> MeterReading {
+        do throws(MeterReadError) {
+            return try readValues(at: MonotonicClock.now()).reading
+        } catch {
+            throw HardwareError(device: .energyMeter, detail: "\(configuration.map.model) at \(configuration.slave): \(error)")
+        }
+    }
+
+    /// Reads every value of the map once; returns the decoded values and the reading.
+    public func readValues(at now: Instant) throws(MeterReadError) -> (values: [MeterQuantity: Double], reading: MeterReading) {
+        try state.withLock { state throws(MeterReadError) in
+            do throws(MeterReadError) {
+                var registers: [[UInt16]] = []
+                for block in blocks { registers.append(try request(block, state: &state)) }
+                let values = configuration.map.decode(blocks: blocks, registers: registers)
+                let previous = state.lastEnergy.map { ($0, now - (state.lastReadAt ?? now)) }
+                let reading: MeterReading
+                do throws(MeterPlausibility.Problem) {
+                    reading = try configuration.plausibility.reading(from: values, previous: previous)
+                } catch {
+                    throw MeterReadError.implausible(error)
+                }
+                state.lastEnergy = reading.importEnergy
+                state.lastReadAt = now
+                state.statistics.readings += 1
+                return (values, reading)
+            } catch {
+                state.statistics.failedReadings += 1
+                state.statistics.lastError = "\(error)"
+                throw error
+            }
+        }
+    }
+
+    private func request(_ block: RegisterMap.Block, state: inout State) throws(MeterReadError) -> [UInt16] {
+        var attempt = 0
+        while true {
+            do throws(ModbusError) {
+                if state.context == nil {
+                    state.context = try ModbusContext(configuration.transport, responseTimeout: configuration.responseTimeout,
+                                                      byteTimeout: configuration.byteTimeout)
+                }
+                state.statistics.requests += 1
+                return try state.context!.readRegisters(
+                    slave: configuration.slave, function: configuration.map.functionCode, address: block.start, count: block.count)
+            } catch {
+                if case .io = error { state.context = nil }  // reopen a device that went away
+                guard error.isTransient, attempt < configuration.retries else { throw .modbus(error) }
+                attempt += 1
+                state.statistics.retries += 1
+            }
+        }
+    }
+}

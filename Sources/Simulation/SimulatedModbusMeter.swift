@@ -1,0 +1,139 @@
+import EVSECore
+import Hardware
+import Synchronization
+
+/// A simulated energy meter served as a real Modbus RTU slave with libmodbus, for `evsed sim-meter`
+/// and the integration tests: it answers reads of its model's registers, paces each reply with the
+/// line's real byte time at its baud rate, integrates its power into the import register, and can
+/// corrupt a fraction of its replies or stop answering.
+public final class SimulatedModbusMeter: Sendable {
+    public struct Configuration: Sendable {
+        public var device: String
+        public var baud = 9600
+        public var parity: Character = "N"
+        public var stopBits = 1
+        public var slave = 1
+        public var map: RegisterMap
+        /// Total active power drawn, spread evenly over the phases.
+        public var power = Watts(11_040)
+        public var phases = 3
+        public var voltage = Volts(230)
+        public var frequency = 50.0
+        public var initialRegister = WattHours(kilowattHours: 1234.5)
+        /// The share of replies, 0 … 1, sent with one byte altered (their CRC then fails).
+        public var corruptFraction = 0.0
+        /// After this long the meter stops answering (a cut cable).
+        public var stopAnsweringAfter: Duration?
+        /// Whether replies wait for the line time of the request and the reply.
+        public var paceLikeTheLine = true
+
+        public init(device: String, map: RegisterMap) {
+            self.device = device
+            self.map = map
+        }
+    }
+
+    /// What the meter has done, for tests and its log.
+    public struct Statistics: Sendable {
+        public var requests = 0
+        public var replies = 0
+        public var corrupted = 0
+        public var exceptions = 0
+        public var ignored = 0
+    }
+
+    public let configuration: Configuration
+    private let running = Atomic<Bool>(true)
+    private let counters = Mutex(Statistics())
+    private let power: Mutex<Watts>
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+        power = Mutex(configuration.power)
+    }
+
+    public var statistics: Statistics { counters.withLock { $0 } }
+
+    /// Changes the power drawn from now on.
+    public func setPower(_ watts: Watts) { power.withLock { $0 = watts } }
+
+    public func stop() { running.store(false, ordering: .relaxed) }
+
+    /// The values the meter reports after `elapsed` since it started, given the register so far.
+    public func values(register: WattHours) -> [MeterQuantity: Double] {
+        let watts = power.withLock { $0 }
+        let phases = Double(configuration.phases)
+        let perPhase = watts.value / phases
+        let amps = perPhase / configuration.voltage.value
+        var values: [MeterQuantity: Double] = [
+            .voltageL1: configuration.voltage.value, .currentL1: amps, .powerL1: perPhase,
+            .totalPower: watts.value, .frequency: configuration.frequency, .importEnergy: register.value,
+        ]
+        if configuration.phases == 3 {
+            values[.voltageL2] = configuration.voltage.value
+            values[.voltageL3] = configuration.voltage.value
+            values[.currentL2] = amps
+            values[.currentL3] = amps
+            values[.powerL2] = perPhase
+            values[.powerL3] = perPhase
+        }
+        return values
+    }
+
+    /// Serves requests until `stop()`; throws when the device cannot be opened.
+    public func serve() throws(ModbusError) {
+        let line = ModbusTransport.rtu(device: configuration.device, baud: configuration.baud, parity: configuration.parity,
+                                       dataBits: 8, stopBits: configuration.stopBits)
+        let context = try ModbusContext(line)
+        let started = MonotonicClock.now()
+        var register = configuration.initialRegister
+        var integratedUntil = started
+        var generator = SystemRandomNumberGenerator()
+        let addresses = configuration.map.definitions.flatMap { Array($0.range) }
+        let lowest = addresses.min() ?? 0
+        let highest = addresses.max() ?? 0
+
+        while running.load(ordering: .relaxed) {
+            guard let request = try context.receiveRequest(slave: configuration.slave, timeout: .milliseconds(100)) else { continue }
+            let now = MonotonicClock.now()
+            register = register + power.withLock { $0 }.energy(over: now - integratedUntil)
+            integratedUntil = now
+            counters.withLock { $0.requests += 1 }
+            if let after = configuration.stopAnsweringAfter, now - started >= after {
+                counters.withLock { $0.ignored += 1 }
+                continue
+            }
+            guard request.count >= 6 else { continue }
+            let slave = request[0], function = request[1]
+            let address = Int(request[2]) << 8 | Int(request[3])
+            let count = Int(request[4]) << 8 | Int(request[5])
+
+            var reply: [UInt8]
+            if function != configuration.map.functionCode {
+                reply = RTUFrame.exceptionReply(slave: slave, function: function, code: 1)
+                counters.withLock { $0.exceptions += 1 }
+            } else if count < 1 || count > 125 || address < lowest || address + count - 1 > highest {
+                reply = RTUFrame.exceptionReply(slave: slave, function: function, code: 2)
+                counters.withLock { $0.exceptions += 1 }
+            } else {
+                let image = configuration.map.encode(values(register: register))
+                let registers = (address..<(address + count)).map { image[UInt16($0)] ?? 0 }
+                reply = RTUFrame.readReply(slave: slave, function: function, registers: registers)
+            }
+            if configuration.corruptFraction > 0 && Double.random(in: 0..<1, using: &generator) < configuration.corruptFraction {
+                let index = Int.random(in: 3..<max(4, reply.count - 2), using: &generator)
+                reply[min(index, reply.count - 3)] ^= 0x5A
+                counters.withLock { $0.corrupted += 1 }
+            }
+            if configuration.paceLikeTheLine {
+                // The request took its line time to arrive and the reply takes its own to leave:
+                // a pseudo terminal moves bytes at once, a 9600 baud line does not.
+                let lineTime = RTUFrame.lineTime(bytes: request.count, baud: configuration.baud, parity: configuration.parity, stopBits: configuration.stopBits)
+                    + RTUFrame.lineTime(bytes: reply.count, baud: configuration.baud, parity: configuration.parity, stopBits: configuration.stopBits)
+                MonotonicClock.sleep(until: now + lineTime)
+            }
+            try context.writeRaw(reply)
+            counters.withLock { $0.replies += 1 }
+        }
+    }
+}
