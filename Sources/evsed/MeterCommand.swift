@@ -69,16 +69,24 @@ struct MeterReadCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
+    @Option(name: .long, help: "Read this many times and report the rate against what the line allows.")
+    var count = 1
+
     func validate() throws {
         _ = try knownModel(model)
         guard (1...247).contains(address) else { throw ValidationError("--address must be 1 … 247") }
+        guard (1...100_000).contains(count) else { throw ValidationError("--count must be 1 … 100000") }
     }
 
     func run() throws {
         let map = try knownModel(model)
         let meter = ModbusEnergyMeter(.init(transport: line.transport, slave: address, map: map))
         do throws(MeterReadError) {
-            let (values, reading) = try meter.readValues(at: MonotonicClock.now())
+            let started = MonotonicClock.now()
+            var (values, reading) = try meter.readValues(at: started)
+            for _ in 1..<count { (values, reading) = try meter.readValues(at: MonotonicClock.now()) }
+            let elapsed = MonotonicClock.now() - started
+            if count > 1 { report(map: map, elapsed: elapsed, statistics: meter.statistics) }
             let output = LineWriter.standardOutput
             let ordered = MeterQuantity.allCases.filter { values[$0] != nil }
             if json {
@@ -102,6 +110,32 @@ struct MeterReadCommand: ParsableCommand {
             throw ExitCode(1)
         }
     }
+}
+
+extension MeterReadCommand {
+    /// Readings per second, and the share of the line's capacity they use: each request and reply
+    /// takes its bytes at the baud rate plus the 3.5-character silence that ends an RTU frame.
+    func report(map: RegisterMap, elapsed: Duration, statistics: ModbusEnergyMeter.Statistics) {
+        guard case .rtu(_, let baud, let parity, _, let stopBits) = line.transport else { return }
+        let perReading = map.blocks.reduce(Duration.zero) { total, block in
+            total + RTUFrame.lineTime(bytes: 8, baud: baud, parity: parity, stopBits: stopBits)
+                + RTUFrame.lineTime(bytes: 5 + 2 * block.count, baud: baud, parity: parity, stopBits: stopBits)
+        }
+        let bytes = map.blocks.reduce(0) { $0 + 8 + 5 + 2 * $1.count }
+        let rate = Double(statistics.readings) / elapsed.seconds
+        let ideal = 1 / perReading.seconds
+        let line = "\(statistics.readings) readings in \(fixedText(elapsed.seconds, 3)) s: \(fixedText(rate, 2)) readings/s, "
+            + "\(fixedText(rate * Double(bytes), 0)) bytes/s; the line allows \(fixedText(ideal, 2)) readings/s "
+            + "(\(bytes) bytes in \(map.blocks.count) request(s) per reading): \(fixedText(100 * rate / ideal, 1)) %; "
+            + "\(statistics.retries) retries"
+        LineWriter.standardError.write(line)
+    }
+}
+
+func fixedText(_ value: Double, _ decimals: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    return String((value * scale).rounded() / scale)
 }
 
 struct MeterScanCommand: ParsableCommand {

@@ -166,6 +166,10 @@ public struct RegisterMap: Hashable, Sendable {
     public struct Block: Hashable, Sendable {
         public var start: UInt16
         public var count: Int
+        public init(start: UInt16, count: Int) {
+            self.start = start
+            self.count = count
+        }
         public var range: Range<Int> { Int(start)..<(Int(start) + count) }
     }
 
