@@ -1,0 +1,100 @@
+import EVSECore
+import Hardware
+import Synchronization
+import Testing
+
+/// The GPIO devices through a recording provider (the kernel here has no gpio-sim), and libgpiod
+/// itself against a chip that does not exist.
+@Suite struct GPIOTests {
+    /// Records every request and write; a line can be made to fail.
+    final class RecordingProvider: GPIOProvider, @unchecked Sendable {
+        let log = Mutex<[String]>([])
+        let levels = Mutex<[String: Bool]>([:])
+        let failing = Mutex<Set<String>>([])
+
+        final class Line: GPIOLine, @unchecked Sendable {
+            let spec: GPIOLineSpec
+            let provider: RecordingProvider
+            let device: HardwareError.Device
+            init(spec: GPIOLineSpec, provider: RecordingProvider, device: HardwareError.Device) {
+                self.spec = spec
+                self.provider = provider
+                self.device = device
+            }
+            func check() throws(HardwareError) {
+                if provider.failing.withLock({ $0.contains(spec.description) }) {
+                    throw HardwareError(device: device, detail: "\(spec): write: Input/output error")
+                }
+            }
+            func read() throws(HardwareError) -> Bool {
+                try check()
+                return provider.levels.withLock { $0[spec.description] ?? false }
+            }
+            func write(_ active: Bool) throws(HardwareError) {
+                try check()
+                provider.log.withLock { $0.append("write \(spec) \(active)") }
+                provider.levels.withLock { $0[spec.description] = active }
+            }
+            var eventDescriptor: Int32? { nil }
+            func drainEvents() throws(HardwareError) -> Int { 0 }
+        }
+
+        func output(_ spec: GPIOLineSpec, initial: Bool, device: HardwareError.Device) throws(HardwareError) -> any GPIOLine {
+            log.withLock { $0.append("output \(spec) initial \(initial)") }
+            levels.withLock { $0[spec.description] = initial }
+            return Line(spec: spec, provider: self, device: device)
+        }
+
+        func input(_ spec: GPIOLineSpec, edges: Bool, device: HardwareError.Device) throws(HardwareError) -> any GPIOLine {
+            log.withLock { $0.append("input \(spec) edges \(edges)") }
+            return Line(spec: spec, provider: self, device: device)
+        }
+    }
+
+    let drive = GPIOLineSpec(chip: "gpiochip0", line: .offset(17))
+    let feedback = GPIOLineSpec(chip: "gpiochip0", line: .name("CONTACTOR_AUX"), activeLow: true, bias: .pullUp)
+
+    @Test func theContactorIsRequestedOpenFromTheFirstInstant() throws {
+        let provider = RecordingProvider()
+        let contactor = try GPIOContactor(provider: provider, drive: drive, feedback: feedback)
+        #expect(provider.log.withLock { $0 } == [
+            "output gpiochip0 line 17 initial false",
+            "input gpiochip0 line \"CONTACTOR_AUX\" edges true",
+        ])
+        try contactor.command(closed: true)
+        try contactor.command(closed: false)
+        #expect(provider.log.withLock { Array($0.suffix(2)) } == ["write gpiochip0 line 17 true", "write gpiochip0 line 17 false"])
+        #expect(try contactor.feedback() == false)
+    }
+
+    @Test func withoutFeedbackTheContactorSaysSo() throws {
+        let contactor = try GPIOContactor(provider: RecordingProvider(), drive: drive, feedback: nil)
+        #expect(try contactor.feedback() == nil)
+    }
+
+    @Test func theRCMTestOutputStartsReleased() throws {
+        let provider = RecordingProvider()
+        let rcm = try GPIOResidualCurrentMonitor(
+            provider: provider, fault: GPIOLineSpec(chip: "gpiochip0", line: .offset(22)),
+            test: GPIOLineSpec(chip: "gpiochip0", line: .offset(23)))
+        #expect(provider.log.withLock { $0 } == ["input gpiochip0 line 22 edges true", "output gpiochip0 line 23 initial false"])
+        try rcm.setSelfTest(true)
+        #expect(provider.levels.withLock { $0["gpiochip0 line 23"] } == true)
+        #expect(try rcm.isTripped() == false)
+    }
+
+    @Test func aFailingLineIsNamedInTheError() throws {
+        let provider = RecordingProvider()
+        let contactor = try GPIOContactor(provider: provider, drive: drive, feedback: nil)
+        _ = provider.failing.withLock { $0.insert("gpiochip0 line 17") }
+        #expect(throws: HardwareError(device: .contactor, detail: "gpiochip0 line 17: write: Input/output error")) {
+            try contactor.command(closed: true)
+        }
+    }
+
+    @Test func libgpiodNamesAChipThatDoesNotExist() {
+        #expect(throws: HardwareError(device: .contactor, detail: "gpiochip9 line 17: cannot open GPIO chip gpiochip9: No such file or directory")) {
+            try LibGPIOD().output(GPIOLineSpec(chip: "gpiochip9", line: .offset(17)), initial: false, device: .contactor)
+        }
+    }
+}
