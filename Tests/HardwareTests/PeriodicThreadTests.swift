@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import EVSECore
 import Hardware
 import Synchronization
@@ -60,5 +63,41 @@ import Testing
     @Test func theLinkedLibrariesReportTheirVersions() {
         #expect(LinkedLibraries.modbusVersion.split(separator: ".").count == 3)
         #expect(LinkedLibraries.gpiodVersion.hasPrefix("1."))
+    }
+}
+
+@Suite struct PeriodicThreadWakeTests {
+    final class Ticks: Sendable {
+        let instants = Mutex<[Instant]>([])
+    }
+
+    @Test func anEdgeRunsTheBodyAtOnceWithoutWaitingForTheDeadline() {
+        var pipeEnds: [Int32] = [0, 0]
+        #expect(pipe(&pipeEnds) == 0)
+        let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
+        defer { close(readEnd); close(writeEnd) }
+        let ticks = Ticks()
+        let drained = Mutex(0)
+        // A 20 s period: any tick before it can only be the edge's.
+        let thread = PeriodicThread(
+            name: "edges", period: .seconds(20),
+            wakeSources: [.init(descriptor: readEnd, drain: {
+                var byte: UInt8 = 0
+                _ = read(readEnd, &byte, 1)
+                drained.withLock { $0 += 1 }
+            })]
+        ) { now, _ in ticks.instants.withLock { $0.append(now) } }
+        let written = MonotonicClock.now()
+        var byte: UInt8 = 1
+        _ = write(writeEnd, &byte, 1)
+        for _ in 0..<1000 where ticks.instants.withLock({ $0.isEmpty }) {
+            MonotonicClock.sleep(until: MonotonicClock.now() + .milliseconds(5))
+        }
+        thread.stop()
+        let instants = ticks.instants.withLock { $0 }
+        #expect(instants.count == 1)
+        #expect(instants.first.map { $0 - written < .seconds(10) } == true)
+        #expect(drained.withLock { $0 } == 1)
+        #expect(thread.statistics.wakeUps == 1)
     }
 }

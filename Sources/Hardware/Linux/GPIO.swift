@@ -84,3 +84,22 @@ public final class GPIOResidualCurrentMonitor: ResidualCurrentMonitor {
 
     public func setSelfTest(_ active: Bool) throws(HardwareError) { try test.write(active) }
 }
+
+extension GPIOLine {
+    /// The line's edge events as a wake source of the control loop: an RCM trip or a contactor
+    /// feedback change is handled at once, not at the next tick.
+    public var wakeSource: PeriodicThread.WakeSource? {
+        guard let descriptor = eventDescriptor else { return nil }
+        return PeriodicThread.WakeSource(descriptor: descriptor) { [self] in _ = try? self.drainEvents() }
+    }
+}
+
+extension GPIOContactor {
+    /// The feedback line's edges.
+    public var wakeSources: [PeriodicThread.WakeSource] { [feedbackLine?.wakeSource].compactMap { $0 } }
+}
+
+extension GPIOResidualCurrentMonitor {
+    /// The fault output's edges.
+    public var wakeSources: [PeriodicThread.WakeSource] { [fault.wakeSource].compactMap { $0 } }
+}

@@ -19,10 +19,26 @@ public final class PeriodicThread: Sendable {
         public var maximumLateness: Duration
         /// Whether the thread runs with a real-time (SCHED_FIFO) priority.
         public var realTime: Bool
+        /// Ticks run early, on an edge of a wake source.
+        public var wakeUps: Int
     }
 
     public let name: String
     public let period: Duration
+    public let wakeSources: [WakeSource]
+    private let wakeCount = Atomic<Int>(0)
+    /// Written by `stop()` so a thread waiting for an edge leaves at once (read end, write end).
+    private let stopPipe: (Int32, Int32)?
+
+    /// A descriptor that can wake the thread early, and how to drain it so it does not again.
+    public struct WakeSource: Sendable {
+        public var descriptor: Int32
+        public var drain: @Sendable () -> Void
+        public init(descriptor: Int32, drain: @escaping @Sendable () -> Void) {
+            self.descriptor = descriptor
+            self.drain = drain
+        }
+    }
     private let running = Atomic<Bool>(true)
     private let tickCount = Atomic<Int>(0)
     private let overrunCount = Atomic<Int>(0)
@@ -35,11 +51,23 @@ public final class PeriodicThread: Sendable {
     ///
     /// - Parameter realTimePriority: a SCHED_FIFO priority (1 … 99) to ask for; without the
     ///   privilege (CAP_SYS_NICE or systemd's CPUSchedulingPolicy) the thread runs at normal priority.
-    public init(name: String, period: Duration, realTimePriority: Int32? = nil,
+    ///
+    /// - Parameter wakeSources: descriptors (GPIO edge events) that wake the thread before its
+    ///   deadline: the body then runs at once, out of schedule, after the source is drained; the
+    ///   periodic deadlines are not moved.
+    public init(name: String, period: Duration, realTimePriority: Int32? = nil, wakeSources: [WakeSource] = [],
                 body: @escaping @Sendable (_ deadline: Instant, _ missedDeadlines: Int) -> Void) {
         precondition(period > .zero, "a period must be positive")
         self.name = name
         self.period = period
+        self.wakeSources = wakeSources
+        if wakeSources.isEmpty {
+            stopPipe = nil
+        } else {
+            var ends: [Int32] = [-1, -1]
+            precondition(pipe(&ends) == 0, "pipe failed for \(name): \(String(cString: strerror(errno)))")
+            stopPipe = (ends[0], ends[1])
+        }
         let context = Unmanaged.passRetained(Context(owner: self, body: body, priority: realTimePriority)).toOpaque()
         var handle = pthread_t()
         let result = pthread_create(&handle, nil, { argument in
@@ -69,7 +97,18 @@ public final class PeriodicThread: Sendable {
         }
         var deadline = MonotonicClock.now() + period
         var missed = 0
+        var descriptors = wakeSources.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
+        if let stopPipe { descriptors.append(pollfd(fd: stopPipe.0, events: Int16(POLLIN), revents: 0)) }
         while running.load(ordering: .acquiring) {
+            if !descriptors.isEmpty && waitForEdge(&descriptors, until: deadline) {
+                guard running.load(ordering: .acquiring) else { break }
+                for (index, descriptor) in descriptors.enumerated() where descriptor.revents != 0 && index < wakeSources.count {
+                    wakeSources[index].drain()
+                }
+                wakeCount.add(1, ordering: .relaxed)
+                body(MonotonicClock.now(), 0)
+                continue
+            }
             MonotonicClock.sleep(until: deadline)
             let start = MonotonicClock.now()
             let lateness = (start - deadline).nanoseconds
@@ -90,9 +129,25 @@ public final class PeriodicThread: Sendable {
         }
     }
 
+    /// Waits for an edge on `descriptors` until (about a millisecond before) `deadline`; `poll`
+    /// counts in milliseconds, so the rest of the way is an exact `clock_nanosleep` by the caller.
+    private func waitForEdge(_ descriptors: inout [pollfd], until deadline: Instant) -> Bool {
+        while true {
+            let remaining = (deadline - MonotonicClock.now()).nanoseconds / 1_000_000
+            guard remaining > 0 else { return false }
+            let ready = descriptors.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), Int32(remaining)) }
+            if ready > 0 { return true }
+            if ready == 0 || errno != EINTR { return false }
+        }
+    }
+
     /// Asks the thread to stop after its current tick and waits for it.
     public func stop() {
         running.store(false, ordering: .releasing)
+        if let stopPipe {
+            var byte: UInt8 = 0
+            _ = write(stopPipe.1, &byte, 1)
+        }
         let handle = thread.withLock { handle in
             defer { handle = nil }
             return handle
@@ -100,10 +155,17 @@ public final class PeriodicThread: Sendable {
         if let handle { pthread_join(handle, nil) }
     }
 
+    deinit {
+        if let stopPipe {
+            close(stopPipe.0)
+            close(stopPipe.1)
+        }
+    }
+
     public var statistics: Statistics {
         Statistics(
             ticks: tickCount.load(ordering: .relaxed), overruns: overrunCount.load(ordering: .relaxed),
             maximumLateness: .nanoseconds(maximumLatenessNanoseconds.load(ordering: .relaxed)),
-            realTime: realTime.load(ordering: .relaxed))
+            realTime: realTime.load(ordering: .relaxed), wakeUps: wakeCount.load(ordering: .relaxed))
     }
 }
