@@ -102,7 +102,7 @@ struct TOMLParser {
         skipSpaces()
         try expect("=", "after the key '\(keys.joined(separator: "."))'")
         skipSpaces()
-        let value = try parseValue()
+        let value = try parseValue(path: table.keyPath(keys.joined(separator: ".")))
         var target = table
         for key in keys.dropLast() {
             if let existing = target.peek(key) {
@@ -146,7 +146,8 @@ struct TOMLParser {
 
     // MARK: Values
 
-    private mutating func parseValue() throws(ConfigError) -> ConfigValue {
+    /// Parses a value; `path` names it in errors (and names an inline table).
+    private mutating func parseValue(path: String) throws(ConfigError) -> ConfigValue {
         let valueLine = line
         guard let byte = peek() else { throw fail(nil, "expected a value, found the end of the file") }
         switch byte {
@@ -157,9 +158,9 @@ struct TOMLParser {
             if startsWith("'''") { return ConfigValue(.string(try parseMultilineLiteralString()), line: valueLine) }
             return ConfigValue(.string(try parseLiteralString()), line: valueLine)
         case UInt8(ascii: "["):
-            return ConfigValue(.array(try parseArray()), line: valueLine)
+            return ConfigValue(.array(try parseArray(path: path)), line: valueLine)
         case UInt8(ascii: "{"):
-            return ConfigValue(.table(try parseInlineTable()), line: valueLine)
+            return ConfigValue(.table(try parseInlineTable(path: path)), line: valueLine)
         case UInt8(ascii: "t") where startsWith("true"):
             index += 4
             return ConfigValue(.boolean(true), line: valueLine)
@@ -201,7 +202,7 @@ struct TOMLParser {
         throw fail(nil, "'\(token)' is not a number")
     }
 
-    private mutating func parseArray() throws(ConfigError) -> [ConfigValue] {
+    private mutating func parseArray(path: String) throws(ConfigError) -> [ConfigValue] {
         let openLine = line
         advance()
         var elements: [ConfigValue] = []
@@ -212,7 +213,7 @@ struct TOMLParser {
                 advance()
                 return elements
             }
-            elements.append(try parseValue())
+            elements.append(try parseValue(path: "\(path)[\(elements.count + 1)]"))
             skipBlankAndComments(newlines: true)
             if peek() == nil {
                 throw fail(nil, "array opened on line \(openLine) is never closed")
@@ -224,8 +225,8 @@ struct TOMLParser {
         }
     }
 
-    private mutating func parseInlineTable() throws(ConfigError) -> ConfigTable {
-        let table = ConfigTable(file: file, path: "", line: line)
+    private mutating func parseInlineTable(path: String) throws(ConfigError) -> ConfigTable {
+        let table = ConfigTable(file: file, path: path, line: line)
         advance()
         skipSpaces()
         if peek() == UInt8(ascii: "}") {

@@ -30,13 +30,10 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let description: BoardDescription
-        let settings: SimulationSettings
+        var settings: SimulationSettings?
         do throws(ConfigError) {
             description = try BoardDescription.load(board)
-            guard let table = description.simulation else {
-                throw ConfigError(file: board, line: nil, key: "board.kind", problem: "this build runs simulated boards only")
-            }
-            settings = try SimulationSettings.read(table)
+            if let table = description.simulation { settings = try SimulationSettings.read(table) }
         } catch {
             LineWriter.standardError.write("evsed: \(error)")
             throw ExitCode(2)
@@ -53,7 +50,18 @@ struct RunCommand: ParsableCommand {
         signal(SIGTERM) { stopSignal.store($0, ordering: .relaxed) }
         signal(SIGPIPE, SIG_IGN)
 
-        let daemon = SimulatedDaemon(board: description, settings: settings)
+        let daemon: Daemon
+        if let settings {
+            daemon = .simulated(board: description, settings: settings)
+        } else {
+            do throws(HardwareError) {
+                daemon = try .linux(board: description, configuration: description.linux!)
+            } catch {
+                LineWriter.standardError.write("evsed: \(board): \(error)")
+                LineWriter.standardError.write("evsed: nothing was started; the contactor was not driven")
+                throw ExitCode(1)
+            }
+        }
         var terminal = TerminalSession(daemon: daemon, json: json)
         terminal.say("evsed \(BuildInfo.version) on \(description.name) (\(board)); type 'help' for commands, Ctrl-C to stop")
         guard daemon.start() else {

@@ -9,7 +9,7 @@ import Simulation
 /// The terminal of `evsed run` on the simulated board: the event log, a live status line, and a
 /// few commands on standard input to play the car and the technician.
 struct TerminalSession {
-    let daemon: SimulatedDaemon
+    let daemon: Daemon
     let json: Bool
     private let output = LineWriter.standardOutput
     private let interactive: Bool
@@ -28,7 +28,7 @@ struct TerminalSession {
     /// systemd's notify socket and journal, when evsed runs as a service.
     private var service = ServiceReporter()
 
-    init(daemon: SimulatedDaemon, json: Bool) {
+    init(daemon: Daemon, json: Bool) {
         self.daemon = daemon
         self.json = json
         interactive = isatty(1) == 1 && !json
@@ -57,9 +57,11 @@ struct TerminalSession {
             readInput(waiting: .milliseconds(50))
             drainEvents()
             let now = MonotonicClock.now()
-            if let after = daemon.settings.plugInAfter, !pluggedIn, now >= daemon.startedAt + after {
+            if let simulation = daemon.simulation, let after = simulation.settings.plugInAfter, !pluggedIn,
+                now >= daemon.startedAt + after
+            {
                 pluggedIn = true
-                daemon.world.withState { $0.ev.plug(at: now) }
+                simulation.world.withState { $0.ev.plug(at: now) }
                 say("the simulated car plugs in")
             }
             if now - lastStatusAt >= (interactive ? .seconds(1) : .seconds(10)) {
@@ -235,20 +237,22 @@ struct TerminalSession {
     private mutating func execute(_ words: [String]) {
         guard let verb = words.first?.lowercased() else { return }
         let argument = words.count > 1 ? words[1] : nil
-        let world = daemon.world
         let commands = daemon.controller.commands
+        let simulated = ["plug", "unplug", "ready", "not-ready", "trip", "temperature", "voltage", "meter", "stall"]
+        let world = daemon.simulation?.world
+        if world == nil && simulated.contains(verb) { return say("'\(verb)' acts on the simulated board only") }
         switch verb {
         case "plug":
             pluggedIn = true
-            world.withState { $0.ev.plug(at: $0.now) }
-        case "unplug": world.withState { $0.ev.unplug() }
-        case "ready": world.withState { $0.ev.wantsCharge = true }
-        case "not-ready": world.withState { $0.ev.wantsCharge = false }
+            world?.withState { $0.ev.plug(at: $0.now) }
+        case "unplug": world?.withState { $0.ev.unplug() }
+        case "ready": world?.withState { $0.ev.wantsCharge = true }
+        case "not-ready": world?.withState { $0.ev.wantsCharge = false }
         case "trip":
             guard argument == "rcm" else { return say("usage: trip rcm [SECONDS]") }
             let seconds = words.count > 2 ? Double(words[2]) : 1
             guard let seconds, seconds > 0 else { return say("trip rcm: SECONDS must be a positive number") }
-            world.withState { state in
+            world?.withState { state in
                 state.leakage = true
                 state.leakageUntil = state.now + .nanoseconds(Int64(seconds * 1e9))
             }
@@ -256,22 +260,22 @@ struct TerminalSession {
             guard let value = argument.flatMap(Double.init), (-50...200).contains(value) else {
                 return say("usage: temperature CELSIUS (−50 … 200)")
             }
-            world.withState { $0.temperature = Celsius(value) }
+            world?.withState { $0.temperature = Celsius(value) }
         case "voltage":
             guard let value = argument.flatMap(Double.init), (0...400).contains(value) else {
                 return say("usage: voltage VOLTS (0 … 400)")
             }
-            world.withState { $0.gridVoltage = Volts(value) }
+            world?.withState { $0.gridVoltage = Volts(value) }
         case "meter":
             guard argument == "off", words.count > 2, let seconds = Double(words[2]), seconds > 0 else {
                 return say("usage: meter off SECONDS")
             }
-            world.withState { $0.meterSilentUntil = $0.now + .nanoseconds(Int64(seconds * 1e9)) }
+            world?.withState { $0.meterSilentUntil = $0.now + .nanoseconds(Int64(seconds * 1e9)) }
         case "stall":
             guard let seconds = argument.flatMap(Double.init), seconds > 0, seconds <= 600 else {
                 return say("usage: stall SECONDS (up to 600)")
             }
-            world.withState { $0.loopStalledUntil = $0.now + .nanoseconds(Int64(seconds * 1e9)) }
+            world?.withState { $0.loopStalledUntil = $0.now + .nanoseconds(Int64(seconds * 1e9)) }
         case "pause": commands.push(.pause)
         case "resume": commands.push(.resume)
         case "stop": commands.push(.stopSession)

@@ -1,4 +1,5 @@
 import ConfigFile
+import Foundation
 import EVSECore
 import Hardware
 import Testing
@@ -45,7 +46,7 @@ import Testing
     @Test(arguments: [
         ("[board]\nname = \"x\"\nkind = \"simulated\"\n[charger]\nmax_current_a = 100\n[simulation]", 5, "charger.max_current_a", "100 is outside 6 … 80"),
         ("[board]\nname = \"x\"\nkind = \"simulated\"\n[charger]\nphases = 2\n[simulation]", 5, "charger.phases", "must be 1 or 3"),
-        ("[board]\nname = \"x\"\nkind = \"rpi\"\n[simulation]", 3, "board.kind", "'rpi' is not one of: simulated"),
+        ("[board]\nname = \"x\"\nkind = \"rpi\"\n[simulation]", 3, "board.kind", "'rpi' is not one of: simulated, linux"),
         ("[board]\nname = \"x\"\nkind = \"simulated\"", 3, "board.kind", "a simulated board needs a [simulation] table"),
         ("[board]\nname = \"x\"\nkind = \"simulated\"\n[chargr]\n[simulation]", 4, "chargr", "unknown key (did you mean 'charger'?)"),
         ("[board]\nname = \"x\"\nkind = \"simulated\"\n[control]\nperiod_ms = 20\nunplug_samples = 2\n[simulation]", 6, "control.unplug_samples", "2 samples at 20.0 ms take longer than the 25 ms allowed to see an unplug"),
@@ -54,5 +55,72 @@ import Testing
     ] as [(String, Int, String?, String)])
     func mistakesNameTheKeyAndTheLine(text: String, line: Int, key: String?, problem: String) {
         #expect(throws: ConfigError(file: "b.toml", line: line, key: key, problem: problem)) { try read(text) }
+    }
+}
+
+@Suite struct LinuxBoardFileTests {
+    let root: String = {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        return parts.joined(separator: "/")
+    }()
+
+    static let minimal = """
+        [board]
+        name = "x"
+        kind = "linux"
+        [pilot]
+        source = "ads1115"
+        [pwm]
+        chip = 0
+        [contactor]
+        drive = { chip = "gpiochip0", line = 17 }
+        [rcm]
+        fault = { chip = "gpiochip0", line = 22, active_low = true }
+        test = { chip = "gpiochip0", line = "RCM_TEST" }
+        [meter]
+        model = "sdm630"
+        port = "/dev/ttyUSB0"
+        """
+
+    func read(_ text: String) throws(ConfigError) -> BoardDescription {
+        try BoardDescription.read(ConfigDocument.parse(text, file: "b.toml"))
+    }
+
+    @Test func theShippedRaspberryPiBoardDescribesEveryDevice() throws {
+        let board = try BoardDescription.load(root + "/boards/rpi4-ads1115.toml")
+        let linux = try #require(board.linux)
+        #expect(board.kind == .linux)
+        #expect(linux.contactorDrive == GPIOLineSpec(chip: "gpiochip0", line: .offset(17)))
+        #expect(linux.contactorFeedback == GPIOLineSpec(chip: "gpiochip0", line: .offset(27), activeLow: true, bias: .pullUp))
+        #expect(linux.rcmFault.activeLow)
+        #expect(linux.meter.transport == .rtu(device: "/dev/ttyUSB0", baud: 9600, parity: "N", dataBits: 8, stopBits: 1))
+        #expect(linux.pilot.address == 0x48 && linux.temperature?.address == 0x49)
+    }
+
+    @Test func linesByNameAndDefaultsAreRead() throws {
+        let linux = try #require(try read(Self.minimal).linux)
+        #expect(linux.rcmTest == GPIOLineSpec(chip: "gpiochip0", line: .name("RCM_TEST")))
+        #expect(linux.contactorFeedback == nil)
+        #expect(linux.temperature == nil)
+        #expect(linux.meter.address == 1)
+    }
+
+    @Test(arguments: [
+        ("test = { chip = \"gpiochip0\", line = \"RCM_TEST\" }", "test = { chip = \"gpiochip0\", line = 17 }", 1, "rcm.test", "gpiochip0 line 17 is already used by contactor.drive"),
+        ("port = \"/dev/ttyUSB0\"", "port = \"/dev/ttyUSB0\"\nbaud = 12345", 16, "meter.baud", "12345 is not a serial baud rate"),
+        ("model = \"sdm630\"", "model = \"sdm360\"", 14, "meter.model", "'sdm360' is not one of: abb-b23, em340, iem3155, sdm120, sdm630, sdm72d-m (did you mean 'sdm630'?)"),
+        ("[pwm]\nchip = 0\n", "", 1, nil, "a linux board needs a [pwm] table"),
+        ("drive = { chip = \"gpiochip0\", line = 17 }", "drive = { chip = \"gpiochip0\", lin = 17 }", 9, "contactor.drive", "missing key 'line' (an offset or a line name)"),
+    ] as [(String, String, Int, String?, String)])
+    func mistakesInTheDevicesAreNamed(original: String, replacement: String, line: Int, key: String?, problem: String) {
+        let text = Self.minimal.replacingOccurrences(of: original, with: replacement)
+        #expect(throws: ConfigError(file: "b.toml", line: line, key: key, problem: problem)) { try read(text) }
+    }
+
+    @Test func aSimulatedBoardRefusesDeviceKeys() {
+        #expect(throws: ConfigError(file: "b.toml", line: 5, key: "meter.model", problem: "unknown key")) {
+            try read("[board]\nname = \"x\"\nkind = \"simulated\"\n[meter]\nmodel = \"sdm630\"\n[simulation]\n")
+        }
     }
 }

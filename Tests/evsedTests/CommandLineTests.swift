@@ -282,3 +282,13 @@ final class LockedText: @unchecked Sendable {
         #expect(process.terminationStatus == 0)
     }
 }
+
+@Suite struct RealBoardTests {
+    @Test func runOnARealBoardWithoutItsHardwareNamesTheMissingDevice() throws {
+        let outcome = try CommandLineTests().evsed(["run", "--board", "boards/rpi4-ads1115.toml"])
+        #expect(outcome.status == 1)
+        #expect(outcome.error.contains("boards/rpi4-ads1115.toml: contactor: gpiochip0 line 17: cannot open GPIO chip gpiochip0"))
+        #expect(outcome.error.contains("nothing was started"))
+        #expect(!outcome.output.contains("contactor           closed"))
+    }
+}

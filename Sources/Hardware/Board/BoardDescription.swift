@@ -8,6 +8,8 @@ public struct BoardDescription {
     public enum Kind: String, Sendable {
         /// Every device simulated (`boards/sim.toml`).
         case simulated
+        /// A Linux board: GPIO, sysfs PWM, I2C and a Modbus meter.
+        case linux
     }
 
     /// The board file's path, as given.
@@ -21,6 +23,8 @@ public struct BoardDescription {
     public var temperaturePollInterval: Duration
     /// The `[simulation]` table, read by the Simulation module; nil on real boards.
     public var simulation: ConfigTable?
+    /// Where a real board's devices are; nil on the simulated board.
+    public var linux: LinuxBoardConfiguration?
 
     /// Reads and checks the board file at `path`. Every mistake is a `ConfigError` naming the file,
     /// the line and the key; unknown keys are mistakes too.
@@ -34,7 +38,8 @@ public struct BoardDescription {
             throw document.error(nil, "missing [board] table (name and kind of the board)")
         }
         let name = try header.required("name", header.string)
-        let kindName = try header.choice("kind", of: [Kind.simulated.rawValue])
+        let kindName = try header.choice("kind", of: [Kind.simulated.rawValue, Kind.linux.rawValue])
+        let kind = Kind(rawValue: kindName)!
         try header.rejectUnknownKeys()
 
         var charger = ChargerConfiguration()
@@ -68,12 +73,16 @@ public struct BoardDescription {
                 throw table.error("unplug_samples", "\(charger.pilot.samplesToConfirmUnplug) samples at \(period.seconds * 1000) ms take longer than the 25 ms allowed to see an unplug")
             }
         }
-        if let table = try document.table("meter") {
+        let meterTable = try document.table("meter")
+        let temperatureTable = try document.table("temperature")
+        let linux = kind == .linux
+            ? try LinuxBoardConfiguration.read(document, meter: meterTable, temperature: temperatureTable) : nil
+        if let table = meterTable {
             meterPoll = .milliseconds(try table.integer("poll_interval_ms", default: 1000, in: 100...60_000))
             charger.meterLostTimeout = seconds(try table.double("lost_after_s", default: 10, in: 1...600))
             try table.rejectUnknownKeys()
         }
-        if let table = try document.table("temperature") {
+        if let table = temperatureTable {
             temperaturePoll = .milliseconds(try table.integer("poll_interval_ms", default: 1000, in: 100...60_000))
             charger.temperatureDerateHalf = Celsius(try table.double("derate_half_c", default: 70, in: 20...150))
             charger.temperatureDerateQuarter = Celsius(try table.double("derate_quarter_c", default: 75, in: 20...150))
@@ -109,9 +118,11 @@ public struct BoardDescription {
             try table.rejectUnknownKeys()
         }
         let simulation = try document.table("simulation")
-        let kind = Kind(rawValue: kindName)!
         if kind == .simulated && simulation == nil {
             throw header.error("kind", "a simulated board needs a [simulation] table")
+        }
+        if kind == .linux && simulation != nil {
+            throw document.error("simulation", "a linux board has real devices: remove the [simulation] table")
         }
         try document.rejectUnknownKeys()
         let problems = charger.problems()
@@ -119,7 +130,7 @@ public struct BoardDescription {
 
         return BoardDescription(
             path: document.file, name: name, kind: kind, charger: charger, controlPeriod: period,
-            meterPollInterval: meterPoll, temperaturePollInterval: temperaturePoll, simulation: simulation)
+            meterPollInterval: meterPoll, temperaturePollInterval: temperaturePoll, simulation: simulation, linux: linux)
     }
 
     private static func seconds(_ value: Double) -> Duration { .nanoseconds(Int64((value * 1e9).rounded())) }

@@ -1,0 +1,42 @@
+import EVSECore
+
+/// The devices of a real board, opened in the order that keeps it safe: the contactor drive first
+/// (requested released), the RCM test output (released), the pilot PWM (state F), then the
+/// sensors and the meter. Any device that cannot be opened stops everything with an error naming it.
+public struct LinuxBoard: Sendable {
+    public var devices: ChargerDevices
+    public var meter: any EnergyMeter
+    public var temperature: (any TemperatureSensor)?
+    /// Edge events that wake the control loop (RCM fault output, contactor feedback).
+    public var wakeSources: [PeriodicThread.WakeSource]
+
+    public static func open(_ board: LinuxBoardConfiguration, charger: ChargerConfiguration,
+                            gpio: any GPIOProvider = LibGPIOD()) throws(HardwareError) -> LinuxBoard {
+        let contactor = try GPIOContactor(
+            provider: gpio, drive: board.contactorDrive,
+            feedback: charger.hasContactorFeedback ? board.contactorFeedback : nil)
+        let rcm = try GPIOResidualCurrentMonitor(provider: gpio, fault: board.rcmFault, test: board.rcmTest)
+        let pwm = SysfsPWM(root: board.pwmRoot, chip: board.pwmChip, channel: board.pwmChannel)
+        try pwm.open()
+        let adc = ADS1115(device: try LinuxI2CDevice(bus: board.pilot.bus, address: board.pilot.address, device: .pilotSensor))
+        let pilot = ADS1115PilotSensor(adc: adc, highChannel: board.pilot.highChannel, lowChannel: board.pilot.lowChannel,
+                                       gain: board.pilot.gain, offset: board.pilot.offset)
+        _ = try pilot.sample()
+        guard let map = MeterModels.all[board.meter.model] else {
+            throw HardwareError(device: .energyMeter, detail: "unknown meter model \(board.meter.model)")
+        }
+        // Open the line once now, so a missing adapter is reported at start, not as a lost meter.
+        do throws(ModbusError) {
+            _ = try ModbusContext(board.meter.transport)
+        } catch {
+            throw HardwareError(device: .energyMeter, detail: "\(error)")
+        }
+        let meter = ModbusEnergyMeter(.init(transport: board.meter.transport, slave: board.meter.address, map: map))
+        let temperature = try board.temperature.map { (sensor) throws(HardwareError) in
+            LM75TemperatureSensor(device: try LinuxI2CDevice(bus: sensor.bus, address: sensor.address, device: .temperatureSensor))
+        }
+        return LinuxBoard(
+            devices: ChargerDevices(pilotSensor: pilot, pilotSignal: pwm, contactor: contactor, residualCurrentMonitor: rcm),
+            meter: meter, temperature: temperature, wakeSources: contactor.wakeSources + rcm.wakeSources)
+    }
+}

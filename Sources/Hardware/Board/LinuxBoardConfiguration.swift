@@ -1,0 +1,123 @@
+import ConfigFile
+import EVSECore
+
+/// Where a real board's devices are, from its board file.
+public struct LinuxBoardConfiguration: Sendable {
+    public struct Pilot: Sendable {
+        public var bus: Int
+        public var address: UInt8
+        public var highChannel: Int
+        public var lowChannel: Int
+        public var gain: Double
+        public var offset: Double
+    }
+
+    public struct Meter: Sendable {
+        public var model: String
+        public var transport: ModbusTransport
+        public var address: Int
+    }
+
+    public struct Temperature: Sendable {
+        public var bus: Int
+        public var address: UInt8
+    }
+
+    public var pilot: Pilot
+    public var pwmRoot: String
+    public var pwmChip: Int
+    public var pwmChannel: Int
+    public var contactorDrive: GPIOLineSpec
+    public var contactorFeedback: GPIOLineSpec?
+    public var rcmFault: GPIOLineSpec
+    public var rcmTest: GPIOLineSpec
+    public var meter: Meter
+    public var temperature: Temperature?
+
+    /// Reads the device sections of a `kind = "linux"` board file.
+    static func read(_ document: ConfigTable, meter meterTable: ConfigTable?, temperature temperatureTable: ConfigTable?)
+        throws(ConfigError) -> LinuxBoardConfiguration
+    {
+        func section(_ name: String) throws(ConfigError) -> ConfigTable {
+            guard let table = try document.table(name) else { throw document.error(nil, "a linux board needs a [\(name)] table") }
+            return table
+        }
+        let pilotTable = try section("pilot")
+        _ = try pilotTable.choice("source", of: ["ads1115"])
+        let pilot = Pilot(
+            bus: try pilotTable.integer("bus", default: 1, in: 0...255),
+            address: UInt8(try pilotTable.integer("address", default: 0x48, in: 0x48...0x4B)),
+            highChannel: try pilotTable.integer("high_channel", default: 0, in: 0...3),
+            lowChannel: try pilotTable.integer("low_channel", default: 1, in: 0...3),
+            gain: try pilotTable.double("gain", default: 6, in: 0.1...100),
+            offset: try pilotTable.double("offset", default: -12, in: -50...50))
+        if pilot.highChannel == pilot.lowChannel { throw pilotTable.error("low_channel", "must differ from high_channel") }
+        try pilotTable.rejectUnknownKeys()
+
+        let pwm = try section("pwm")
+        let pwmRoot = try pwm.string("root") ?? "/sys/class/pwm"
+        let pwmChip = try pwm.integer("chip", default: 0, in: 0...64)
+        let pwmChannel = try pwm.integer("channel", default: 0, in: 0...64)
+        try pwm.rejectUnknownKeys()
+
+        let contactor = try section("contactor")
+        let drive = try line(contactor, "drive", required: true)!
+        let feedback = try line(contactor, "feedback", required: false)
+        try contactor.rejectUnknownKeys()
+        let rcm = try section("rcm")
+        let fault = try line(rcm, "fault", required: true)!
+        let test = try line(rcm, "test", required: true)!
+        try rcm.rejectUnknownKeys()
+        var seen: [GPIOLineSpec: String] = [:]
+        for (name, spec) in [("contactor.drive", drive), ("contactor.feedback", feedback), ("rcm.fault", fault), ("rcm.test", test)] {
+            guard let spec else { continue }
+            let key = GPIOLineSpec(chip: spec.chip, line: spec.line)
+            if let other = seen[key] { throw document.error(name, "\(spec) is already used by \(other)") }
+            seen[key] = name
+        }
+
+        guard let meterTable else { throw document.error(nil, "a linux board needs a [meter] table (model, port)") }
+        let model = try meterTable.choice("model", of: MeterModels.names)
+        let port = try meterTable.required("port", meterTable.string)
+        let baud = try meterTable.integer("baud", default: 9600, in: 1200...115_200)
+        guard [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200].contains(baud) else {
+            throw meterTable.error("baud", "\(baud) is not a serial baud rate")
+        }
+        let parity = try meterTable.choice("parity", of: ["N", "E", "O"], default: "N")
+        let stopBits = try meterTable.integer("stop_bits", default: 1, in: 1...2)
+        let meter = Meter(
+            model: model, transport: .rtu(device: port, baud: baud, parity: Character(parity), dataBits: 8, stopBits: stopBits),
+            address: try meterTable.integer("address", default: 1, in: 1...247))
+
+        var temperature: Temperature?
+        if let temperatureTable, try temperatureTable.choice("sensor", of: ["none", "lm75"], default: "none") == "lm75" {
+            temperature = Temperature(
+                bus: try temperatureTable.integer("bus", default: 1, in: 0...255),
+                address: UInt8(try temperatureTable.integer("address", default: 0x48, in: 0x48...0x4F)))
+        }
+        return LinuxBoardConfiguration(
+            pilot: pilot, pwmRoot: pwmRoot, pwmChip: pwmChip, pwmChannel: pwmChannel, contactorDrive: drive,
+            contactorFeedback: feedback, rcmFault: fault, rcmTest: test, meter: meter, temperature: temperature)
+    }
+
+    /// A GPIO line as an inline table: `{ chip = "gpiochip0", line = 17 }` or `line = "NAME"`,
+    /// with optional `active_low` and `bias`.
+    private static func line(_ table: ConfigTable, _ key: String, required: Bool) throws(ConfigError) -> GPIOLineSpec? {
+        guard let spec = try table.table(key) else {
+            if required { throw table.error(nil, "missing key '\(key)' (a GPIO line: { chip = \"gpiochip0\", line = 17 })") }
+            return nil
+        }
+        let chip = try spec.required("chip", spec.string)
+        let line: GPIOLineSpec.Line
+        if let name = try? spec.string("line") {
+            line = .name(name)
+        } else {
+            guard spec.contains("line") else { throw spec.error(nil, "missing key 'line' (an offset or a line name)") }
+            line = .offset(UInt32(try spec.integer("line", default: 0, in: 0...4095)))
+        }
+        let bias = GPIOLineSpec.Bias(rawValue: try spec.choice("bias", of: ["as-is", "disabled", "pull-up", "pull-down"], default: "as-is"))!
+        let result = GPIOLineSpec(chip: chip, line: line, activeLow: try spec.bool("active_low", default: false), bias: bias)
+        try spec.rejectUnknownKeys()
+        return result
+    }
+}
