@@ -107,7 +107,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("test = { chip = \"gpiochip0\", line = \"RCM_TEST\" }", "test = { chip = \"gpiochip0\", line = 17 }", 1, "rcm.test", "gpiochip0 line 17 is already used by contactor.drive"),
+        ("test = { chip = \"gpiochip0\", line = \"RCM_TEST\" }", "test = { chip = \"gpiochip0\", line = 17 }", 12, "rcm.test", "gpiochip0 line 17 is already used by contactor.drive"),
         ("port = \"/dev/ttyUSB0\"", "port = \"/dev/ttyUSB0\"\nbaud = 12345", 16, "meter.baud", "12345 is not a serial baud rate"),
         ("model = \"sdm630\"", "model = \"sdm360\"", 14, "meter.model", "'sdm360' is not one of: abb-b23, em340, iem3155, sdm120, sdm630, sdm72d-m (did you mean 'sdm630'?)"),
         ("[pwm]\nchip = 0\n", "", 1, nil, "a linux board needs a [pwm] table"),

@@ -292,3 +292,43 @@ final class LockedText: @unchecked Sendable {
         #expect(!outcome.output.contains("contactor           closed"))
     }
 }
+
+@Suite struct CheckConfigTests {
+    @Test func everyShippedBoardIsUsable() throws {
+        for board in ["boards/sim.toml", "boards/rpi4-ads1115.toml"] {
+            let outcome = try CommandLineTests().evsed(["check-config", "--board", board])
+            #expect(outcome.status == 0, "\(board): \(outcome.error)")
+            #expect(outcome.output.contains("\(board): ok"))
+        }
+    }
+
+    @Test func everyBrokenSectionIsReportedWithItsLine() throws {
+        let path = try CommandLineTests().temporaryFile("check", """
+            [board]
+            name = "bad"
+            kind = "linux"
+            [charger]
+            max_current_a = 90
+            [pilot]
+            source = "ads1115"
+            [pwm]
+            chip = 0
+            [contactor]
+            drive = { chip = "gpiochip0", line = 17 }
+            [rcm]
+            fault = { chip = "gpiochip0", line = 22 }
+            test = { chip = "gpiochip0", line = 17 }
+            [meter]
+            model = "sdm630"
+            port = "/dev/ttyUSB0"
+            [temprature]
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let outcome = try CommandLineTests().evsed(["check-config", "--board", path])
+        #expect(outcome.status == 1)
+        #expect(outcome.error.contains("\(path):5: charger.max_current_a: 90 is outside 6 … 80"))
+        #expect(outcome.error.contains("\(path):14: rcm.test: gpiochip0 line 17 is already used by contactor.drive"))
+        #expect(outcome.error.contains("\(path):18: temprature: unknown key (did you mean 'temperature'?)"))
+        #expect(outcome.error.contains("3 problem(s)"))
+    }
+}

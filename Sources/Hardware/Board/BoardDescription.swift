@@ -32,21 +32,48 @@ public struct BoardDescription {
         try read(ConfigDocument.load(path))
     }
 
-    /// Reads a parsed board file.
+    /// Reads a parsed board file; throws its first mistake.
     public static func read(_ document: ConfigTable) throws(ConfigError) -> BoardDescription {
-        guard let header = try document.table("board") else {
-            throw document.error(nil, "missing [board] table (name and kind of the board)")
+        var problems: [ConfigError] = []
+        let board = read(document, problems: &problems)
+        if let first = problems.first { throw first }
+        return board!
+    }
+
+    /// Every mistake of a board file, one per section at most (a section stops at its first), in
+    /// file order: what `evsed check-config` reports.
+    public static func problems(in path: String) -> [ConfigError] {
+        do throws(ConfigError) {
+            var problems: [ConfigError] = []
+            _ = read(try ConfigDocument.load(path), problems: &problems)
+            return problems.sorted { ($0.line ?? 0) < ($1.line ?? 0) }
+        } catch {
+            return [error]
         }
-        let name = try header.required("name", header.string)
-        let kindName = try header.choice("kind", of: [Kind.simulated.rawValue, Kind.linux.rawValue])
-        let kind = Kind(rawValue: kindName)!
-        try header.rejectUnknownKeys()
+    }
+
+    /// Reads what it can, collecting each section's mistake and going on with the defaults.
+    static func read(_ document: ConfigTable, problems: inout [ConfigError]) -> BoardDescription? {
+        func attempt(_ body: () throws(ConfigError) -> Void) {
+            do throws(ConfigError) { try body() } catch { problems.append(error) }
+        }
+        var name = ""
+        var kind = Kind.simulated
+        attempt { () throws(ConfigError) in
+            guard let header = try document.table("board") else {
+                throw document.error(nil, "missing [board] table (name and kind of the board)")
+            }
+            name = try header.required("name", header.string)
+            kind = Kind(rawValue: try header.choice("kind", of: [Kind.simulated.rawValue, Kind.linux.rawValue]))!
+            try header.rejectUnknownKeys()
+        }
 
         var charger = ChargerConfiguration()
         var period = Duration.milliseconds(10)
         var meterPoll = Duration.seconds(1)
         var temperaturePoll = Duration.seconds(1)
 
+        attempt { () throws(ConfigError) in
         if let table = try document.table("charger") {
             charger.maximumCurrent = Amperes(try table.double("max_current_a", default: 32, in: 6...80))
             charger.phases = try table.integer("phases", default: 3, in: 1...3)
@@ -57,6 +84,8 @@ public struct BoardDescription {
             charger.hasContactorFeedback = try table.bool("contactor_feedback", default: true)
             try table.rejectUnknownKeys()
         }
+        }
+        attempt { () throws(ConfigError) in
         if let table = try document.table("control") {
             period = .milliseconds(try table.integer("period_ms", default: 10, in: 1...100))
             charger.pilot = PilotDebounceConfiguration(
@@ -73,16 +102,27 @@ public struct BoardDescription {
                 throw table.error("unplug_samples", "\(charger.pilot.samplesToConfirmUnplug) samples at \(period.seconds * 1000) ms take longer than the 25 ms allowed to see an unplug")
             }
         }
-        let meterTable = try document.table("meter")
-        let temperatureTable = try document.table("temperature")
-        let linux = kind == .linux
-            ? try LinuxBoardConfiguration.read(document, meter: meterTable, temperature: temperatureTable) : nil
+        }
+        var meterTable: ConfigTable?
+        var temperatureTable: ConfigTable?
+        var linux: LinuxBoardConfiguration?
+        attempt { () throws(ConfigError) in
+            meterTable = try document.table("meter")
+            temperatureTable = try document.table("temperature")
+            if kind == .linux { linux = try LinuxBoardConfiguration.read(document, meter: meterTable, temperature: temperatureTable) }
+        }
+        attempt { () throws(ConfigError) in
         if let table = meterTable {
+            // A linux board's device keys were read above (or reported there).
+            if kind == .linux { for key in LinuxBoardConfiguration.meterKeys { _ = table.value(key) } }
             meterPoll = .milliseconds(try table.integer("poll_interval_ms", default: 1000, in: 100...60_000))
             charger.meterLostTimeout = seconds(try table.double("lost_after_s", default: 10, in: 1...600))
             try table.rejectUnknownKeys()
         }
+        }
+        attempt { () throws(ConfigError) in
         if let table = temperatureTable {
+            if kind == .linux { for key in LinuxBoardConfiguration.temperatureKeys { _ = table.value(key) } }
             temperaturePoll = .milliseconds(try table.integer("poll_interval_ms", default: 1000, in: 100...60_000))
             charger.temperatureDerateHalf = Celsius(try table.double("derate_half_c", default: 70, in: 20...150))
             charger.temperatureDerateQuarter = Celsius(try table.double("derate_quarter_c", default: 75, in: 20...150))
@@ -93,6 +133,8 @@ public struct BoardDescription {
                 throw table.error(nil, "thresholds must rise: derate_half_c < derate_quarter_c < limit_c")
             }
         }
+        }
+        attempt { () throws(ConfigError) in
         if let table = try document.table("protection") {
             charger.nominalVoltage = Volts(try table.double("nominal_voltage_v", default: 230, in: 100...480))
             charger.voltageTolerance = try table.double("voltage_tolerance", default: 0.10, in: 0.01...0.3)
@@ -107,6 +149,8 @@ public struct BoardDescription {
             charger.vehicleStopTimeout = seconds(try table.double("vehicle_stop_timeout_s", default: 6, in: 0.1...6))
             try table.rejectUnknownKeys()
         }
+        }
+        attempt { () throws(ConfigError) in
         if let table = try document.table("recovery") {
             charger.residualCurrentRetryInterval = seconds(try table.double("rcm_retry_s", default: 300, in: 1...86_400))
             charger.residualCurrentMaxRetries = try table.integer("rcm_max_retries", default: 6, in: 0...100)
@@ -117,16 +161,20 @@ public struct BoardDescription {
             charger.overcurrentMaxRetries = try table.integer("overcurrent_max_retries", default: 3, in: 0...100)
             try table.rejectUnknownKeys()
         }
-        let simulation = try document.table("simulation")
-        if kind == .simulated && simulation == nil {
-            throw header.error("kind", "a simulated board needs a [simulation] table")
         }
-        if kind == .linux && simulation != nil {
-            throw document.error("simulation", "a linux board has real devices: remove the [simulation] table")
+        var simulation: ConfigTable?
+        attempt { () throws(ConfigError) in
+            simulation = try document.table("simulation")
+            if kind == .simulated && simulation == nil {
+                throw (try document.table("board") ?? document).error("kind", "a simulated board needs a [simulation] table")
+            }
+            if kind == .linux && simulation != nil {
+                throw document.error("simulation", "a linux board has real devices: remove the [simulation] table")
+            }
         }
-        try document.rejectUnknownKeys()
-        let problems = charger.problems()
-        if let first = problems.first { throw document.error(nil, first) }
+        attempt { () throws(ConfigError) in try document.rejectUnknownKeys() }
+        for problem in charger.problems() { problems.append(document.error(nil, problem)) }
+        guard problems.isEmpty else { return nil }
 
         return BoardDescription(
             path: document.file, name: name, kind: kind, charger: charger, controlPeriod: period,

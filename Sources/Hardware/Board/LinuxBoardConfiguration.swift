@@ -34,6 +34,10 @@ public struct LinuxBoardConfiguration: Sendable {
     public var meter: Meter
     public var temperature: Temperature?
 
+    /// The keys of `[meter]` and `[temperature]` that a linux board adds.
+    static let meterKeys = ["model", "port", "baud", "parity", "stop_bits", "address"]
+    static let temperatureKeys = ["sensor", "bus", "address"]
+
     /// Reads the device sections of a `kind = "linux"` board file.
     static func read(_ document: ConfigTable, meter meterTable: ConfigTable?, temperature temperatureTable: ConfigTable?)
         throws(ConfigError) -> LinuxBoardConfiguration
@@ -68,14 +72,6 @@ public struct LinuxBoardConfiguration: Sendable {
         let fault = try line(rcm, "fault", required: true)!
         let test = try line(rcm, "test", required: true)!
         try rcm.rejectUnknownKeys()
-        var seen: [GPIOLineSpec: String] = [:]
-        for (name, spec) in [("contactor.drive", drive), ("contactor.feedback", feedback), ("rcm.fault", fault), ("rcm.test", test)] {
-            guard let spec else { continue }
-            let key = GPIOLineSpec(chip: spec.chip, line: spec.line)
-            if let other = seen[key] { throw document.error(name, "\(spec) is already used by \(other)") }
-            seen[key] = name
-        }
-
         guard let meterTable else { throw document.error(nil, "a linux board needs a [meter] table (model, port)") }
         let model = try meterTable.choice("model", of: MeterModels.names)
         let port = try meterTable.required("port", meterTable.string)
@@ -94,6 +90,14 @@ public struct LinuxBoardConfiguration: Sendable {
             temperature = Temperature(
                 bus: try temperatureTable.integer("bus", default: 1, in: 0...255),
                 address: UInt8(try temperatureTable.integer("address", default: 0x48, in: 0x48...0x4F)))
+        }
+        var seen: [GPIOLineSpec: String] = [:]
+        let lines: [(ConfigTable, String, GPIOLineSpec?)] = [(contactor, "drive", drive), (contactor, "feedback", feedback), (rcm, "fault", fault), (rcm, "test", test)]
+        for (table, key, spec) in lines {
+            guard let spec else { continue }
+            let plain = GPIOLineSpec(chip: spec.chip, line: spec.line)
+            if let other = seen[plain] { throw table.error(key, "\(spec) is already used by \(other)") }
+            seen[plain] = table.keyPath(key)
         }
         return LinuxBoardConfiguration(
             pilot: pilot, pwmRoot: pwmRoot, pwmChip: pwmChip, pwmChannel: pwmChannel, contactorDrive: drive,
