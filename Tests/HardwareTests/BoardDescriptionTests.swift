@@ -109,13 +109,45 @@ import Testing
     @Test(arguments: [
         ("test = { chip = \"gpiochip0\", line = \"RCM_TEST\" }", "test = { chip = \"gpiochip0\", line = 17 }", 12, "rcm.test", "gpiochip0 line 17 is already used by contactor.drive"),
         ("port = \"/dev/ttyUSB0\"", "port = \"/dev/ttyUSB0\"\nbaud = 12345", 16, "meter.baud", "12345 is not a serial baud rate"),
-        ("model = \"sdm630\"", "model = \"sdm360\"", 14, "meter.model", "'sdm360' is not one of: abb-b23, em340, iem3155, sdm120, sdm630, sdm72d-m (did you mean 'sdm630'?)"),
+        ("model = \"sdm630\"", "model = \"sdm360\"", 14, "meter.model", "'sdm360' is not one of: abb-b23, em340, iem3155, sdm120, sdm630, sdm72d-m, custom (did you mean 'sdm630'?)"),
         ("[pwm]\nchip = 0\n", "", 1, nil, "a linux board needs a [pwm] table"),
         ("drive = { chip = \"gpiochip0\", line = 17 }", "drive = { chip = \"gpiochip0\", lin = 17 }", 9, "contactor.drive", "missing key 'line' (an offset or a line name)"),
     ] as [(String, String, Int, String?, String)])
     func mistakesInTheDevicesAreNamed(original: String, replacement: String, line: Int, key: String?, problem: String) {
         let text = Self.minimal.replacingOccurrences(of: original, with: replacement)
         #expect(throws: ConfigError(file: "b.toml", line: line, key: key, problem: problem)) { try read(text) }
+    }
+
+    @Test func aBoardFileCanDefineItsOwnMeterMap() throws {
+        let text = Self.minimal.replacingOccurrences(of: "model = \"sdm630\"", with: "model = \"custom\"") + """
+
+            [meter.map]
+            function = 4
+            registers = [
+              { quantity = "voltage_l1", address = 0x0000, type = "float32", unit = "V" },
+              { quantity = "current_l1", address = 0x0006, type = "float32", unit = "A" },
+              { quantity = "total_power", address = 0x000C, type = "float32", unit = "W" },
+              { quantity = "frequency", address = 0x0046, type = "float32", unit = "Hz" },
+              { quantity = "import_energy", address = 0x0048, type = "float32", unit = "kWh" },
+            ]
+            """
+        let map = try #require(try read(text).linux?.meter.map)
+        // The same map as the built-in SDM120.
+        #expect(map.definitions == MeterModels.sdm120.definitions)
+        #expect(map.blocks == MeterModels.sdm120.blocks)
+    }
+
+    @Test func aCustomMapWithAMistakeIsNamed() {
+        let text = Self.minimal.replacingOccurrences(of: "model = \"sdm630\"", with: "model = \"custom\"") + """
+
+            [meter.map]
+            registers = [
+              { quantity = "voltage_l1", address = 0, type = "float32", unit = "A" },
+            ]
+            """
+        #expect(throws: ConfigError(file: "b.toml", line: 16, key: "meter.map", problem: "voltage_l1 is in V, not A")) { try read(text) }
+        let missing = Self.minimal.replacingOccurrences(of: "model = \"sdm630\"", with: "model = \"custom\"")
+        #expect(throws: ConfigError(file: "b.toml", line: 14, key: "meter.model", problem: "a custom meter needs a [meter.map] table")) { try read(missing) }
     }
 
     @Test func aSimulatedBoardRefusesDeviceKeys() {

@@ -22,16 +22,13 @@ public struct LinuxBoard: Sendable {
         let pilot = ADS1115PilotSensor(adc: adc, highChannel: board.pilot.highChannel, lowChannel: board.pilot.lowChannel,
                                        gain: board.pilot.gain, offset: board.pilot.offset)
         _ = try pilot.sample()
-        guard let map = MeterModels.all[board.meter.model] else {
-            throw HardwareError(device: .energyMeter, detail: "unknown meter model \(board.meter.model)")
-        }
         // Open the line once now, so a missing adapter is reported at start, not as a lost meter.
         do throws(ModbusError) {
             _ = try ModbusContext(board.meter.transport)
         } catch {
             throw HardwareError(device: .energyMeter, detail: "\(error)")
         }
-        let meter = ModbusEnergyMeter(.init(transport: board.meter.transport, slave: board.meter.address, map: map))
+        let meter = ModbusEnergyMeter(.init(transport: board.meter.transport, slave: board.meter.address, map: board.meter.map))
         let temperature = try board.temperature.map { (sensor) throws(HardwareError) in
             LM75TemperatureSensor(device: try LinuxI2CDevice(bus: sensor.bus, address: sensor.address, device: .temperatureSensor))
         }

@@ -13,7 +13,7 @@ public struct LinuxBoardConfiguration: Sendable {
     }
 
     public struct Meter: Sendable {
-        public var model: String
+        public var map: RegisterMap
         public var transport: ModbusTransport
         public var address: Int
     }
@@ -35,7 +35,7 @@ public struct LinuxBoardConfiguration: Sendable {
     public var temperature: Temperature?
 
     /// The keys of `[meter]` and `[temperature]` that a linux board adds.
-    static let meterKeys = ["model", "port", "baud", "parity", "stop_bits", "address"]
+    static let meterKeys = ["model", "port", "baud", "parity", "stop_bits", "address", "map"]
     static let temperatureKeys = ["sensor", "bus", "address"]
 
     /// Reads the device sections of a `kind = "linux"` board file.
@@ -73,7 +73,17 @@ public struct LinuxBoardConfiguration: Sendable {
         let test = try line(rcm, "test", required: true)!
         try rcm.rejectUnknownKeys()
         guard let meterTable else { throw document.error(nil, "a linux board needs a [meter] table (model, port)") }
-        let model = try meterTable.choice("model", of: MeterModels.names)
+        let model = try meterTable.choice("model", of: MeterModels.names + ["custom"])
+        let map: RegisterMap
+        if model == "custom" {
+            guard let table = try meterTable.table("map") else {
+                throw meterTable.error("model", "a custom meter needs a [meter.map] table")
+            }
+            map = try RegisterMap.read(table, model: "custom")
+        } else {
+            if meterTable.contains("map") { throw meterTable.error("map", "only a custom model takes a map") }
+            map = MeterModels.all[model]!
+        }
         let port = try meterTable.required("port", meterTable.string)
         let baud = try meterTable.integer("baud", default: 9600, in: 1200...115_200)
         guard [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200].contains(baud) else {
@@ -82,7 +92,7 @@ public struct LinuxBoardConfiguration: Sendable {
         let parity = try meterTable.choice("parity", of: ["N", "E", "O"], default: "N")
         let stopBits = try meterTable.integer("stop_bits", default: 1, in: 1...2)
         let meter = Meter(
-            model: model, transport: .rtu(device: port, baud: baud, parity: Character(parity), dataBits: 8, stopBits: stopBits),
+            map: map, transport: .rtu(device: port, baud: baud, parity: Character(parity), dataBits: 8, stopBits: stopBits),
             address: try meterTable.integer("address", default: 1, in: 1...247))
 
         var temperature: Temperature?
