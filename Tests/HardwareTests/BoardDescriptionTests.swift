@@ -95,7 +95,30 @@ import Testing
         #expect(linux.contactorFeedback == GPIOLineSpec(chip: "gpiochip0", line: .offset(27), activeLow: true, bias: .pullUp))
         #expect(linux.rcmFault.activeLow)
         #expect(linux.meter.transport == .rtu(device: "/dev/ttyUSB0", baud: 9600, parity: "N", dataBits: 8, stopBits: 1))
-        #expect(linux.pilot.address == 0x48 && linux.temperature?.address == 0x49)
+        guard case .ads1115(let adc) = linux.pilot else { Issue.record("not an ADS1115 pilot"); return }
+        #expect(adc.address == 0x48 && linux.temperature?.address == 0x49)
+    }
+
+    @Test func theShippedComparatorBoardUsesFiveMoreLines() throws {
+        let board = try BoardDescription.load(root + "/boards/rpi4-comparators.toml")
+        let linux = try #require(board.linux)
+        guard case .comparators(let above10V5, _, _, _, let low) = linux.pilot else { Issue.record("not a comparator pilot"); return }
+        #expect(above10V5 == GPIOLineSpec(chip: "gpiochip0", line: .offset(5)))
+        #expect(low == GPIOLineSpec(chip: "gpiochip0", line: .offset(26)))
+    }
+
+    @Test func aComparatorOnALineAlreadyUsedIsNamed() {
+        let text = Self.minimal.replacingOccurrences(of: "source = \"ads1115\"", with: """
+            source = "comparators"
+            above_10v5 = { chip = "gpiochip0", line = 5 }
+            above_7v5 = { chip = "gpiochip0", line = 6 }
+            above_4v5 = { chip = "gpiochip0", line = 13 }
+            above_1v5 = { chip = "gpiochip0", line = 19 }
+            low_below_minus_10v5 = { chip = "gpiochip0", line = 17 }
+            """)
+        #expect(throws: ConfigError(file: "b.toml", line: 14, key: "contactor.drive", problem: "gpiochip0 line 17 is already used by pilot.low_below_minus_10v5")) {
+            try read(text)
+        }
     }
 
     @Test func linesByNameAndDefaultsAreRead() throws {

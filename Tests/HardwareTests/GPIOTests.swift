@@ -98,3 +98,37 @@ import Testing
         }
     }
 }
+
+@Suite struct ComparatorPilotSensorTests {
+    @Test(arguments: [
+        ((true, true, true, true), true, PilotLevel.a),
+        ((false, true, true, true), true, .b),
+        ((false, false, true, true), true, .c),
+        ((false, false, false, true), true, .d),
+        ((false, false, false, false), true, .e),
+        ((false, true, false, true), true, .unknown),
+        ((true, false, false, false), true, .unknown),
+    ] as [((Bool, Bool, Bool, Bool), Bool, PilotLevel)])
+    func thresholdsDecodeToTheBands(above: (Bool, Bool, Bool, Bool), lowBelow: Bool, level: PilotLevel) {
+        #expect(PilotLevel.decode(high: ComparatorPilotSensor.sample(above: above, lowBelow: lowBelow).high) == level)
+    }
+
+    @Test func theLowComparatorIsTheDiode() {
+        #expect(ComparatorPilotSensor.sample(above: (false, false, true, true), lowBelow: true).lowPhaseShowsDiode)
+        #expect(!ComparatorPilotSensor.sample(above: (false, false, true, true), lowBelow: false).lowPhaseShowsDiode)
+    }
+
+    @Test func theSensorReadsItsFiveLines() throws {
+        let provider = GPIOTests.RecordingProvider()
+        let specs = [5, 6, 13, 19, 26].map { GPIOLineSpec(chip: "gpiochip0", line: .offset(UInt32($0))) }
+        let sensor = try ComparatorPilotSensor(provider: provider, above10V5: specs[0], above7V5: specs[1], above4V5: specs[2],
+                                               above1V5: specs[3], lowBelowMinus10V5: specs[4])
+        provider.levels.withLock { levels in
+            for offset in [13, 19, 26] { levels["gpiochip0 line \(offset)"] = true }
+        }
+        let sample = try sensor.sample()
+        #expect(PilotLevel.decode(high: sample.high) == .c)
+        #expect(sample.lowPhaseShowsDiode)
+        #expect(provider.log.withLock { $0.count } == 5)
+    }
+}

@@ -295,7 +295,7 @@ final class LockedText: @unchecked Sendable {
 
 @Suite struct CheckConfigTests {
     @Test func everyShippedBoardIsUsable() throws {
-        for board in ["boards/sim.toml", "boards/rpi4-ads1115.toml"] {
+        for board in ["boards/sim.toml", "boards/rpi4-ads1115.toml", "boards/rpi4-comparators.toml"] {
             let outcome = try CommandLineTests().evsed(["check-config", "--board", board])
             #expect(outcome.status == 0, "\(board): \(outcome.error)")
             #expect(outcome.output.contains("\(board): ok"))

@@ -18,9 +18,16 @@ public struct LinuxBoard: Sendable {
         let rcm = try GPIOResidualCurrentMonitor(provider: gpio, fault: board.rcmFault, test: board.rcmTest)
         let pwm = SysfsPWM(root: board.pwmRoot, chip: board.pwmChip, channel: board.pwmChannel)
         try pwm.open()
-        let adc = ADS1115(device: try LinuxI2CDevice(bus: board.pilot.bus, address: board.pilot.address, device: .pilotSensor))
-        let pilot = ADS1115PilotSensor(adc: adc, highChannel: board.pilot.highChannel, lowChannel: board.pilot.lowChannel,
-                                       gain: board.pilot.gain, offset: board.pilot.offset)
+        let pilot: any PilotSensor
+        switch board.pilot {
+        case .ads1115(let settings):
+            let adc = ADS1115(device: try LinuxI2CDevice(bus: settings.bus, address: settings.address, device: .pilotSensor))
+            pilot = ADS1115PilotSensor(adc: adc, highChannel: settings.highChannel, lowChannel: settings.lowChannel,
+                                       gain: settings.gain, offset: settings.offset)
+        case .comparators(let above10V5, let above7V5, let above4V5, let above1V5, let low):
+            pilot = try ComparatorPilotSensor(provider: gpio, above10V5: above10V5, above7V5: above7V5, above4V5: above4V5,
+                                              above1V5: above1V5, lowBelowMinus10V5: low)
+        }
         _ = try pilot.sample()
         // Open the line once now, so a missing adapter is reported at start, not as a lost meter.
         do throws(ModbusError) {

@@ -3,6 +3,14 @@ import EVSECore
 
 /// Where a real board's devices are, from its board file.
 public struct LinuxBoardConfiguration: Sendable {
+    /// How the pilot is measured.
+    public enum PilotSource: Sendable {
+        case ads1115(Pilot)
+        /// Window comparators: > 10.5, > 7.5, > 4.5, > 1.5 V on the high level, < −10.5 V on the low.
+        case comparators(above10V5: GPIOLineSpec, above7V5: GPIOLineSpec, above4V5: GPIOLineSpec, above1V5: GPIOLineSpec,
+                         lowBelowMinus10V5: GPIOLineSpec)
+    }
+
     public struct Pilot: Sendable {
         public var bus: Int
         public var address: UInt8
@@ -23,7 +31,7 @@ public struct LinuxBoardConfiguration: Sendable {
         public var address: UInt8
     }
 
-    public var pilot: Pilot
+    public var pilot: PilotSource
     public var pwmRoot: String
     public var pwmChip: Int
     public var pwmChannel: Int
@@ -47,15 +55,29 @@ public struct LinuxBoardConfiguration: Sendable {
             return table
         }
         let pilotTable = try section("pilot")
-        _ = try pilotTable.choice("source", of: ["ads1115"])
-        let pilot = Pilot(
-            bus: try pilotTable.integer("bus", default: 1, in: 0...255),
-            address: UInt8(try pilotTable.integer("address", default: 0x48, in: 0x48...0x4B)),
-            highChannel: try pilotTable.integer("high_channel", default: 0, in: 0...3),
-            lowChannel: try pilotTable.integer("low_channel", default: 1, in: 0...3),
-            gain: try pilotTable.double("gain", default: 6, in: 0.1...100),
-            offset: try pilotTable.double("offset", default: -12, in: -50...50))
-        if pilot.highChannel == pilot.lowChannel { throw pilotTable.error("low_channel", "must differ from high_channel") }
+        let pilot: PilotSource
+        var comparatorLines: [(ConfigTable, String, GPIOLineSpec?)] = []
+        if try pilotTable.choice("source", of: ["ads1115", "comparators"]) == "ads1115" {
+            let adc = Pilot(
+                bus: try pilotTable.integer("bus", default: 1, in: 0...255),
+                address: UInt8(try pilotTable.integer("address", default: 0x48, in: 0x48...0x4B)),
+                highChannel: try pilotTable.integer("high_channel", default: 0, in: 0...3),
+                lowChannel: try pilotTable.integer("low_channel", default: 1, in: 0...3),
+                gain: try pilotTable.double("gain", default: 6, in: 0.1...100),
+                offset: try pilotTable.double("offset", default: -12, in: -50...50))
+            if adc.highChannel == adc.lowChannel { throw pilotTable.error("low_channel", "must differ from high_channel") }
+            pilot = .ads1115(adc)
+        } else {
+            let keys = ["above_10v5", "above_7v5", "above_4v5", "above_1v5", "low_below_minus_10v5"]
+            var specs: [GPIOLineSpec] = []
+            for key in keys {
+                let spec = try line(pilotTable, key, required: true)!
+                specs.append(spec)
+                comparatorLines.append((pilotTable, key, spec))
+            }
+            pilot = .comparators(above10V5: specs[0], above7V5: specs[1], above4V5: specs[2], above1V5: specs[3],
+                                 lowBelowMinus10V5: specs[4])
+        }
         try pilotTable.rejectUnknownKeys()
 
         let pwm = try section("pwm")
@@ -102,7 +124,8 @@ public struct LinuxBoardConfiguration: Sendable {
                 address: UInt8(try temperatureTable.integer("address", default: 0x48, in: 0x48...0x4F)))
         }
         var seen: [GPIOLineSpec: String] = [:]
-        let lines: [(ConfigTable, String, GPIOLineSpec?)] = [(contactor, "drive", drive), (contactor, "feedback", feedback), (rcm, "fault", fault), (rcm, "test", test)]
+        let lines: [(ConfigTable, String, GPIOLineSpec?)] =
+            comparatorLines + [(contactor, "drive", drive), (contactor, "feedback", feedback), (rcm, "fault", fault), (rcm, "test", test)]
         for (table, key, spec) in lines {
             guard let spec else { continue }
             let plain = GPIOLineSpec(chip: spec.chip, line: spec.line)
