@@ -184,6 +184,8 @@ struct MeterScanCommand: ParsableCommand {
             }
             if answered {
                 found += 1
+                // Maps that read the most values first: a single-phase map also "fits" a three-phase meter.
+                fits.sort { (MeterModels.all[$0]!.definitions.count, $1) > (MeterModels.all[$1]!.definitions.count, $0) }
                 output.write("address \(address): answers; " + (fits.isEmpty ? "no known model fits" : "fits \(fits.joined(separator: ", "))"))
                 output.flush()
             }

@@ -332,3 +332,58 @@ final class LockedText: @unchecked Sendable {
         #expect(outcome.error.contains("3 problem(s)"))
     }
 }
+
+/// The meter commands against `evsed sim-meter` across a pseudo-terminal pair, as a technician
+/// would use them.
+@Suite(.serialized) struct MeterCommandTests {
+    func withSimulatedMeter(model: String, address: Int, _ body: (PseudoTerminalPair) throws -> Void) throws {
+        let line = try PseudoTerminalPair()
+        defer { line.close() }
+        let meter = Process()
+        meter.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+        meter.arguments = ["sim-meter", "--port", line.first, "--model", model, "--address", "\(address)", "--baud", "38400", "--power", "7360"]
+        meter.standardError = FileHandle.nullDevice
+        try meter.run()
+        defer {
+            kill(meter.processIdentifier, SIGKILL)
+            meter.waitUntilExit()
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        try body(line)
+    }
+
+    @Test(arguments: ["em340", "abb-b23", "iem3155"])
+    func meterReadPrintsWhatTheSimulatedMeterServes(model: String) throws {
+        try withSimulatedMeter(model: model, address: 7) { line in
+            let outcome = try CommandLineTests().evsed(
+                ["meter", "read", "--port", line.second, "--model", model, "--address", "7", "--baud", "38400", "--json"])
+            #expect(outcome.status == 0, "\(outcome.error)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.output.utf8)) as? [String: Any])
+            #expect((object["voltage_l1"] as? NSNumber)?.doubleValue == 230)
+            #expect(abs(((object["current_l1"] as? NSNumber)?.doubleValue ?? 0) - 7360.0 / 3 / 230) < 0.01)
+            #expect(abs(((object["total_power"] as? NSNumber)?.doubleValue ?? 0) - 7360) < 1)
+            #expect(((object["import_energy"] as? NSNumber)?.doubleValue ?? 0) >= 1_234_500)
+        }
+    }
+
+    @Test func meterScanFindsTheAddressAndTheModelsThatFit() throws {
+        try withSimulatedMeter(model: "sdm630", address: 3) { line in
+            let outcome = try CommandLineTests().evsed(
+                ["meter", "scan", "--port", line.second, "--baud", "38400", "--from", "1", "--to", "4", "--timeout", "100"])
+            #expect(outcome.status == 0, "\(outcome.error)")
+            // The SDM72D-M shares the SDM630's registers for these values, and the SDM120's are a
+            // subset of them: all three fit, the most complete first.
+            #expect(outcome.output.contains("address 3: answers; fits sdm630, sdm72d-m, sdm120"))
+            #expect(!outcome.output.contains("address 2"))
+            #expect(outcome.output.contains("1 meter(s) answered"))
+        }
+    }
+
+    @Test func aMeterThatDoesNotAnswerIsATimeoutNamingThePort() throws {
+        let line = try PseudoTerminalPair()
+        defer { line.close() }
+        let outcome = try CommandLineTests().evsed(["meter", "read", "--port", line.second, "--model", "sdm630"])
+        #expect(outcome.status == 1)
+        #expect(outcome.error.contains("\(line.second): meter 1 did not answer (timeout)"))
+    }
+}
