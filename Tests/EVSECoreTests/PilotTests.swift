@@ -103,3 +103,33 @@ import Testing
         #expect(try PWMDuty(percent: 97).offeredCurrent == Amperes(80))
     }
 }
+
+@Suite struct ProximityPilotTests {
+    @Test(arguments: [(1500.0, 13.0), (680, 20), (220, 32), (100, 63)])
+    func theResistorGivesTheCableRating(ohms: Double, amps: Double) {
+        #expect(ProximityPilot.cableRating(ohms: ohms) == Amperes(amps))
+    }
+
+    @Test(arguments: [Double.infinity, 5000, 1000, 350, 50, 0])
+    func noCableOrAResistanceBetweenBandsHasNoRating(ohms: Double) {
+        #expect(ProximityPilot.cableRating(ohms: ohms) == nil)
+    }
+
+    @Test func theResistanceComesFromTheDivider() {
+        // 220 Ω under 1 kΩ to 3.3 V reads 3.3 × 220 / 1220 = 0.595 V.
+        #expect(abs(ProximityPilot.resistance(volts: 3.3 * 220 / 1220, pullUp: 1000, reference: 3.3) - 220) < 0.001)
+        #expect(ProximityPilot.resistance(volts: 3.3, pullUp: 1000, reference: 3.3) == .infinity)
+    }
+
+    @Test func theOfferedCurrentNeverExceedsTheCable() throws {
+        var driver = MachineDriver()
+        driver.startCharging()
+        let actions = driver.record(driver.machine.cableRatingMeasured(Amperes(13), at: driver.now))
+        #expect(actions == [.setPilot(.pwm(try PWMDuty(offering: Amperes(13))))])
+        #expect(driver.machine.offeredCurrent == Amperes(13))
+        #expect(driver.record(driver.machine.cableRatingMeasured(Amperes(13), at: driver.now)).isEmpty)
+        // A 63 A cable does not raise the offer above the charger's 32 A.
+        driver.record(driver.machine.cableRatingMeasured(Amperes(63), at: driver.now))
+        #expect(driver.machine.offeredCurrent == Amperes(32))
+    }
+}

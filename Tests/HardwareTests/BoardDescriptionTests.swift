@@ -97,6 +97,7 @@ import Testing
         #expect(linux.meter.transport == .rtu(device: "/dev/ttyUSB0", baud: 9600, parity: "N", dataBits: 8, stopBits: 1))
         guard case .ads1115(let adc) = linux.pilot else { Issue.record("not an ADS1115 pilot"); return }
         #expect(adc.address == 0x48 && linux.temperature?.address == 0x49)
+        #expect(adc.proximity?.channel == 2 && adc.proximity?.pullUp == 1000)
     }
 
     @Test func theShippedComparatorBoardUsesFiveMoreLines() throws {

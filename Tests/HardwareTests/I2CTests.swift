@@ -86,3 +86,25 @@ import Testing
         }
     }
 }
+
+@Suite struct ADS1115ProximityTests {
+    @Test func theProximityPilotIsMeasuredEveryHundredCallsOnTheSameADC() throws {
+        let device = I2CTests.ScriptedDevice()
+        device.registers[1] = [0xC3E3]
+        // 220 Ω under 1 kΩ to 3.3 V: 0.595 V on AIN2.
+        device.registers[0] = [UInt16(3.3 * 220 / 1220 / 4.096 * 32768)]
+        let sensor = ADS1115PilotSensor(adc: ADS1115(device: device), highChannel: 0, lowChannel: 1, gain: 6, offset: -12,
+                                        proximity: .init(channel: 2, pullUp: 1000, reference: 3.3))
+        #expect(try sensor.cableRating() == Amperes(32))
+        #expect(device.writes.map(\.1) == [ADS1115.configuration(channel: 2)])
+        for _ in 0..<99 { _ = try sensor.cableRating() }
+        #expect(device.writes.count == 1)
+        _ = try sensor.cableRating()
+        #expect(device.writes.count == 2)
+    }
+
+    @Test func withoutAProximityChannelThereIsNoRating() throws {
+        let sensor = ADS1115PilotSensor(adc: ADS1115(device: I2CTests.ScriptedDevice()), highChannel: 0, lowChannel: 1, gain: 6, offset: -12)
+        #expect(try sensor.cableRating() == nil)
+    }
+}

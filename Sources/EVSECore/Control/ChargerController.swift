@@ -21,6 +21,7 @@ public final class ChargerController: @unchecked Sendable {
     private var temperatureSequence: UInt64 = 0
     private var lastFeedback: Bool?
     private var lastTripped = false
+    private var lastCableRating: Amperes??
     private var hardwareHealthy = true
     private var tickHadHardwareError = false
 
@@ -77,6 +78,13 @@ public final class ChargerController: @unchecked Sendable {
         {
             lastTripped = tripped
             perform(machine.residualCurrentMonitorChanged(tripped: tripped, at: now), at: now)
+        }
+        if let proximity = devices.proximityPilot,
+            let rating = readHardware(now, { () throws(HardwareError) in try proximity.cableRating() }),
+            lastCableRating == nil || lastCableRating! != rating
+        {
+            lastCableRating = .some(rating)
+            perform(machine.cableRatingMeasured(rating, at: now), at: now)
         }
         if let letter = meterReadings.latest(), letter.sequence != meterSequence {
             meterSequence = letter.sequence

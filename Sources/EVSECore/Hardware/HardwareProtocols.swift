@@ -60,20 +60,30 @@ public protocol TemperatureSensor: AnyObject, Sendable {
     func read() throws(HardwareError) -> Celsius
 }
 
+/// The proximity pilot of a socket: the plugged cable's current rating.
+public protocol ProximityPilotSensor: AnyObject, Sendable {
+    /// The rating of the cable in the socket, nil when there is none. Called every tick: an
+    /// implementation measures at its own pace and returns its latest figure.
+    func cableRating() throws(HardwareError) -> Amperes?
+}
+
 /// The devices of one charger that the control loop drives directly.
 public struct ChargerDevices: Sendable {
     public var pilotSensor: any PilotSensor
     public var pilotSignal: any PilotSignal
     public var contactor: any Contactor
     public var residualCurrentMonitor: any ResidualCurrentMonitor
+    /// A socket's proximity pilot; nil with a tethered cable.
+    public var proximityPilot: (any ProximityPilotSensor)?
 
     public init(
         pilotSensor: any PilotSensor, pilotSignal: any PilotSignal, contactor: any Contactor,
-        residualCurrentMonitor: any ResidualCurrentMonitor
+        residualCurrentMonitor: any ResidualCurrentMonitor, proximityPilot: (any ProximityPilotSensor)? = nil
     ) {
         self.pilotSensor = pilotSensor
         self.pilotSignal = pilotSignal
         self.contactor = contactor
         self.residualCurrentMonitor = residualCurrentMonitor
+        self.proximityPilot = proximityPilot
     }
 }

@@ -105,6 +105,16 @@ extension ChargerStateMachine {
         return actions
     }
 
+    /// The proximity pilot was read: the cable's current rating (13, 20, 32 or 63 A), or nil when
+    /// no cable is in the socket. The offered current never exceeds the cable's rating.
+    public mutating func cableRatingMeasured(_ rating: Amperes?, at now: Instant) -> ActionList {
+        var actions = ActionList()
+        guard rating != cableRating else { return actions }
+        cableRating = rating
+        reconcile(at: now, into: &actions)
+        return actions
+    }
+
     /// The control loop starts a tick; `missedDeadlines` counts the deadlines the previous tick
     /// overran (0 when it ended on time; a long stall misses many).
     public mutating func controlLoopTicked(missedDeadlines: Int = 0, at now: Instant) -> ActionList {

@@ -32,6 +32,9 @@ public struct ChargerStateMachine: Sendable {
     var session: Session?
     var nextSessionNumber: UInt64
     var commandedLimit: Amperes
+    /// The plugged cable's rating from its proximity-pilot resistor; nil without a PP reading
+    /// (a tethered cable, or a board without PP).
+    var cableRating: Amperes?
     var derateStep = 0
     var previousOffer: Amperes?
     var offerReducedAt: Instant?
@@ -114,6 +117,8 @@ extension ChargerStateMachine {
     public var interruption: InterruptionCause? { session?.interruption }
     /// The current limit set by command (before derating).
     public var currentLimit: Amperes { commandedLimit }
+    /// The plugged cable's rating, when the board reads the proximity pilot.
+    public var cableCurrentRating: Amperes? { cableRating }
     /// The temperature derating step: 0 full current, 1 half, 2 quarter, 3 stopped.
     public var temperatureDerateStep: Int { derateStep }
     /// The deadline of `timer`, when armed.
@@ -123,7 +128,7 @@ extension ChargerStateMachine {
     /// never below the 6 A a PWM can offer.
     public var offeredCurrent: Amperes {
         let factor: Double = derateStep == 1 ? 0.5 : derateStep == 2 ? 0.25 : 1
-        let limit = min(commandedLimit, configuration.maximumCurrent) * factor
+        let limit = min(commandedLimit, configuration.maximumCurrent, cableRating ?? configuration.maximumCurrent) * factor
         return max(limit, PWMDuty.minimumCurrent)
     }
 }

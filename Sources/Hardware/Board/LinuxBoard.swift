@@ -19,11 +19,14 @@ public struct LinuxBoard: Sendable {
         let pwm = SysfsPWM(root: board.pwmRoot, chip: board.pwmChip, channel: board.pwmChannel)
         try pwm.open()
         let pilot: any PilotSensor
+        var proximity: (any ProximityPilotSensor)?
         switch board.pilot {
         case .ads1115(let settings):
             let adc = ADS1115(device: try LinuxI2CDevice(bus: settings.bus, address: settings.address, device: .pilotSensor))
-            pilot = ADS1115PilotSensor(adc: adc, highChannel: settings.highChannel, lowChannel: settings.lowChannel,
-                                       gain: settings.gain, offset: settings.offset)
+            let sensor = ADS1115PilotSensor(adc: adc, highChannel: settings.highChannel, lowChannel: settings.lowChannel,
+                                            gain: settings.gain, offset: settings.offset, proximity: settings.proximity)
+            pilot = sensor
+            if settings.proximity != nil { proximity = sensor }
         case .comparators(let above10V5, let above7V5, let above4V5, let above1V5, let low):
             pilot = try ComparatorPilotSensor(provider: gpio, above10V5: above10V5, above7V5: above7V5, above4V5: above4V5,
                                               above1V5: above1V5, lowBelowMinus10V5: low)
@@ -40,7 +43,8 @@ public struct LinuxBoard: Sendable {
             LM75TemperatureSensor(device: try LinuxI2CDevice(bus: sensor.bus, address: sensor.address, device: .temperatureSensor))
         }
         return LinuxBoard(
-            devices: ChargerDevices(pilotSensor: pilot, pilotSignal: pwm, contactor: contactor, residualCurrentMonitor: rcm),
+            devices: ChargerDevices(pilotSensor: pilot, pilotSignal: pwm, contactor: contactor, residualCurrentMonitor: rcm,
+                                    proximityPilot: proximity),
             meter: meter, temperature: temperature, wakeSources: contactor.wakeSources + rcm.wakeSources)
     }
 }

@@ -18,6 +18,8 @@ public struct LinuxBoardConfiguration: Sendable {
         public var lowChannel: Int
         public var gain: Double
         public var offset: Double
+        /// The socket's proximity pilot on a third channel; nil with a tethered cable.
+        public var proximity: ADS1115PilotSensor.Proximity?
     }
 
     public struct Meter: Sendable {
@@ -64,8 +66,17 @@ public struct LinuxBoardConfiguration: Sendable {
                 highChannel: try pilotTable.integer("high_channel", default: 0, in: 0...3),
                 lowChannel: try pilotTable.integer("low_channel", default: 1, in: 0...3),
                 gain: try pilotTable.double("gain", default: 6, in: 0.1...100),
-                offset: try pilotTable.double("offset", default: -12, in: -50...50))
+                offset: try pilotTable.double("offset", default: -12, in: -50...50),
+                proximity: try pilotTable.integer("pp_channel").map { (channel) throws(ConfigError) in
+                    guard (0...3).contains(channel) else { throw pilotTable.error("pp_channel", "\(channel) is outside 0 … 3") }
+                    return ADS1115PilotSensor.Proximity(
+                        channel: channel, pullUp: try pilotTable.double("pp_pull_up_ohms", default: 1000, in: 10...100_000),
+                        reference: try pilotTable.double("pp_reference_v", default: 3.3, in: 1...5))
+                })
             if adc.highChannel == adc.lowChannel { throw pilotTable.error("low_channel", "must differ from high_channel") }
+            if let pp = adc.proximity, pp.channel == adc.highChannel || pp.channel == adc.lowChannel {
+                throw pilotTable.error("pp_channel", "must differ from high_channel and low_channel")
+            }
             pilot = .ads1115(adc)
         } else {
             let keys = ["above_10v5", "above_7v5", "above_4v5", "above_1v5", "low_below_minus_10v5"]

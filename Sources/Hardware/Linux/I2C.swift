@@ -107,24 +107,57 @@ public final class ADS1115: @unchecked Sendable {
 /// The control pilot through an ADS1115 reading two peak detectors: the PWM's high level on one
 /// channel and its low level on another, each scaled back to pilot volts by the board's divider
 /// (`pilot = adc × gain + offset`).
-public final class ADS1115PilotSensor: PilotSensor, @unchecked Sendable {
+///
+/// With a `proximity` channel it is also the socket's proximity pilot: the PP resistor to PE, under
+/// a pull-up to the reference, is measured every `proximityEvery` samples on the same thread (the
+/// ADC is not shared across threads) and turned into the cable's rating.
+public final class ADS1115PilotSensor: PilotSensor, ProximityPilotSensor, @unchecked Sendable {
+    public struct Proximity: Sendable {
+        public var channel: Int
+        public var pullUp: Double
+        public var reference: Double
+        public init(channel: Int, pullUp: Double, reference: Double) {
+            self.channel = channel
+            self.pullUp = pullUp
+            self.reference = reference
+        }
+    }
+
     public let adc: ADS1115
     public let highChannel: Int
     public let lowChannel: Int
     public let gain: Double
     public let offset: Double
+    public let proximity: Proximity?
+    public var proximityEvery = 100
+    private var samplesSinceProximity = Int.max / 2
+    private var rating: Amperes?
 
-    public init(adc: ADS1115, highChannel: Int, lowChannel: Int, gain: Double, offset: Double) {
+    public init(adc: ADS1115, highChannel: Int, lowChannel: Int, gain: Double, offset: Double, proximity: Proximity? = nil) {
         self.adc = adc
         self.highChannel = highChannel
         self.lowChannel = lowChannel
         self.gain = gain
         self.offset = offset
+        self.proximity = proximity
     }
 
     public func sample() throws(HardwareError) -> PilotSample {
         let high = try adc.read(channel: highChannel) * gain + offset
         let low = try adc.read(channel: lowChannel) * gain + offset
         return PilotSample(high: Volts(high), low: Volts(low))
+    }
+
+    /// `ProximityPilotSensor`: the latest rating, measured anew every `proximityEvery` calls.
+    public func cableRating() throws(HardwareError) -> Amperes? {
+        guard let proximity else { return nil }
+        samplesSinceProximity += 1
+        if samplesSinceProximity >= proximityEvery {
+            samplesSinceProximity = 0
+            let volts = try adc.read(channel: proximity.channel)
+            rating = ProximityPilot.cableRating(
+                ohms: ProximityPilot.resistance(volts: volts, pullUp: proximity.pullUp, reference: proximity.reference))
+        }
+        return rating
     }
 }
