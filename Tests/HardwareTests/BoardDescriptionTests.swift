@@ -3,13 +3,10 @@ import Foundation
 import EVSECore
 import Hardware
 import Testing
+import TestSupport
 
 @Suite struct BoardDescriptionTests {
-    let root: String = {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)
-        return parts.joined(separator: "/")
-    }()
+    let root = repositoryRoot
 
     func read(_ text: String) throws(ConfigError) -> BoardDescription {
         try BoardDescription.read(ConfigDocument.parse(text, file: "b.toml"))
@@ -59,11 +56,7 @@ import Testing
 }
 
 @Suite struct LinuxBoardFileTests {
-    let root: String = {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)
-        return parts.joined(separator: "/")
-    }()
+    let root = repositoryRoot
 
     static let minimal = """
         [board]

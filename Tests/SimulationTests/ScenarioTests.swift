@@ -3,16 +3,10 @@ import EVSECore
 import Hardware
 import Simulation
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// The repository's root, found from this file's path.
-let repositoryRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
 
 /// Every shipped scenario, by file name.
 let shippedScenarios: [String] = {

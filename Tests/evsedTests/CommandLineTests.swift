@@ -4,11 +4,7 @@ import TestSupport
 
 /// The `evsed` executable, driven as a user drives it.
 @Suite struct CommandLineTests {
-    static let root: String = {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)
-        return parts.joined(separator: "/")
-    }()
+    static let root = repositoryRoot
 
     /// The evsed binary next to this test bundle (same build directory).
     static let executable: String = {
