@@ -96,6 +96,8 @@ public struct EventLog {
             return line(t, "contactor", text: closed ? "closed" : "open") { $0.add("closed", closed) }
         case .setResidualCurrentTest(let active):
             return line(t, "rcm_test", text: active ? "self-test input on" : "self-test input off") { $0.add("active", active) }
+        case .setConnectorLock(let locked):
+            return line(t, "lock", text: locked ? "plug locked" : "plug released") { $0.add("locked", locked) }
         case .startTimer(let timer, let deadline):
             guard showTimers else { return nil }
             return line(t, "timer", text: "\(timer) in \(fixed((deadline - t).seconds, 3)) s") {

@@ -26,6 +26,7 @@ public enum ScenarioAction: Hashable, Sendable {
     case silenceMeter(Duration)
     case stallLoop(Duration)
     case failPilotSensor(Duration)
+    case jamLock(Bool)
     case command(ChargerCommand)
 
     /// The names a scenario file uses.
@@ -33,7 +34,7 @@ public enum ScenarioAction: Hashable, Sendable {
         "plug", "unplug", "ready", "not_ready", "leakage", "clear_leakage", "weld_contactor",
         "contactor_stuck_open", "break_rcm_self_test", "remove_diode", "restore_diode", "short_pilot",
         "unshort_pilot", "pilot_voltage", "overdraw", "ignore_stop", "request_ventilation", "grid_voltage",
-        "temperature", "silence_meter", "stall_loop", "fail_pilot_sensor", "command",
+        "temperature", "silence_meter", "stall_loop", "fail_pilot_sensor", "jam_lock", "command",
     ]
 
     /// How the action reads in a log.
@@ -58,6 +59,7 @@ public enum ScenarioAction: Hashable, Sendable {
         case .silenceMeter(let duration): return "silence_meter for \(duration.seconds) s"
         case .stallLoop(let duration): return "stall_loop for \(duration.seconds) s"
         case .failPilotSensor(let duration): return "fail_pilot_sensor for \(duration.seconds) s"
+        case .jamLock(let jammed): return "jam_lock \(jammed)"
         case .command(let command): return "command \(command)"
         }
     }
@@ -84,6 +86,8 @@ public struct Scenario: Sendable {
     public var ev: EVModel.Parameters
     public var steps: [ScenarioStep]
     public var expectation: ScenarioExpectation
+    /// Whether the scenario's socket has a connector lock (the simulated board's has none).
+    public var connectorLock: Bool
 
     /// Reads the scenario at `path`; the board's simulation settings give the vehicle's defaults.
     public static func load(_ path: String, defaults: SimulationSettings = SimulationSettings()) throws(ConfigError) -> Scenario {
@@ -111,12 +115,13 @@ public struct Scenario: Sendable {
             steps.append(ScenarioStep(at: .seconds(at), action: action, line: table.line))
         }
         steps.sort { $0.at < $1.at }
+        let connectorLock = try document.bool("connector_lock", default: false)
         let expectation = try document.table("expect").map { (table) throws(ConfigError) in try ScenarioExpectation.read(table) }
             ?? ScenarioExpectation()
         try document.rejectUnknownKeys()
         return Scenario(
             path: document.file, name: name, summary: summary, duration: .seconds(durationSeconds), ev: ev,
-            steps: steps, expectation: expectation)
+            steps: steps, expectation: expectation, connectorLock: connectorLock)
     }
 
     private static func readAction(_ table: ConfigTable) throws(ConfigError) -> ScenarioAction {
@@ -151,6 +156,7 @@ public struct Scenario: Sendable {
         case "silence_meter": return .silenceMeter(try duration())
         case "stall_loop": return .stallLoop(try duration())
         case "fail_pilot_sensor": return .failPilotSensor(try duration())
+        case "jam_lock": return .jamLock(try table.bool("value", default: true))
         case "command": return .command(try readCommand(table))
         default: preconditionFailure("choice() returned \(name), which is not in ScenarioAction.names")
         }

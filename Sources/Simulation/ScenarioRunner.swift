@@ -20,9 +20,11 @@ public struct ScenarioRunner {
         let meter = SimulatedEnergyMeter(world: world)
         let thermometer = SimulatedTemperatureSensor(world: world)
         let events = EventCollector()
+        var charger = board.charger
+        charger.hasConnectorLock = charger.hasConnectorLock || scenario.connectorLock
         let controller = ChargerController(
-            machine: ChargerStateMachine(configuration: board.charger),
-            devices: .simulated(world, contactorFeedback: board.charger.hasContactorFeedback),
+            machine: ChargerStateMachine(configuration: charger),
+            devices: .simulated(world, contactorFeedback: charger.hasContactorFeedback, connectorLock: charger.hasConnectorLock),
             meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 64), events: events)
 
         var all: [TimedEvent] = []
@@ -108,6 +110,7 @@ public struct ScenarioRunner {
             case .silenceMeter(let duration): state.meterSilentUntil = now + duration
             case .stallLoop(let duration): state.loopStalledUntil = now + duration
             case .failPilotSensor(let duration): state.pilotSensorFailsUntil = now + duration
+            case .jamLock(let jammed): state.lockJammed = jammed
             case .command: break
             }
         }

@@ -56,6 +56,16 @@ public final class SimulatedResidualCurrentMonitor: ResidualCurrentMonitor {
     }
 }
 
+/// The simulated connector lock: follows its command unless jammed.
+public final class SimulatedConnectorLock: ConnectorLock {
+    private let world: SimulatedWorld
+    public init(world: SimulatedWorld) { self.world = world }
+
+    public func command(locked: Bool) throws(HardwareError) { world.withState { $0.lockCommanded = locked } }
+
+    public func feedback() throws(HardwareError) -> Bool { world.withState { $0.lockEngaged } }
+}
+
 /// The simulated meter: the world's grid voltage, the vehicle's current and the import register.
 public final class SimulatedEnergyMeter: EnergyMeter {
     private let world: SimulatedWorld
@@ -85,11 +95,12 @@ public final class SimulatedTemperatureSensor: TemperatureSensor {
 
 extension ChargerDevices {
     /// The devices of the simulated board, all views of `world`.
-    public static func simulated(_ world: SimulatedWorld, contactorFeedback: Bool = true) -> ChargerDevices {
+    public static func simulated(_ world: SimulatedWorld, contactorFeedback: Bool = true, connectorLock: Bool = false) -> ChargerDevices {
         let pilot = SimulatedPilot(world: world)
         return ChargerDevices(
             pilotSensor: pilot, pilotSignal: pilot,
             contactor: SimulatedContactor(world: world, hasFeedback: contactorFeedback),
-            residualCurrentMonitor: SimulatedResidualCurrentMonitor(world: world))
+            residualCurrentMonitor: SimulatedResidualCurrentMonitor(world: world),
+            connectorLock: connectorLock ? SimulatedConnectorLock(world: world) : nil)
     }
 }

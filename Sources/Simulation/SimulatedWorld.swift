@@ -34,6 +34,10 @@ public final class SimulatedWorld: Sendable {
         public var rcmSelfTestInput = false
         public var rcmSelfTestBroken = false
         public var rcmTripped = false
+        public var lockCommanded = false
+        /// The lock's actuator does not move (a jammed plug).
+        public var lockJammed = false
+        public var lockEngaged = false
 
         public var gridVoltage = Volts(230)
         public var importRegister = WattHours(0)
@@ -100,6 +104,7 @@ public final class SimulatedWorld: Sendable {
                 world.pilotOverrideUntil = nil
             }
             world.rcmTripped = world.leakage || (world.rcmSelfTestInput && !world.rcmSelfTestBroken)
+            if !world.lockJammed { world.lockEngaged = world.lockCommanded }
             world.ev.step(to: now, pilot: world.pilot, powered: world.powered)
         }
     }

@@ -41,7 +41,8 @@ final class Daemon {
         let startedAt = MonotonicClock.now()
         let world = SimulatedWorld(ev: settings.ev, initialRegister: settings.initialRegister, start: startedAt)
         return Daemon(
-            board: board, devices: .simulated(world, contactorFeedback: board.charger.hasContactorFeedback),
+            board: board,
+            devices: .simulated(world, contactorFeedback: board.charger.hasContactorFeedback, connectorLock: board.charger.hasConnectorLock),
             meter: SimulatedEnergyMeter(world: world), temperature: SimulatedTemperatureSensor(world: world),
             wakeSources: [], simulation: Simulation(world: world, settings: settings), startedAt: startedAt)
     }

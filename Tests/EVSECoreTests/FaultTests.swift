@@ -317,3 +317,39 @@ import Testing
         }
     }
 }
+
+@Suite struct ConnectorLockTests {
+    @Test func thePlugIsLockedBeforeAnyCurrentIsOfferedAndReleasedAfter() throws {
+        var driver = MachineDriver(configuration: ChargerConfiguration(hasConnectorLock: true))
+        let plug = driver.pilot(.b)
+        #expect(plug.contains(.setConnectorLock(true)))
+        #expect(!plug.contains { if case .setPilot(.pwm) = $0 { true } else { false } })
+        let locked = driver.record(driver.machine.connectorLockFeedbackChanged(locked: true, at: driver.now))
+        #expect(locked.contains(.setPilot(.pwm(try PWMDuty(offering: Amperes(32))))))
+        driver.pilot(.c)
+        driver.rcm(tripped: true)
+        driver.rcm(tripped: false)
+        #expect(driver.machine.isContactorClosed)
+        let unplug = driver.pilot(.a, samples: 2)
+        #expect(unplug.first == .openContactor)
+        #expect(unplug.contains(.setConnectorLock(false)))
+    }
+
+    @Test func aLockThatDoesNotFollowIsAFaultRetriedThenLatched() {
+        var driver = MachineDriver(configuration: ChargerConfiguration(hasConnectorLock: true))
+        driver.pilot(.b)
+        var actions = driver.hold(.b, for: .milliseconds(1010))
+        #expect(actions.contains(.faultRaised(.connectorLock)))
+        for attempt in 1...3 {
+            actions = driver.hold(.b, for: .seconds(10))
+            #expect(actions.contains(.recoveryAttempt(.connectorLock, attempt: attempt)))
+            #expect(actions.contains(.setConnectorLock(true)))
+            actions += driver.hold(.b, for: .milliseconds(1010))
+            #expect(actions.contains(.faultRaised(.connectorLock)))
+        }
+        #expect(actions.contains(.faultLatched(.connectorLock, .untilTechnicianClears)))
+        // Out of service: the plug is let go so the owner can take the cable.
+        #expect(actions.contains(.setConnectorLock(false)))
+        #expect(driver.machine.pilotOutput != .pwm(try! PWMDuty(offering: Amperes(32))))
+    }
+}

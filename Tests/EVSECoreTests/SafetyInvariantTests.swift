@@ -18,6 +18,7 @@ import Testing
         case meterGood, meterOvervoltage, meterOvercurrent, hot, cool
         case wait1s, wait7s, wait5min, loopOverruns
         case pause, resume, stop, start, disable, enable, limit10, clearWeld
+        case lockEngaged, lockReleased
     }
 
     /// A machine with the timers a control loop would keep, stepped by stimuli.
@@ -94,6 +95,8 @@ import Testing
             case .enable: command(.enable)
             case .limit10: command(.setCurrentLimit(Amperes(10)))
             case .clearWeld: command(.clearFault(.contactorWelded))
+            case .lockEngaged: step { $0.connectorLockFeedbackChanged(locked: true, at: at) }
+            case .lockReleased: step { $0.connectorLockFeedbackChanged(locked: false, at: at) }
             }
             return steps
         }
@@ -104,6 +107,7 @@ import Testing
         var problems: [String] = []
         let config = after.configuration
         let allowsEnergy = after.pilotLevel == .c || (after.pilotLevel == .d && config.ventilationAvailable)
+        if actions.contains(.closeContactor) && !after.isConnectorLocked { problems.append("closed with the plug not locked") }
         if actions.contains(.closeContactor) {
             if !allowsEnergy { problems.append("closed with the pilot in \(after.pilotLevel)") }
             if !after.pilotOutput.isPWM { problems.append("closed with the pilot at \(after.pilotOutput)") }
@@ -118,6 +122,7 @@ import Testing
             if !after.activeFaults.isEmpty { problems.append("contactor closed with active faults \(after.activeFaults)") }
             if !allowsEnergy { problems.append("contactor closed with the pilot in \(after.pilotLevel)") }
             if !after.isEnabled || after.pilotOutput == .stateF { problems.append("contactor closed with the pilot in F") }
+            if !after.isConnectorLocked { problems.append("contactor closed with the plug not locked") }
             if !after.pilotOutput.isPWM && after.deadline(of: .vehicleStop) == nil {
                 problems.append("contactor closed without PWM and without the vehicle-stop deadline")
             }
@@ -136,7 +141,8 @@ import Testing
         _ = idle.apply(.wait1s)
         var charging = Rig(configuration)
         let selfTest: [Stimulus] = configuration.residualCurrentSelfTestBeforeClose ? [.rcmTrip, .rcmRelease] : []
-        for stimulus in [.pilotB, .pilotC] + selfTest + [.pilotC, .feedbackClosed, .meterGood] {
+        let lock: [Stimulus] = configuration.hasConnectorLock ? [.lockEngaged] : []
+        for stimulus in [.pilotB] + lock + [.pilotC] + selfTest + [.pilotC, .feedbackClosed, .meterGood] {
             _ = charging.apply(stimulus)
         }
         precondition(charging.machine.isContactorClosed, "the charging seed must be charging")
@@ -169,7 +175,10 @@ import Testing
         return nil
     }
 
-    @Test(arguments: [ChargerConfiguration(), ChargerConfiguration(ventilationAvailable: true, residualCurrentSelfTestBeforeClose: false)])
+    @Test(arguments: [
+        ChargerConfiguration(), ChargerConfiguration(ventilationAvailable: true, residualCurrentSelfTestBeforeClose: false),
+        ChargerConfiguration(hasConnectorLock: true),
+    ])
     func everySequenceOfThreeStimuliFromEverySeedIsSafe(configuration: ChargerConfiguration) {
         var visited = 0
         for (name, rig) in Self.seeds(configuration) {
@@ -183,7 +192,7 @@ import Testing
     @Test func longRandomSequencesAreSafe() async {
         let stimuli = Gen.int(in: 0...(Stimulus.allCases.count - 1)).array(of: 50...300)
         await propertyCheck(count: 300, input: stimuli, Gen.bool) { indices, ventilation in
-            var rig = Rig(ChargerConfiguration(ventilationAvailable: ventilation))
+            var rig = Rig(ChargerConfiguration(ventilationAvailable: ventilation, hasConnectorLock: indices.count % 2 == 0))
             for index in indices {
                 let stimulus = Stimulus.allCases[index]
                 // Single samples as well as confirmed levels, so the debouncer sees interrupted runs.

@@ -22,6 +22,7 @@ public final class ChargerController: @unchecked Sendable {
     private var lastFeedback: Bool?
     private var lastTripped = false
     private var lastCableRating: Amperes??
+    private var lastLockFeedback: Bool?
     private var hardwareHealthy = true
     private var tickHadHardwareError = false
 
@@ -78,6 +79,12 @@ public final class ChargerController: @unchecked Sendable {
         {
             lastTripped = tripped
             perform(machine.residualCurrentMonitorChanged(tripped: tripped, at: now), at: now)
+        }
+        if let lock = devices.connectorLock,
+            let locked = readHardware(now, { () throws(HardwareError) in try lock.feedback() }), locked != lastLockFeedback
+        {
+            lastLockFeedback = locked
+            perform(machine.connectorLockFeedbackChanged(locked: locked, at: now), at: now)
         }
         if let proximity = devices.proximityPilot,
             let rating = readHardware(now, { () throws(HardwareError) in try proximity.cableRating() }),
@@ -144,6 +151,10 @@ public final class ChargerController: @unchecked Sendable {
                 runHardware(now) { () throws(HardwareError) in try devices.pilotSignal.apply(output) }
             case .setResidualCurrentTest(let active):
                 runHardware(now) { () throws(HardwareError) in try devices.residualCurrentMonitor.setSelfTest(active) }
+            case .setConnectorLock(let locked):
+                if let lock = devices.connectorLock {
+                    runHardware(now) { () throws(HardwareError) in try lock.command(locked: locked) }
+                }
             case .startTimer, .cancelTimer:
                 timers.apply(action)
             default:

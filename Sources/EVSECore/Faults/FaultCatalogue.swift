@@ -119,6 +119,15 @@ public struct FaultCatalogue: Sendable {
                 ownerInstruction: "The charger had an internal problem and paused charging. It resumes by itself; if this repeats, contact the installer.",
                 technicianHint: "A GPIO, PWM or ADC access failed: the log names the device and the error; check the board's connections and the board file."
             ),
+            FaultDescriptor(
+                code: .connectorLock, title: "Connector lock does not follow",
+                detection: "the lock's feedback differs from its command \(c.connectorLockSettleTime.seconds) s after the command",
+                reaction: .openContactor,
+                recovery: .retry(every: c.connectorLockRetryInterval, maxAttempts: c.connectorLockMaxRetries, thenLatch: .untilTechnicianClears),
+                ocppErrorCode: "ConnectorLockFailure",
+                ownerInstruction: "The charger could not lock the plug in the socket, so it will not charge. Push the plug fully in; the charger tries again by itself.",
+                technicianHint: "Lock actuator or its feedback switch: check the actuator's supply, the plug seating, and the feedback wiring."
+            ),
         ]
         precondition(entries.map(\.code) == FaultCode.allCases, "one catalogue entry per fault code, in code order")
     }

@@ -16,6 +16,7 @@ public enum FaultCode: String, CaseIterable, Hashable, Sendable, Comparable, Cus
     case ventilationUnavailable = "ventilation_unavailable"
     case controlLoopOverrun = "control_loop_overrun"
     case hardwareIOError = "hardware_io_error"
+    case connectorLock = "connector_lock"
 
     /// The short number shown on a display or read out over the phone ("F07").
     public var number: Int {
@@ -35,6 +36,7 @@ public enum FaultCode: String, CaseIterable, Hashable, Sendable, Comparable, Cus
         case .ventilationUnavailable: return 13
         case .controlLoopOverrun: return 14
         case .hardwareIOError: return 15
+        case .connectorLock: return 16
         }
     }
 

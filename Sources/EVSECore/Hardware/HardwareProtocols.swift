@@ -60,6 +60,13 @@ public protocol TemperatureSensor: AnyObject, Sendable {
     func read() throws(HardwareError) -> Celsius
 }
 
+/// The connector lock of a socket: an actuator that holds the plug, and its feedback switch.
+public protocol ConnectorLock: AnyObject, Sendable {
+    func command(locked: Bool) throws(HardwareError)
+    /// Whether the feedback says the plug is held.
+    func feedback() throws(HardwareError) -> Bool
+}
+
 /// The proximity pilot of a socket: the plugged cable's current rating.
 public protocol ProximityPilotSensor: AnyObject, Sendable {
     /// The rating of the cable in the socket, nil when there is none. Called every tick: an
@@ -75,15 +82,19 @@ public struct ChargerDevices: Sendable {
     public var residualCurrentMonitor: any ResidualCurrentMonitor
     /// A socket's proximity pilot; nil with a tethered cable.
     public var proximityPilot: (any ProximityPilotSensor)?
+    /// A socket's connector lock; nil with a tethered cable.
+    public var connectorLock: (any ConnectorLock)?
 
     public init(
         pilotSensor: any PilotSensor, pilotSignal: any PilotSignal, contactor: any Contactor,
-        residualCurrentMonitor: any ResidualCurrentMonitor, proximityPilot: (any ProximityPilotSensor)? = nil
+        residualCurrentMonitor: any ResidualCurrentMonitor, proximityPilot: (any ProximityPilotSensor)? = nil,
+        connectorLock: (any ConnectorLock)? = nil
     ) {
         self.pilotSensor = pilotSensor
         self.pilotSignal = pilotSignal
         self.contactor = contactor
         self.residualCurrentMonitor = residualCurrentMonitor
         self.proximityPilot = proximityPilot
+        self.connectorLock = connectorLock
     }
 }

@@ -23,6 +23,10 @@ public enum ChargerTimer: Int, CaseIterable, Hashable, Sendable, CustomStringCon
     case contactorRetry
     /// Retry after an overcurrent.
     case overcurrentRetry
+    /// The connector lock's feedback must follow a command within its settle time.
+    case connectorLockSettle
+    /// Retry after the connector lock failed.
+    case connectorLockRetry
 
     /// Every timer: computed once, for the control loop (the synthesized `allCases` allocates).
     public static let all: [ChargerTimer] = allCases
@@ -40,6 +44,8 @@ public enum ChargerTimer: Int, CaseIterable, Hashable, Sendable, CustomStringCon
         case .residualCurrentRetry: return "rcm_retry"
         case .contactorRetry: return "contactor_retry"
         case .overcurrentRetry: return "overcurrent_retry"
+        case .connectorLockSettle: return "lock_settle"
+        case .connectorLockRetry: return "lock_retry"
         }
     }
 }
@@ -77,6 +83,8 @@ public enum ChargerAction: Hashable, Sendable {
     case closeContactor
     case setPilot(PilotOutput)
     case setResidualCurrentTest(Bool)
+    /// Locks (true) or releases the plug in the socket.
+    case setConnectorLock(Bool)
     // Timers.
     case startTimer(ChargerTimer, deadline: Instant)
     case cancelTimer(ChargerTimer)

@@ -13,6 +13,13 @@ public struct ChargerConfiguration: Hashable, Sendable {
     public var residualCurrentSelfTestBeforeClose: Bool
     /// Whether the board reads the contactor's auxiliary contact.
     public var hasContactorFeedback: Bool
+    /// Whether the socket has a connector lock (with feedback) that must hold the plug while a
+    /// session is open.
+    public var hasConnectorLock: Bool
+    /// Time the lock's feedback may take to follow a command.
+    public var connectorLockSettleTime: Duration
+    public var connectorLockRetryInterval: Duration
+    public var connectorLockMaxRetries: Int
 
     public var pilot: PilotDebounceConfiguration
 
@@ -70,6 +77,10 @@ public struct ChargerConfiguration: Hashable, Sendable {
         startSessionOnPlugIn: Bool = true,
         residualCurrentSelfTestBeforeClose: Bool = true,
         hasContactorFeedback: Bool = true,
+        hasConnectorLock: Bool = false,
+        connectorLockSettleTime: Duration = .seconds(1),
+        connectorLockRetryInterval: Duration = .seconds(10),
+        connectorLockMaxRetries: Int = 3,
         pilot: PilotDebounceConfiguration = PilotDebounceConfiguration(),
         contactorSettleTime: Duration = .milliseconds(200),
         residualCurrentSelfTestTimeout: Duration = .milliseconds(300),
@@ -104,6 +115,10 @@ public struct ChargerConfiguration: Hashable, Sendable {
         self.startSessionOnPlugIn = startSessionOnPlugIn
         self.residualCurrentSelfTestBeforeClose = residualCurrentSelfTestBeforeClose
         self.hasContactorFeedback = hasContactorFeedback
+        self.hasConnectorLock = hasConnectorLock
+        self.connectorLockSettleTime = connectorLockSettleTime
+        self.connectorLockRetryInterval = connectorLockRetryInterval
+        self.connectorLockMaxRetries = connectorLockMaxRetries
         self.pilot = pilot
         self.contactorSettleTime = contactorSettleTime
         self.residualCurrentSelfTestTimeout = residualCurrentSelfTestTimeout

@@ -88,6 +88,7 @@ extension ChargerStateMachine {
         case .residualCurrent: return .residualCurrentRetry
         case .contactorFailedToClose: return .contactorRetry
         case .overcurrent: return .overcurrentRetry
+        case .connectorLock: return .connectorLockRetry
         default: return nil
         }
     }

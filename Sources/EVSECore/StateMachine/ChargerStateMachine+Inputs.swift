@@ -41,6 +41,17 @@ extension ChargerStateMachine {
         return actions
     }
 
+    /// The connector lock's feedback reported `locked`.
+    public mutating func connectorLockFeedbackChanged(locked: Bool, at now: Instant) -> ActionList {
+        var actions = ActionList()
+        lockFeedback = locked
+        if configuration.hasConnectorLock && now - lockCommandedAt >= configuration.connectorLockSettleTime && locked != lockCommanded {
+            raise(.connectorLock, at: now, into: &actions)
+        }
+        reconcile(at: now, into: &actions)
+        return actions
+    }
+
     /// The residual-current monitor's fault output changed.
     public mutating func residualCurrentMonitorChanged(tripped: Bool, at now: Instant) -> ActionList {
         var actions = ActionList()
@@ -186,6 +197,13 @@ extension ChargerStateMachine {
             retry(.contactorFailedToClose, conditionPersists: false, at: now, into: &actions)
         case .overcurrentRetry:
             retry(.overcurrent, conditionPersists: false, at: now, into: &actions)
+        case .connectorLockSettle:
+            if configuration.hasConnectorLock && lockFeedback != lockCommanded { raise(.connectorLock, at: now, into: &actions) }
+        case .connectorLockRetry:
+            // Forget the last command so that reconcile sends it again and checks it after the
+            // settle time.
+            lockCommanded.toggle()
+            retry(.connectorLock, conditionPersists: false, at: now, into: &actions)
         }
         reconcile(at: now, into: &actions)
         return actions

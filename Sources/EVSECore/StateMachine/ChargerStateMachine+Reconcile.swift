@@ -2,9 +2,13 @@
 extension ChargerStateMachine {
     /// Whether the open session may draw energy now (PWM offered).
     var chargingPermitted: Bool {
-        guard started, let open = session, enabled, vehiclePresent else { return false }
+        guard started, let open = session, enabled, vehiclePresent, isConnectorLocked else { return false }
         return !open.pausedByCommand && !open.stopRequested && faults.active.isEmpty
     }
+
+    /// The plug is held while a session is open with the vehicle present, and while the contactor
+    /// is closed whatever else happens.
+    var lockWanted: Bool { (session != nil && vehiclePresent) || contactorClosed }
 
     /// What the pilot should show now.
     func desiredPilot() -> PilotOutput {
@@ -29,6 +33,14 @@ extension ChargerStateMachine {
         if contactorClosed && !mayStayClosed(desired: desired, at: now, into: &actions) {
             openContactor(at: now, into: &actions)
         }
+        // While the lock is faulted it is not commanded to lock again (the retry does that), but it
+        // is always let go, so the owner can take the cable.
+        if configuration.hasConnectorLock && lockWanted != lockCommanded && !(lockWanted && faults.active.contains(.connectorLock)) {
+            lockCommanded = lockWanted
+            lockCommandedAt = now
+            actions.append(.setConnectorLock(lockCommanded))
+            startTimer(.connectorLockSettle, at: now + configuration.connectorLockSettleTime, into: &actions)
+        }
         if desired != pilot { setPilot(desired, at: now, into: &actions) }
         if let open = session, open.stopRequested, !contactorClosed {
             endSession(.stopCommand, at: now, into: &actions)
@@ -43,7 +55,7 @@ extension ChargerStateMachine {
     /// when the PWM is withdrawn for any other reason (pause, stop, a session that ended), the
     /// vehicle gets the stop timeout to go to B before the contactor opens under load.
     mutating func mayStayClosed(desired: PilotOutput, at now: Instant, into actions: inout ActionList) -> Bool {
-        guard started, faults.active.isEmpty, enabled, pilotAllowsEnergy, desired != .stateF else { return false }
+        guard started, faults.active.isEmpty, enabled, pilotAllowsEnergy, isConnectorLocked, desired != .stateF else { return false }
         if desired.isPWM { return true }
         if vehicleStopExpired { return false }
         if timers[.vehicleStop] == nil {

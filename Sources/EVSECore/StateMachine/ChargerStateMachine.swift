@@ -20,6 +20,9 @@ public struct ChargerStateMachine: Sendable {
     var contactorCommandedAt: Instant = .zero
     var contactorFeedback: Bool?
     var residualCurrentTripped = false
+    var lockCommanded = false
+    var lockFeedback: Bool?
+    var lockCommandedAt: Instant = .zero
     var selfTest: SelfTest = .notDone
     var selfTestFailures = 0
     var diodeBadSamples = 0
@@ -99,6 +102,8 @@ extension ChargerStateMachine {
     public var pilotOutput: PilotOutput { pilot }
     /// Whether the contactor is commanded closed.
     public var isContactorClosed: Bool { contactorClosed }
+    /// Whether the plug is locked, by command and by feedback (always true without a lock).
+    public var isConnectorLocked: Bool { !configuration.hasConnectorLock || (lockCommanded && lockFeedback == true) }
     /// The contactor feedback last reported, if the board has one.
     public var lastContactorFeedback: Bool? { contactorFeedback }
     /// Whether a vehicle is plugged in.

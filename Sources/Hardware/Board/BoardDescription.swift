@@ -82,6 +82,7 @@ public struct BoardDescription {
             charger.startSessionOnPlugIn = try table.bool("start_on_plug_in", default: true)
             charger.residualCurrentSelfTestBeforeClose = try table.bool("rcm_self_test", default: true)
             charger.hasContactorFeedback = try table.bool("contactor_feedback", default: true)
+            charger.hasConnectorLock = try table.bool("connector_lock", default: false)
             try table.rejectUnknownKeys()
         }
         }

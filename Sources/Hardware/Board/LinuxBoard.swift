@@ -16,6 +16,13 @@ public struct LinuxBoard: Sendable {
             provider: gpio, drive: board.contactorDrive,
             feedback: charger.hasContactorFeedback ? board.contactorFeedback : nil)
         let rcm = try GPIOResidualCurrentMonitor(provider: gpio, fault: board.rcmFault, test: board.rcmTest)
+        var lock: (any ConnectorLock)?
+        if charger.hasConnectorLock {
+            guard let lines = board.lock else {
+                throw HardwareError(device: .contactor, detail: "charger.connector_lock is set but the board file has no [lock] table")
+            }
+            lock = try GPIOConnectorLock(provider: gpio, drive: lines.drive, feedback: lines.feedback)
+        }
         let pwm = SysfsPWM(root: board.pwmRoot, chip: board.pwmChip, channel: board.pwmChannel)
         try pwm.open()
         let pilot: any PilotSensor
@@ -44,7 +51,7 @@ public struct LinuxBoard: Sendable {
         }
         return LinuxBoard(
             devices: ChargerDevices(pilotSensor: pilot, pilotSignal: pwm, contactor: contactor, residualCurrentMonitor: rcm,
-                                    proximityPilot: proximity),
+                                    proximityPilot: proximity, connectorLock: lock),
             meter: meter, temperature: temperature, wakeSources: contactor.wakeSources + rcm.wakeSources)
     }
 }

@@ -40,6 +40,8 @@ public struct LinuxBoardConfiguration: Sendable {
     public var contactorDrive: GPIOLineSpec
     public var contactorFeedback: GPIOLineSpec?
     public var rcmFault: GPIOLineSpec
+    /// The socket's connector lock: actuator and feedback, when `charger.connector_lock` is set.
+    public var lock: (drive: GPIOLineSpec, feedback: GPIOLineSpec)?
     public var rcmTest: GPIOLineSpec
     public var meter: Meter
     public var temperature: Temperature?
@@ -105,6 +107,15 @@ public struct LinuxBoardConfiguration: Sendable {
         let fault = try line(rcm, "fault", required: true)!
         let test = try line(rcm, "test", required: true)!
         try rcm.rejectUnknownKeys()
+        var lock: (drive: GPIOLineSpec, feedback: GPIOLineSpec)?
+        var lockLines: [(ConfigTable, String, GPIOLineSpec?)] = []
+        if let lockTable = try document.table("lock") {
+            let lockDrive = try line(lockTable, "drive", required: true)!
+            let lockFeedback = try line(lockTable, "feedback", required: true)!
+            try lockTable.rejectUnknownKeys()
+            lock = (lockDrive, lockFeedback)
+            lockLines = [(lockTable, "drive", lockDrive), (lockTable, "feedback", lockFeedback)]
+        }
         guard let meterTable else { throw document.error(nil, "a linux board needs a [meter] table (model, port)") }
         let model = try meterTable.choice("model", of: MeterModels.names + ["custom"])
         let map: RegisterMap
@@ -137,6 +148,7 @@ public struct LinuxBoardConfiguration: Sendable {
         var seen: [GPIOLineSpec: String] = [:]
         let lines: [(ConfigTable, String, GPIOLineSpec?)] =
             comparatorLines + [(contactor, "drive", drive), (contactor, "feedback", feedback), (rcm, "fault", fault), (rcm, "test", test)]
+            + lockLines
         for (table, key, spec) in lines {
             guard let spec else { continue }
             let plain = GPIOLineSpec(chip: spec.chip, line: spec.line)
@@ -145,7 +157,7 @@ public struct LinuxBoardConfiguration: Sendable {
         }
         return LinuxBoardConfiguration(
             pilot: pilot, pwmRoot: pwmRoot, pwmChip: pwmChip, pwmChannel: pwmChannel, contactorDrive: drive,
-            contactorFeedback: feedback, rcmFault: fault, rcmTest: test, meter: meter, temperature: temperature)
+            contactorFeedback: feedback, rcmFault: fault, lock: lock, rcmTest: test, meter: meter, temperature: temperature)
     }
 
     /// A GPIO line as an inline table: `{ chip = "gpiochip0", line = 17 }` or `line = "NAME"`,

@@ -85,6 +85,22 @@ public final class GPIOResidualCurrentMonitor: ResidualCurrentMonitor {
     public func setSelfTest(_ active: Bool) throws(HardwareError) { try test.write(active) }
 }
 
+/// A socket's connector lock on GPIO: the actuator (released from the first instant) and its
+/// feedback switch.
+public final class GPIOConnectorLock: ConnectorLock {
+    public let drive: any GPIOLine
+    public let feedbackLine: any GPIOLine
+
+    public init(provider: any GPIOProvider, drive: GPIOLineSpec, feedback: GPIOLineSpec) throws(HardwareError) {
+        self.drive = try provider.output(drive, initial: false, device: .contactor)
+        self.feedbackLine = try provider.input(feedback, edges: false, device: .contactor)
+    }
+
+    public func command(locked: Bool) throws(HardwareError) { try drive.write(locked) }
+
+    public func feedback() throws(HardwareError) -> Bool { try feedbackLine.read() }
+}
+
 extension GPIOLine {
     /// The line's edge events as a wake source of the control loop: an RCM trip or a contactor
     /// feedback change is handled at once, not at the next tick.
