@@ -11,7 +11,7 @@ struct ServiceReporter {
     private var watchdog = LoopWatchdog()
     private var readySent = false
     private var lastWatchdogCheck: Instant?
-    private var lastStatus: String?
+    private var lastState: ChargerStatus?
     private var lastStatusAt: Instant?
 
     init(notifier: SystemdNotifier? = .fromEnvironment(), journal: JournalWriter? = .fromEnvironment()) {
@@ -35,8 +35,10 @@ struct ServiceReporter {
                 if watchdog.check(ticks: loop.ticks, overruns: loop.overruns) { notifier.watchdog() }
             }
         }
-        if let summary, readySent, summary != lastStatus || lastStatusAt.map({ now - $0 >= .seconds(10) }) ?? true {
-            lastStatus = summary
+        // STATUS= when the charger's state changes, and every 10 s for the session's figures; not
+        // each time the energy or the clock in the line moves.
+        if let summary, readySent, status != lastState || lastStatusAt.map({ now - $0 >= .seconds(10) }) ?? true {
+            lastState = status
             lastStatusAt = now
             notifier.status(summary)
         }
