@@ -315,7 +315,7 @@ final class LockedText: @unchecked Sendable {
             fault = { chip = "gpiochip0", line = 22 }
             test = { chip = "gpiochip0", line = 17 }
             [meter]
-            model = "sdm630"
+            model = "sdm360"
             port = "/dev/ttyUSB0"
             [temprature]
             """)
@@ -324,8 +324,9 @@ final class LockedText: @unchecked Sendable {
         #expect(outcome.status == 1)
         #expect(outcome.error.contains("\(path):5: charger.max_current_a: 90 is outside 6 … 80"))
         #expect(outcome.error.contains("\(path):14: rcm.test: gpiochip0 line 17 is already used by contactor.drive"))
+        #expect(outcome.error.contains("\(path):16: meter.model: 'sdm360' is not one of"))
         #expect(outcome.error.contains("\(path):18: temprature: unknown key (did you mean 'temperature'?)"))
-        #expect(outcome.error.contains("3 problem(s)"))
+        #expect(outcome.error.contains("4 problem(s)"))
     }
 }
 

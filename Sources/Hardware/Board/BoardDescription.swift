@@ -110,7 +110,9 @@ public struct BoardDescription {
         attempt { () throws(ConfigError) in
             meterTable = try document.table("meter")
             temperatureTable = try document.table("temperature")
-            if kind == .linux { linux = try LinuxBoardConfiguration.read(document, meter: meterTable, temperature: temperatureTable) }
+        }
+        if kind == .linux {
+            linux = LinuxBoardConfiguration.read(document, meter: meterTable, temperature: temperatureTable, problems: &problems)
         }
         attempt { () throws(ConfigError) in
         if let table = meterTable {
