@@ -42,6 +42,9 @@ let package = Package(
         // and later the configuration and tariffs).
         .target(name: "ConfigFile"),
 
+        // Money, tariffs (OCPI 2.2.1 semantics) and the cost of a session: pure.
+        .target(name: "Billing"),
+
         // Linux drivers behind EVSECore's protocols, the real-time control-loop thread, board files.
         .target(
             name: "Hardware",
@@ -76,6 +79,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConfigFileTests", dependencies: ["ConfigFile"]),
+        .testTarget(name: "BillingTests", dependencies: ["Billing"]),
         // Stand-ins for systemd's sockets, shared by the tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "EVSECore", "TestSupport"]),
