@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "ConfigFile"),
 
         // Money, tariffs (OCPI 2.2.1 semantics) and the cost of a session: pure.
-        .target(name: "Billing"),
+        .target(name: "Billing", dependencies: ["ConfigFile"]),
 
         // Linux drivers behind EVSECore's protocols, the real-time control-loop thread, board files.
         .target(
@@ -79,7 +79,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConfigFileTests", dependencies: ["ConfigFile"]),
-        .testTarget(name: "BillingTests", dependencies: ["Billing"]),
+        .testTarget(name: "BillingTests", dependencies: ["Billing", "ConfigFile"]),
         // Stand-ins for systemd's sockets, shared by the tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "EVSECore", "TestSupport"]),
