@@ -57,13 +57,13 @@ let package = Package(
         // Simulated devices, the EV model, scenarios and the virtual-time runner.
         .target(
             name: "Simulation",
-            dependencies: ["EVSECore", "ConfigFile", "Hardware"]
+            dependencies: ["EVSECore", "ConfigFile", "Hardware", "Billing"]
         ),
 
         .executableTarget(
             name: "evsed",
             dependencies: [
-                "EVSECore", "ConfigFile", "Hardware", "Simulation",
+                "EVSECore", "ConfigFile", "Hardware", "Simulation", "Billing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -15,7 +15,8 @@ public struct CivilTime: Hashable, Sendable, Comparable, CustomStringConvertible
         self.secondOfDay = hour * 3600 + minute * 60 + second
     }
 
-    static func days(in month: Int, of year: Int) -> Int {
+    /// The number of days of `month` in `year` (Gregorian).
+    public static func days(in month: Int, of year: Int) -> Int {
         switch month {
         case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
         case 4, 6, 9, 11: return 30

@@ -1,4 +1,6 @@
+import Billing
 import EVSECore
+import Foundation
 
 /// Turns log records into lines: plain text for people, or one JSON object per line for programs.
 ///
@@ -18,6 +20,9 @@ public struct EventLog {
     private var lastReadingShown: Instant?
     private var lastTemperatureShown: Celsius?
     private var tracker = SessionTracker()
+    /// Prices the open session when a tariff is known: a `cost` on readings, a bill at the end.
+    public var billing: LiveBilling?
+    private var liveBill: Bill?
 
     public init(style: Style, catalogue: FaultCatalogue = FaultCatalogue()) {
         self.style = style
@@ -35,9 +40,13 @@ public struct EventLog {
         case .step(let step):
             return [line(step.at, "scenario", text: step.action.summary) { $0.add("action", step.action.summary); $0.add("line", step.line) }]
         case .sessionFinal(let summary):
-            return [sessionEnded(summary)]
+            let bill = billing?.finish()
+            liveBill = nil
+            return [sessionEnded(summary, bill: bill)] + (bill.map { billLines($0, summary: summary) } ?? [])
         case .event(let event):
             _ = tracker.observe(event)
+            if let bill = billing?.observe(event) { liveBill = bill }
+            if case .action(.sessionStarted) = event.event { liveBill = nil }
             return lines(for: event)
         }
     }
@@ -52,14 +61,19 @@ public struct EventLog {
             if let last = lastReadingShown, t - last < interval { return [] }
             lastReadingShown = t
             let session = tracker.current?.energy
+            let cost = session == nil ? nil : liveBill?.totalIncludingVAT
             let text = "\(fixed(reading.power.value / 1000, 2)) kW, \(fixed(reading.maximumCurrent.value, 1)) A, \(fixed(reading.minimumVoltage.value, 0)) V, register \(fixed(reading.importEnergy.kilowattHours, 3)) kWh"
-                + (session.map { ", session \(fixed($0.value, 0)) Wh" } ?? "")
+                + (session.map { ", session \(fixed($0.value, 0)) Wh" } ?? "") + (cost.map { ", cost \($0)" } ?? "")
             return [line(t, "reading", text: text) { json in
                 json.add("power_w", reading.power.value, decimals: 1)
                 json.add("amps", reading.maximumCurrent.value, decimals: 2)
                 json.add("volts", reading.minimumVoltage.value, decimals: 1)
                 json.add("register_wh", reading.importEnergy.value, decimals: 1)
                 if let session { json.add("session_energy_wh", session.value, decimals: 1) }
+                if let cost {
+                    json.add("cost", number: Self.number(cost))
+                    json.add("currency", cost.currency.code)
+                }
             }]
         case .temperature(let celsius):
             if let last = lastTemperatureShown, (celsius - last).magnitude < Celsius(1) { return [] }
@@ -145,11 +159,12 @@ public struct EventLog {
         }
     }
 
-    private func sessionEnded(_ summary: SessionSummary) -> EventEntry {
+    private func sessionEnded(_ summary: SessionSummary, bill: Bill?) -> EventEntry {
         let end = summary.endedAt ?? summary.startedAt
         let duration = summary.duration(at: end)
         let reason = summary.endReason?.rawValue ?? "unknown"
         let text = "session \(summary.id) (\(reason)): \(fixed(summary.energy.value, 1)) Wh in \(fixed(duration.seconds, 1)) s, charging \(fixed(summary.chargingTime.seconds, 1)) s, \(summary.interruptions.count) interruption(s)"
+            + (bill.map { ", cost \($0.totalIncludingVAT)" } ?? "")
         return line(end, "session_ended", text: text) { json in
             json.add("session", "\(summary.id)")
             json.add("reason", reason)
@@ -159,7 +174,39 @@ public struct EventLog {
             json.add("interruptions", summary.interruptions.count)
             if let start = summary.startRegister { json.add("start_register_wh", start.value, decimals: 1) }
             if let last = summary.lastRegister { json.add("end_register_wh", last.value, decimals: 1) }
+            if let bill {
+                json.add("cost", number: Self.number(bill.totalIncludingVAT))
+                json.add("cost_excl_vat", number: Self.number(bill.totalExcludingVAT))
+                json.add("vat", number: Self.number(bill.totalVAT))
+                json.add("currency", bill.currency.code)
+            }
         }
+    }
+
+    /// The bill's lines, one entry each, after `session_ended`.
+    private func billLines(_ bill: Bill, summary: SessionSummary) -> [EventEntry] {
+        let end = summary.endedAt ?? summary.startedAt
+        return bill.lines.map { item in
+            let unit = item.dimension == .energy ? "kWh" : item.dimension == .flat ? "session" : "h"
+            let excluding = Money(item.amountExcludingVAT, bill.currency).rounded
+            let including = Money(item.amountIncludingVAT, bill.currency).rounded
+            let text = "\(item.dimension.rawValue): \(item.quantity) \(unit) × \(item.unitPrice) = \(excluding) + \(item.vatPercent) % VAT = \(including)"
+            return line(end, "bill_line", text: text) { json in
+                json.add("session", "\(summary.id)")
+                json.add("dimension", item.dimension.rawValue)
+                json.add("quantity", number: "\(item.quantity)")
+                json.add("unit", unit)
+                json.add("unit_price", number: "\(item.unitPrice)")
+                json.add("excl_vat", number: Self.number(excluding))
+                json.add("vat_percent", number: "\(item.vatPercent)")
+                json.add("incl_vat", number: Self.number(including))
+            }
+        }
+    }
+
+    /// An amount of money as a JSON number, rounded to its minor unit.
+    static func number(_ money: Money) -> String {
+        NSDecimalNumber(decimal: money.rounded.amount).stringValue
     }
 
     private func line(_ t: Instant, _ event: String, text: String, _ fields: (inout JSONLine) -> Void) -> EventEntry {

@@ -22,6 +22,11 @@ public struct JSONLine: CustomStringConvertible, Sendable {
         members.append(Member(key: key, json: text, plain: text))
     }
 
+    /// A number given as its decimal text (an exact amount of money).
+    public mutating func add(_ key: String, number text: String) {
+        members.append(Member(key: key, json: text, plain: text))
+    }
+
     /// Appends the members of `other`.
     public mutating func append(contentsOf other: JSONLine) { members += other.members }
 

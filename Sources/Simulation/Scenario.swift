@@ -1,3 +1,4 @@
+import Billing
 import ConfigFile
 import EVSECore
 
@@ -88,6 +89,8 @@ public struct Scenario: Sendable {
     public var expectation: ScenarioExpectation
     /// Whether the scenario's socket has a connector lock (the simulated board's has none).
     public var connectorLock: Bool
+    /// The local date and time at the scenario's start, for tariffs (default: a Wednesday, 08:00).
+    public var start: CivilTime
 
     /// Reads the scenario at `path`; the board's simulation settings give the vehicle's defaults.
     public static func load(_ path: String, defaults: SimulationSettings = SimulationSettings()) throws(ConfigError) -> Scenario {
@@ -116,12 +119,23 @@ public struct Scenario: Sendable {
         }
         steps.sort { $0.at < $1.at }
         let connectorLock = try document.bool("connector_lock", default: false)
+        var start = CivilTime(year: 2026, month: 1, day: 7, hour: 8)
+        if let text = try document.string("start") {
+            // "YYYY-MM-DD HH:MM"
+            let parts = text.split(separator: " ")
+            let date = parts.first?.split(separator: "-").compactMap { Int($0) } ?? []
+            let time = parts.count > 1 ? parts[1].split(separator: ":").compactMap { Int($0) } : []
+            guard parts.count == 2, date.count == 3, time.count == 2, (1...12).contains(date[1]),
+                (1...CivilTime.days(in: date[1], of: date[0])).contains(date[2]), (0...23).contains(time[0]), (0...59).contains(time[1])
+            else { throw document.error("start", "'\(text)' is not a local date and time (YYYY-MM-DD HH:MM)") }
+            start = CivilTime(year: date[0], month: date[1], day: date[2], hour: time[0], minute: time[1])
+        }
         let expectation = try document.table("expect").map { (table) throws(ConfigError) in try ScenarioExpectation.read(table) }
             ?? ScenarioExpectation()
         try document.rejectUnknownKeys()
         return Scenario(
             path: document.file, name: name, summary: summary, duration: .seconds(durationSeconds), ev: ev,
-            steps: steps, expectation: expectation, connectorLock: connectorLock)
+            steps: steps, expectation: expectation, connectorLock: connectorLock, start: start)
     }
 
     private static func readAction(_ table: ConfigTable) throws(ConfigError) -> ScenarioAction {

@@ -385,3 +385,40 @@ final class LockedText: @unchecked Sendable {
         #expect(outcome.error.contains("\(line.second): meter 1 did not answer (timeout)"))
     }
 }
+
+@Suite struct SimulatedBillingTests {
+    @Test func readingsCarryTheLiveCostAndTheSessionItsBill() throws {
+        let tariff = try CommandLineTests().temporaryFile("tariff", """
+            id = "flat-rate"
+            currency = "EUR"
+            [[element]]
+            components = [{ type = "ENERGY", price = "0.30", vat = "20" }]
+            """)
+        defer { try? FileManager.default.removeItem(atPath: tariff) }
+        let outcome = try CommandLineTests().evsed(
+            ["simulate", "--scenario", "boards/scenarios/normal-session.toml", "--json", "--tariff", tariff, "--readings", "300"])
+        #expect(outcome.status == 0, "\(outcome.error)")
+        let events = try CommandLineTests().jsonLines(outcome.output)
+        let costs = events.filter { $0["event"] as? String == "reading" }.compactMap { ($0["cost"] as? NSNumber)?.doubleValue }
+        #expect(costs.count >= 10)
+        #expect(costs == costs.sorted())
+        let ended = try #require(events.first { $0["event"] as? String == "session_ended" })
+        let energy = try #require((ended["energy_wh"] as? NSNumber)?.doubleValue)
+        let cost = try #require((ended["cost"] as? NSNumber)?.doubleValue)
+        // 0.30 EUR per kWh plus 20 % VAT, to the cent.
+        #expect(abs(cost - (energy / 1000 * 0.30 * 1.2)) <= 0.011)
+        #expect(ended["currency"] as? String == "EUR")
+        let line = try #require(events.first { $0["event"] as? String == "bill_line" })
+        #expect(line["dimension"] as? String == "ENERGY")
+        #expect((line["unit_price"] as? NSNumber)?.doubleValue == 0.3)
+    }
+
+    @Test func aBrokenTariffIsNamedAndNothingRuns() throws {
+        let tariff = try CommandLineTests().temporaryFile("bad-tariff", "id = \"x\"\ncurrency = \"EUR\"\n[[element]]\ncomponents = [{ type = \"ENERGY\", price = 0.30 }]\n")
+        defer { try? FileManager.default.removeItem(atPath: tariff) }
+        let outcome = try CommandLineTests().evsed(["simulate", "--scenario", "boards/scenarios/normal-session.toml", "--tariff", tariff])
+        #expect(outcome.status == 2)
+        #expect(outcome.output.isEmpty)
+        #expect(outcome.error.contains("\(tariff):4: element[1].components[1].price: write it as a string"))
+    }
+}
