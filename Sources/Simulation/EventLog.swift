@@ -24,6 +24,9 @@ public struct EventLog {
     public var billing: LiveBilling?
     private var liveBill: Bill?
 
+    /// The open session's cost so far, including VAT, when a tariff prices it.
+    public var liveCost: Money? { billing?.cost == nil ? nil : liveBill?.totalIncludingVAT }
+
     public init(style: Style, catalogue: FaultCatalogue = FaultCatalogue()) {
         self.style = style
         self.catalogue = catalogue
@@ -186,7 +189,7 @@ public struct EventLog {
     /// The bill's lines, one entry each, after `session_ended`.
     private func billLines(_ bill: Bill, summary: SessionSummary) -> [EventEntry] {
         let end = summary.endedAt ?? summary.startedAt
-        return bill.lines.map { item in
+        var entries = bill.lines.map { item in
             let unit = item.dimension == .energy ? "kWh" : item.dimension == .flat ? "session" : "h"
             let excluding = Money(item.amountExcludingVAT, bill.currency).rounded
             let including = Money(item.amountIncludingVAT, bill.currency).rounded
@@ -202,6 +205,16 @@ public struct EventLog {
                 json.add("incl_vat", number: Self.number(including))
             }
         }
+        if bill.adjustment != 0 {
+            let adjustment = Money(bill.adjustment, bill.currency).rounded
+            let kind = bill.adjustment > 0 ? "minimum price" : "maximum price"
+            entries.append(line(end, "bill_line", text: "\(kind): \(adjustment) excluding VAT") { json in
+                json.add("session", "\(summary.id)")
+                json.add("dimension", bill.adjustment > 0 ? "MIN_PRICE" : "MAX_PRICE")
+                json.add("excl_vat", number: Self.number(adjustment))
+            })
+        }
+        return entries
     }
 
     /// An amount of money as a JSON number, rounded to its minor unit.

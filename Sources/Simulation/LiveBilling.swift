@@ -26,7 +26,9 @@ public struct LiveBilling: Sendable {
         switch event.event {
         case .action(.sessionStarted):
             cost = SessionCost(tariff: tariff)
-            lastReadingAt = nil
+            // The register read just before the start is the session's baseline, as the tracker's
+            // start register is: the first interval runs from the start to the next reading.
+            if lastRegister != nil { lastReadingAt = event.at }
         case .action(.closeContactor):
             contactorClosed = true
         case .action(.openContactor):

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import Billing
 import ConfigFile
 import EVSECore
 import Hardware
@@ -27,6 +28,9 @@ struct RunCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Print events as JSON lines, without the status line.")
     var json = false
+
+    @Option(name: .long, help: "The tariff that prices the sessions (default: boards/tariff.toml when it exists).")
+    var tariff: String?
 
     func run() throws {
         let description: BoardDescription
@@ -63,6 +67,11 @@ struct RunCommand: ParsableCommand {
             }
         }
         var terminal = TerminalSession(daemon: daemon, json: json)
+        if let prices = try loadTariff(tariff) {
+            var billing = LiveBilling(tariff: prices, civilOrigin: CivilTime.localNow())
+            billing.origin = daemon.startedAt
+            terminal.log.billing = billing
+        }
         terminal.say("evsed \(BuildInfo.version) on \(description.name) (\(board)); type 'help' for commands, Ctrl-C to stop")
         guard daemon.start() else {
             terminal.drainEvents()

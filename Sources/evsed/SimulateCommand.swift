@@ -40,7 +40,7 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         let (board, settings, scenario) = try loadOrExit()
         var log = EventLog(style: json ? .json : .text, catalogue: FaultCatalogue(configuration: board.charger))
-        if let prices = try loadTariff() { log.billing = LiveBilling(tariff: prices, civilOrigin: scenario.start) }
+        if let prices = try loadTariff(tariff) { log.billing = LiveBilling(tariff: prices, civilOrigin: scenario.start) }
         log.showTimers = timers
         log.readingInterval = readings > 0 ? .nanoseconds(Int64(readings * 1e9)) : nil
         let output = LineWriter.standardOutput
@@ -61,23 +61,6 @@ struct SimulateCommand: ParsableCommand {
         } else {
             for failure in failures { LineWriter.standardError.write("check failed: \(scenario.path): \(failure)") }
             throw ExitCode(1)
-        }
-    }
-
-    /// The tariff named by --tariff, or the sample one when it exists; nil without either.
-    private func loadTariff() throws -> Tariff? {
-        let path: String
-        if let tariff {
-            path = tariff
-        } else {
-            guard access("boards/tariff.toml", F_OK) == 0 else { return nil }
-            path = "boards/tariff.toml"
-        }
-        do throws(ConfigError) {
-            return try Tariff.read(ConfigDocument.load(path))
-        } catch {
-            LineWriter.standardError.write("evsed: \(error)")
-            throw ExitCode(2)
         }
     }
 

@@ -13,7 +13,7 @@ struct TerminalSession {
     let json: Bool
     private let output = LineWriter.standardOutput
     private let interactive: Bool
-    private var log: EventLog
+    var log: EventLog
     private var tracker = SessionTracker()
     private var status: ChargerStatus?
     private var lastReading: MeterReading?
@@ -139,7 +139,8 @@ struct TerminalSession {
         parts.append(status.contactorClosed ? "contactor closed" : "contactor open")
         if let reading = lastReading { parts.append("\(fixed1(reading.power.value / 1000)) kW") }
         if let session = tracker.current {
-            parts.append("session \(session.id): \(fixed1(session.energy.kilowattHours * 1000)) Wh, \(elapsed(session.duration(at: now)))")
+            parts.append("session \(session.id): \(fixed1(session.energy.kilowattHours * 1000)) Wh, \(elapsed(session.duration(at: now)))"
+                + (log.liveCost.map { ", \($0)" } ?? ""))
         }
         if !status.activeFaults.isEmpty { parts.append("FAULT \(status.activeFaults)") }
         return parts.joined(separator: " · ")
