@@ -59,7 +59,7 @@ public final class SimulatedModbusMeter: Sendable {
 
     public func stop() { running.store(false, ordering: .relaxed) }
 
-    /// The values the meter reports after `elapsed` since it started, given the register so far.
+    /// The values the meter reports at its present power, with `register` as its import register.
     public func values(register: WattHours) -> [MeterQuantity: Double] {
         let watts = power.withLock { $0 }
         let phases = Double(configuration.phases)

@@ -1,9 +1,16 @@
-/// The deadlines the state machine asked for, kept by whoever drives it (the control loop, a
-/// simulation, a test). One slot per timer: starting a timer replaces its deadline.
+/// Armed timer deadlines, one slot per timer: starting a timer replaces its deadline. The state
+/// machine keeps the deadlines it asked for in one; whoever drives it (the control loop, a
+/// simulation, a test) keeps another, filled from the machine's timer actions.
 public struct TimerQueue: Sendable {
     private var deadlines = [Instant?](repeating: nil, count: ChargerTimer.all.count)
 
     public init() {}
+
+    /// The deadline of `timer`, nil when it is not armed.
+    public subscript(timer: ChargerTimer) -> Instant? {
+        get { deadlines[timer.rawValue] }
+        set { deadlines[timer.rawValue] = newValue }
+    }
 
     public mutating func start(_ timer: ChargerTimer, deadline: Instant) { deadlines[timer.rawValue] = deadline }
     public mutating func cancel(_ timer: ChargerTimer) { deadlines[timer.rawValue] = nil }

@@ -148,29 +148,6 @@ public struct ChargerConfiguration: Hashable, Sendable {
         self.overcurrentMaxRetries = overcurrentMaxRetries
     }
 
-    /// Problems that make this configuration unusable, each as "key: what is wrong"; empty when valid.
-    public func problems() -> [String] {
-        var problems: [String] = []
-        if maximumCurrent < PWMDuty.minimumCurrent || maximumCurrent > PWMDuty.maximumCurrent {
-            problems.append("max_current: \(maximumCurrent) is outside the 6 … 80 A a pilot PWM can offer")
-        }
-        if phases != 1 && phases != 3 { problems.append("phases: must be 1 or 3, not \(phases)") }
-        if !(temperatureDerateHalf < temperatureDerateQuarter && temperatureDerateQuarter < temperatureLimit) {
-            problems.append("temperature: thresholds must rise: derate_half_c < derate_quarter_c < limit_c")
-        }
-        if temperatureHysteresis <= .zero { problems.append("temperature.hysteresis_c: must be positive") }
-        if !(0..<0.5).contains(voltageTolerance) || voltageTolerance == 0 {
-            problems.append("voltage.tolerance: must be between 0 and 0.5, not \(voltageTolerance)")
-        }
-        if vehicleStopTimeout > .seconds(6) {
-            problems.append("timing.vehicle_stop_timeout_s: IEC 61851-1 allows at most 6 s")
-        }
-        if stateFHoldTime < .milliseconds(100) {
-            problems.append("timing.state_f_hold_ms: must be at least 100 ms so the vehicle sees F")
-        }
-        return problems
-    }
-
     /// The voltage band outside which a phase is over- or under-voltage.
     public var voltageBand: ClosedRange<Double> {
         (nominalVoltage.value * (1 - voltageTolerance))...(nominalVoltage.value * (1 + voltageTolerance))

@@ -111,7 +111,7 @@ extension ChargerStateMachine {
             reading.maximumVoltage.value > band.upperBound ? .overvoltage
             : reading.minimumVoltage.value < band.lowerBound ? .undervoltage : nil
         if let problem {
-            if voltageProblem == nil || timers[.voltageFault] == nil && !faults[problem].active {
+            if timers[.voltageFault] == nil && !faults[problem].active {
                 startTimer(.voltageFault, at: now + configuration.voltageFaultTime, into: &actions)
             }
             voltageProblem = problem

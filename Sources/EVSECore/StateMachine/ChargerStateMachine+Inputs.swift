@@ -200,10 +200,9 @@ extension ChargerStateMachine {
         case .connectorLockSettle:
             if configuration.hasConnectorLock && lockFeedback != lockCommanded { raise(.connectorLock, at: now, into: &actions) }
         case .connectorLockRetry:
-            // Forget the last command so that reconcile sends it again and checks it after the
-            // settle time.
-            lockCommanded.toggle()
             retry(.connectorLock, conditionPersists: false, at: now, into: &actions)
+            // The retry is the same command again, checked again after the settle time.
+            if !faults.active.contains(.connectorLock) { commandLock(lockCommanded, at: now, into: &actions) }
         }
         reconcile(at: now, into: &actions)
         return actions

@@ -36,10 +36,7 @@ extension ChargerStateMachine {
         // While the lock is faulted it is not commanded to lock again (the retry does that), but it
         // is always let go, so the owner can take the cable.
         if configuration.hasConnectorLock && lockWanted != lockCommanded && !(lockWanted && faults.active.contains(.connectorLock)) {
-            lockCommanded = lockWanted
-            lockCommandedAt = now
-            actions.append(.setConnectorLock(lockCommanded))
-            startTimer(.connectorLockSettle, at: now + configuration.connectorLockSettleTime, into: &actions)
+            commandLock(lockWanted, at: now, into: &actions)
         }
         if desired != pilot { setPilot(desired, at: now, into: &actions) }
         if let open = session, open.stopRequested, !contactorClosed {
@@ -62,6 +59,14 @@ extension ChargerStateMachine {
             startTimer(.vehicleStop, at: now + configuration.vehicleStopTimeout, into: &actions)
         }
         return true
+    }
+
+    /// Commands the connector lock and checks its feedback after the settle time.
+    mutating func commandLock(_ locked: Bool, at now: Instant, into actions: inout ActionList) {
+        lockCommanded = locked
+        lockCommandedAt = now
+        actions.append(.setConnectorLock(locked))
+        startTimer(.connectorLockSettle, at: now + configuration.connectorLockSettleTime, into: &actions)
     }
 
     /// Opens the contactor; the opening goes before every other action of the step.

@@ -5,7 +5,8 @@
 /// (the confirmed pilot level, faults, the session); then one place, `reconcile`, derives what the
 /// contactor and the pilot should do from that knowledge. The safety rule lives there: the
 /// contactor is commanded closed only when the confirmed pilot is C (or D with ventilation), the
-/// PWM is on and no fault is active, and any fault opens it in the step that detects it.
+/// PWM is on, the plug is locked (where the socket has a lock) and no fault is active, and any fault
+/// opens it in the step that detects it.
 public struct ChargerStateMachine: Sendable {
     public let configuration: ChargerConfiguration
     public let catalogue: FaultCatalogue
@@ -50,7 +51,7 @@ public struct ChargerStateMachine: Sendable {
     var consecutiveOnTimeTicks = 0
     var hardwareHealthy = true
     var faults: FaultTable
-    var timers: TimerTable
+    var timers: TimerQueue
 
     /// The residual-current monitor self-test, done before the first contactor close of each
     /// plug-in and after every residual-current fault.
@@ -89,7 +90,7 @@ public struct ChargerStateMachine: Sendable {
         // The contactor starts released; a board with feedback must confirm that.
         self.contactorFeedback = configuration.hasContactorFeedback ? false : nil
         self.faults = FaultTable()
-        self.timers = TimerTable()
+        self.timers = TimerQueue()
     }
 }
 
@@ -138,7 +139,7 @@ extension ChargerStateMachine {
     }
 }
 
-// MARK: - Fault and timer bookkeeping without allocation
+// MARK: - Fault bookkeeping without allocation
 
 /// Per-fault state, stored in a fixed array indexed by fault number.
 struct FaultTable: Hashable, Sendable {
@@ -161,15 +162,5 @@ struct FaultTable: Hashable, Sendable {
             if newValue.active { active.insert(code) } else { active.remove(code) }
             if newValue.latch != nil { latched.insert(code) } else { latched.remove(code) }
         }
-    }
-}
-
-/// Armed timer deadlines, indexed by timer.
-struct TimerTable: Hashable, Sendable {
-    private var deadlines = [Instant?](repeating: nil, count: ChargerTimer.all.count)
-
-    subscript(timer: ChargerTimer) -> Instant? {
-        get { deadlines[timer.rawValue] }
-        set { deadlines[timer.rawValue] = newValue }
     }
 }

@@ -176,7 +176,6 @@ public struct BoardDescription {
             }
         }
         attempt { () throws(ConfigError) in try document.rejectUnknownKeys() }
-        for problem in charger.problems() { problems.append(document.error(nil, problem)) }
         guard problems.isEmpty else { return nil }
 
         return BoardDescription(

@@ -25,12 +25,13 @@ public final class ComparatorPilotSensor: PilotSensor {
     }
 
     /// The sample for the comparators' outputs (highest threshold first) and the low comparator.
+    /// Called every control-loop tick: no arrays, no allocation.
     public static func sample(above: (Bool, Bool, Bool, Bool), lowBelow: Bool) -> PilotSample {
-        let pattern = [above.0, above.1, above.2, above.3]
-        let count = pattern.filter { $0 }.count
         // Exceeding a threshold means exceeding every lower one: anything else is a fault.
-        let consistent = pattern == Array(repeating: false, count: 4 - count) + Array(repeating: true, count: count)
-        let high = consistent ? [0.0, 3, 6, 9, 12][count] : 10.5
+        let consistent = (!above.0 || above.1) && (!above.1 || above.2) && (!above.2 || above.3)
+        let count = (above.0 ? 1 : 0) + (above.1 ? 1 : 0) + (above.2 ? 1 : 0) + (above.3 ? 1 : 0)
+        // 3 V per band: 0 (E), 3 (D), 6 (C), 9 (B), 12 (A); 10.5 V lies between bands.
+        let high = consistent ? Double(count) * 3 : 10.5
         return PilotSample(high: Volts(high), low: Volts(lowBelow ? -12 : high))
     }
 

@@ -3,8 +3,10 @@
 ///
 /// Sources: the vendors' Modbus register lists (Eastron SDM630 v2, SDM120, SDM72D-M v2 protocol
 /// documents; ABB B21/B23/B24 manual, "Modbus mapping"; Carlo Gavazzi EM340 communication
-/// protocol; Schneider iEM3100/iEM3200 user manual, "Modbus register list"), cross-checked against
-/// open-source integrations that read the same meters.
+/// protocol; Schneider iEM3100/iEM3200 user manual, "Modbus register list"). The Eastron, ABB and
+/// Carlo Gavazzi maps were cross-checked against open-source integrations that read the same
+/// meters; of the iEM3155 map only the voltage address was, its other addresses still want a check
+/// against the manual on a real meter.
 public enum MeterModels {
     /// Every built-in model, by the name `--model` and board files use.
     public static let all: [String: RegisterMap] = Dictionary(

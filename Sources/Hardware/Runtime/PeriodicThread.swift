@@ -102,9 +102,7 @@ public final class PeriodicThread: Sendable {
         while running.load(ordering: .acquiring) {
             if !descriptors.isEmpty && waitForEdge(&descriptors, until: deadline) {
                 guard running.load(ordering: .acquiring) else { break }
-                for (index, descriptor) in descriptors.enumerated() where descriptor.revents != 0 && index < wakeSources.count {
-                    wakeSources[index].drain()
-                }
+                for index in 0..<wakeSources.count where descriptors[index].revents != 0 { wakeSources[index].drain() }
                 wakeCount.add(1, ordering: .relaxed)
                 body(MonotonicClock.now(), 0)
                 continue
