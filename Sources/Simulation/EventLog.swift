@@ -3,6 +3,8 @@ import EVSECore
 import Foundation
 
 /// Turns log records into lines: plain text for people, or one JSON object per line for programs.
+/// It follows the sessions itself: a session's `session_ended` line comes once it is final (its end
+/// register known), and `finish()` gives the one still waiting when a run stops.
 ///
 /// Every JSON line has `t` (seconds since the start) and `event`. Meter readings are throttled to
 /// one every `readingInterval`; timers show only when asked for.
@@ -24,6 +26,9 @@ public struct EventLog {
     public var billing: LiveBilling?
     private var liveBill: Bill?
 
+    /// The open session, as the log has followed it.
+    public var currentSession: SessionSummary? { tracker.current }
+
     /// The open session's cost so far, including VAT, when a tariff prices it.
     public var liveCost: Money? { billing?.cost == nil ? nil : liveBill?.totalIncludingVAT }
 
@@ -42,16 +47,25 @@ public struct EventLog {
         switch record {
         case .step(let step):
             return [line(step.at, "scenario", text: step.action.summary) { $0.add("action", step.action.summary); $0.add("line", step.line) }]
-        case .sessionFinal(let summary):
-            let bill = billing?.finish()
-            liveBill = nil
-            return [sessionEnded(summary, bill: bill)] + (bill.map { billLines($0, summary: summary) } ?? [])
         case .event(let event):
-            _ = tracker.observe(event)
+            let finals = tracker.observe(event)
             if let bill = billing?.observe(event) { liveBill = bill }
             if case .action(.sessionStarted) = event.event { liveBill = nil }
-            return lines(for: event)
+            return lines(for: event) + finals.flatMap { ended($0) }
         }
+    }
+
+    /// The lines of a session that ended and still waits for its final register, at the end of a
+    /// run (a simulation's end, a daemon's stop).
+    public mutating func finish() -> [EventEntry] {
+        tracker.finish().map { ended($0) } ?? []
+    }
+
+    /// `session_ended` and the bill's lines for a session that became final.
+    private mutating func ended(_ summary: SessionSummary) -> [EventEntry] {
+        let bill = billing?.finish()
+        liveBill = nil
+        return [sessionEnded(summary, bill: bill)] + (bill.map { billLines($0, summary: summary) } ?? [])
     }
 
     private mutating func lines(for event: TimedEvent) -> [EventEntry] {
@@ -102,7 +116,8 @@ public struct EventLog {
             case .steady: name = "steady"
             case .stateF: name = "state_f"
             }
-            let duty = (output.dutyPercent * 10).rounded() / 10
+            // JSON rounds the duty to 0.1 %, as PWMDuty.displayPercent does.
+            let duty = output.dutyPercent
             return line(t, "pwm", text: "\(output)" + (amps > 0 ? " (\(fixed(amps, 1)) A)" : "")) { json in
                 json.add("duty", duty, decimals: 1)
                 json.add("amps", amps, decimals: 2)
@@ -268,8 +283,9 @@ public struct EventEntry: Sendable {
     }
 }
 
-/// `value` with exactly `decimals` decimals.
-func fixed(_ value: Double, _ decimals: Int) -> String {
+/// `value` with exactly `decimals` decimals ("11.04", "764"): the one number format of evsed's
+/// human-readable output.
+public func fixed(_ value: Double, _ decimals: Int) -> String {
     guard value.isFinite else { return "\(value)" }
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }

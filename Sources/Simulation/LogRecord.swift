@@ -6,6 +6,4 @@ public enum LogRecord: Sendable {
     case step(ScenarioStep)
     /// The control loop reported an event.
     case event(TimedEvent)
-    /// A session became final: it ended and its end register is known.
-    case sessionFinal(SessionSummary)
 }

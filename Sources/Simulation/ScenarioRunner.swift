@@ -34,10 +34,7 @@ public struct ScenarioRunner {
             for event in events.take() {
                 all.append(event)
                 observe(.event(event))
-                for summary in tracker.observe(event) {
-                    sessions.append(summary)
-                    observe(.sessionFinal(summary))
-                }
+                sessions += tracker.observe(event)
             }
         }
 
@@ -72,10 +69,7 @@ public struct ScenarioRunner {
             drain()
             now = now + board.controlPeriod
         }
-        if let last = tracker.finish() {
-            sessions.append(last)
-            observe(.sessionFinal(last))
-        }
+        if let last = tracker.finish() { sessions.append(last) }
         return SimulationResult(
             events: all, sessions: sessions, finalLevel: controller.machine.pilotLevel,
             finalContactorClosed: controller.machine.isContactorClosed)

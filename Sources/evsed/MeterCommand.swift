@@ -124,18 +124,12 @@ extension MeterReadCommand {
         let bytes = map.blocks.reduce(0) { $0 + 8 + 5 + 2 * $1.count }
         let rate = Double(statistics.readings) / elapsed.seconds
         let ideal = 1 / perReading.seconds
-        let line = "\(statistics.readings) readings in \(fixedText(elapsed.seconds, 3)) s: \(fixedText(rate, 2)) readings/s, "
-            + "\(fixedText(rate * Double(bytes), 0)) bytes/s; the line allows \(fixedText(ideal, 2)) readings/s "
-            + "(\(bytes) bytes in \(map.blocks.count) request(s) per reading): \(fixedText(100 * rate / ideal, 1)) %; "
+        let line = "\(statistics.readings) readings in \(fixed(elapsed.seconds, 3)) s: \(fixed(rate, 2)) readings/s, "
+            + "\(fixed(rate * Double(bytes), 0)) bytes/s; the line allows \(fixed(ideal, 2)) readings/s "
+            + "(\(bytes) bytes in \(map.blocks.count) request(s) per reading): \(fixed(100 * rate / ideal, 1)) %; "
             + "\(statistics.retries) retries"
         LineWriter.standardError.write(line)
     }
-}
-
-func fixedText(_ value: Double, _ decimals: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<decimals { scale *= 10 }
-    return String((value * scale).rounded() / scale)
 }
 
 struct MeterScanCommand: ParsableCommand {

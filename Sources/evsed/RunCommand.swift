@@ -81,9 +81,9 @@ struct RunCommand: ParsableCommand {
         terminal.runUntilStopped { stopSignal.load(ordering: .relaxed) != 0 }
         let statistics = daemon.loopStatistics
         daemon.stop()
-        terminal.drainEvents()
+        terminal.finish()
         if let statistics {
-            terminal.say("control loop: \(statistics.ticks) ticks, \(statistics.overruns) overruns, max lateness \((statistics.maximumLateness.seconds * 100_000).rounded() / 100) ms")
+            terminal.say("control loop: \(statistics.ticks) ticks, \(statistics.overruns) overruns, max lateness \(fixed(statistics.maximumLateness.seconds * 1000, 2)) ms")
         }
         terminal.say("stopped: contactor open, pilot in state F")
     }

@@ -50,6 +50,7 @@ struct SimulateCommand: ParsableCommand {
         let result = ScenarioRunner(board: board, settings: settings, scenario: scenario).run { record in
             for line in log.lines(for: record) { output.write(line) }
         }
+        for entry in log.finish() { output.write(entry.rendered(log.style)) }
         output.flush()
         guard check else { return }
         var failures = scenario.expectation.failures(in: result)

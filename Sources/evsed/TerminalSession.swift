@@ -14,7 +14,6 @@ struct TerminalSession {
     private let output = LineWriter.standardOutput
     private let interactive: Bool
     var log: EventLog
-    private var tracker = SessionTracker()
     private var status: ChargerStatus?
     private var lastReading: MeterReading?
     private var statusShown = false
@@ -85,16 +84,24 @@ struct TerminalSession {
     /// Prints what the control loop reported since the last call.
     mutating func drainEvents() {
         while let event = daemon.events.pop() {
-            var entries = log.entries(for: .event(event))
-            for summary in tracker.observe(event) { entries += log.entries(for: .sessionFinal(summary)) }
             if case .meterReading(let reading) = event.event { lastReading = reading }
-            if service.usesJournal {
-                for entry in entries { service.record(entry) }
-            } else {
-                print(entries.map { $0.rendered(log.style) })
-            }
+            show(log.entries(for: .event(event)))
         }
         if let letter = daemon.controller.status.latest() { status = letter.value }
+    }
+
+    /// After the daemon stopped: the session that ended and still waited for its final register.
+    mutating func finish() {
+        drainEvents()
+        show(log.finish())
+    }
+
+    private mutating func show(_ entries: [EventEntry]) {
+        if service.usesJournal {
+            for entry in entries { service.record(entry) }
+        } else {
+            print(entries.map { $0.rendered(log.style) })
+        }
     }
 
     mutating func say(_ text: String) {
@@ -137,9 +144,9 @@ struct TerminalSession {
         case .stateF: parts.append("state F")
         }
         parts.append(status.contactorClosed ? "contactor closed" : "contactor open")
-        if let reading = lastReading { parts.append("\(fixed1(reading.power.value / 1000)) kW") }
-        if let session = tracker.current {
-            parts.append("session \(session.id): \(fixed1(session.energy.kilowattHours * 1000)) Wh, \(elapsed(session.duration(at: now)))"
+        if let reading = lastReading { parts.append("\(fixed(reading.power.value / 1000, 1)) kW") }
+        if let session = log.currentSession {
+            parts.append("session \(session.id): \(fixed(session.energy.value, 1)) Wh, \(elapsed(session.duration(at: now)))"
                 + (log.liveCost.map { ", \($0)" } ?? ""))
         }
         if !status.activeFaults.isEmpty { parts.append("FAULT \(status.activeFaults)") }
@@ -294,7 +301,7 @@ struct TerminalSession {
         case "status":
             if let line = statusLine() { say(line) }
             if let statistics = daemon.loopStatistics {
-                say("control loop: \(statistics.ticks) ticks, \(statistics.overruns) overruns, max lateness \(fixed1(statistics.maximumLateness.seconds * 1000)) ms, real-time \(statistics.realTime ? "yes" : "no")")
+                say("control loop: \(statistics.ticks) ticks, \(statistics.overruns) overruns, max lateness \(fixed(statistics.maximumLateness.seconds * 1000, 2)) ms, real-time \(statistics.realTime ? "yes" : "no")")
             }
         case "faults":
             guard let status, !status.activeFaults.isEmpty else { return say("no active faults") }
@@ -312,11 +319,6 @@ struct TerminalSession {
             say("unknown command '\(verb)'\(hint) (help lists the commands)")
         }
     }
-}
-
-private func fixed1(_ value: Double) -> String {
-    let scaled = (value * 10).rounded() / 10
-    return String(scaled)
 }
 
 private func elapsed(_ duration: Duration) -> String {
