@@ -149,10 +149,11 @@ public final class ConfigTable {
         return value
     }
 
-    /// Throws for the first key that no reader asked for: a misspelt or unsupported key.
-    public func rejectUnknownKeys() throws(ConfigError) {
-        for key in keys where !read.contains(key) {
-            let known = Array(read)
+    /// Throws for the first key that no reader asked for: a misspelt or unsupported key. `others`
+    /// are keys another reader of the same table owns (and reports itself).
+    public func rejectUnknownKeys(besides others: [String] = []) throws(ConfigError) {
+        for key in keys where !read.contains(key) && !others.contains(key) {
+            let known = Array(read) + others
             throw error(key, "unknown key\(suggestion(for: key, among: known))")
         }
     }

@@ -3,15 +3,21 @@ import EVSECore
 /// What a simulation produced: every event in order, the sessions, and the final state.
 public struct SimulationResult: Sendable {
     /// Every event of the control loop, in order.
-    public var events: [TimedEvent]
+    public let events: [TimedEvent]
+    /// The actions among the events, with their time (picked out once: the checks go over them
+    /// several times).
+    public let actions: [(at: Instant, action: ChargerAction)]
     /// The sessions, final (their energy from the meter's register).
-    public var sessions: [SessionSummary]
-    public var finalLevel: PilotLevel
-    public var finalContactorClosed: Bool
+    public let sessions: [SessionSummary]
+    public let finalLevel: PilotLevel
+    public let finalContactorClosed: Bool
 
-    /// The actions among the events, with their time.
-    public var actions: [(at: Instant, action: ChargerAction)] {
-        events.compactMap { if case .action(let action) = $0.event { ($0.at, action) } else { nil } }
+    public init(events: [TimedEvent], sessions: [SessionSummary], finalLevel: PilotLevel, finalContactorClosed: Bool) {
+        self.events = events
+        self.actions = events.compactMap { if case .action(let action) = $0.event { ($0.at, action) } else { nil } }
+        self.sessions = sessions
+        self.finalLevel = finalLevel
+        self.finalContactorClosed = finalContactorClosed
     }
 
     /// Sessions that were interrupted and resumed under the same id.

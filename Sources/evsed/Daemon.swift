@@ -20,7 +20,8 @@ final class Daemon {
     private let meter: any EnergyMeter
     private let temperature: (any TemperatureSensor)?
     private let wakeSources: [PeriodicThread.WakeSource]
-    private let threads: Mutex<[PeriodicThread]> = Mutex([])
+    /// The control loop, and the other threads (pollers, physics), while running.
+    private let running: Mutex<(loop: PeriodicThread, others: [PeriodicThread])?> = Mutex(nil)
 
     private init(board: BoardDescription, devices: ChargerDevices, meter: any EnergyMeter, temperature: (any TemperatureSensor)?,
                  wakeSources: [PeriodicThread.WakeSource], simulation: Simulation?, startedAt: Instant) {
@@ -64,9 +65,9 @@ final class Daemon {
         guard controller.driveSafeOutputs(at: startedAt) else { return false }
         controller.commands.push(.ready)
 
-        var started: [PeriodicThread] = []
+        var others: [PeriodicThread] = []
         if let world {
-            started.append(PeriodicThread(name: "sim-physics", period: .milliseconds(5)) { now, _ in
+            others.append(PeriodicThread(name: "sim-physics", period: .milliseconds(5)) { now, _ in
                 world.advance(to: now)
             })
         }
@@ -81,44 +82,57 @@ final class Daemon {
             }
         }
         let meter = self.meter
-        let meterPoller = PeriodicThread(name: "meter", period: board.meterPollInterval) { now, _ in
-            Self.poll(now, events: events) { () throws(HardwareError) in
-                controller.meterReadings.post(try meter.read(), at: now)
-            }
-        }
-        started += [loop, meterPoller]
+        let meterFailures = FailureReport(events: events)
+        others.append(PeriodicThread(name: "meter", period: board.meterPollInterval) { now, _ in
+            meterFailures.run(at: now) { () throws(HardwareError) in controller.meterReadings.post(try meter.read(), at: now) }
+        })
         if let thermometer = temperature {
-            started.append(PeriodicThread(name: "temperature", period: board.temperaturePollInterval) { now, _ in
-                Self.poll(now, events: events) { () throws(HardwareError) in
+            let temperatureFailures = FailureReport(events: events)
+            others.append(PeriodicThread(name: "temperature", period: board.temperaturePollInterval) { now, _ in
+                temperatureFailures.run(at: now) { () throws(HardwareError) in
                     controller.temperatures.post(try thermometer.read(), at: now)
                 }
             })
         }
-        threads.withLock { $0 = started }
+        running.withLock { $0 = (loop, others) }
         return true
-    }
-
-    private static func poll(_ now: Instant, events: BoundedQueue<TimedEvent>, _ read: () throws(HardwareError) -> Void) {
-        do throws(HardwareError) {
-            try read()
-        } catch {
-            events.push(TimedEvent(at: now, event: .hardwareError(error)))
-        }
     }
 
     /// Stops the threads, the control loop first, and leaves the contactor open and the pilot in F.
     func stop() {
-        let running = threads.withLock { threads in
-            defer { threads = [] }
-            return threads
-        }
-        for thread in running where thread.name == "control-loop" { thread.stop() }
+        guard let threads = running.withLock({ running in
+            defer { running = nil }
+            return running
+        }) else { return }
+        threads.loop.stop()
         controller.shutDown(at: MonotonicClock.now())
-        for thread in running where thread.name != "control-loop" { thread.stop() }
+        for thread in threads.others { thread.stop() }
     }
 
     /// The control loop's timing, while it runs.
     var loopStatistics: PeriodicThread.Statistics? {
-        threads.withLock { $0.first { $0.name == "control-loop" }?.statistics }
+        running.withLock { $0?.loop.statistics }
+    }
+}
+
+/// Reports a poller's failures as events once per run of failures, not once per poll: a meter
+/// that stays silent for an hour is one `hardware_error`, and its `meter_lost` fault, not 3600 lines.
+final class FailureReport: Sendable {
+    private let events: BoundedQueue<TimedEvent>
+    private let failing = Mutex(false)
+
+    init(events: BoundedQueue<TimedEvent>) { self.events = events }
+
+    func run(at now: Instant, _ body: () throws(HardwareError) -> Void) {
+        do throws(HardwareError) {
+            try body()
+            failing.withLock { $0 = false }
+        } catch {
+            let first = failing.withLock { failing in
+                defer { failing = true }
+                return !failing
+            }
+            if first { events.push(TimedEvent(at: now, event: .hardwareError(error))) }
+        }
     }
 }

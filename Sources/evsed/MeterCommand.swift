@@ -154,25 +154,27 @@ struct MeterScanCommand: ParsableCommand {
     func run() throws {
         let output = LineWriter.standardOutput
         var found = 0
+        // One connection for the whole scan, not one per address and model.
+        let context: ModbusContext
+        do throws(ModbusError) {
+            context = try ModbusContext(line.transport, responseTimeout: .milliseconds(Int64(timeout)))
+        } catch {
+            LineWriter.standardError.write("evsed: \(error)")
+            throw ExitCode(1)
+        }
         for address in from...to {
             // A model fits when its registers read back as a plausible reading.
             var fits: [String] = []
             var answered = false
             for name in MeterModels.names {
-                let meter = ModbusEnergyMeter(.init(transport: line.transport, slave: address, map: MeterModels.all[name]!, retries: 0,
-                                                    responseTimeout: .milliseconds(Int64(timeout))))
+                let meter = ModbusEnergyMeter(.init(transport: line.transport, slave: address, map: MeterModels.all[name]!, retries: 0),
+                                              context: context)
                 do throws(MeterReadError) {
                     _ = try meter.readValues(at: MonotonicClock.now())
                     fits.append(name)
                     answered = true
                 } catch {
-                    switch error {
-                    case .modbus(.timeout): break
-                    case .modbus(.cannotOpen):
-                        LineWriter.standardError.write("evsed: \(error)")
-                        throw ExitCode(1)
-                    default: answered = true
-                    }
+                    if case .modbus(.timeout) = error {} else { answered = true }
                 }
                 if !answered { break }  // nobody at this address: no need to try every model
             }

@@ -33,14 +33,9 @@ struct RunCommand: ParsableCommand {
     var tariff: String?
 
     func run() throws {
-        let description: BoardDescription
-        var settings: SimulationSettings?
-        do throws(ConfigError) {
-            description = try BoardDescription.load(board)
-            if let table = description.simulation { settings = try SimulationSettings.read(table) }
-        } catch {
-            LineWriter.standardError.write("evsed: \(error)")
-            throw ExitCode(2)
+        let (description, settings) = try configurationOrExit { () throws(ConfigError) in
+            let description = try BoardDescription.load(board)
+            return (description, try description.simulation.map { (table) throws(ConfigError) in try SimulationSettings.read(table) })
         }
 
         // A parent may have started us with these signals blocked (the mask is inherited through

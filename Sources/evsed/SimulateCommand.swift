@@ -66,17 +66,13 @@ struct SimulateCommand: ParsableCommand {
     }
 
     private func loadOrExit() throws -> (BoardDescription, SimulationSettings, Scenario) {
-        do throws(ConfigError) {
+        try configurationOrExit { () throws(ConfigError) in
             let board = try BoardDescription.load(self.board)
             guard board.kind == .simulated, let table = board.simulation else {
                 throw ConfigError(file: self.board, line: nil, key: "board.kind", problem: "simulate needs a simulated board")
             }
             let settings = try SimulationSettings.read(table)
-            let scenario = try Scenario.load(self.scenario, defaults: settings)
-            return (board, settings, scenario)
-        } catch {
-            LineWriter.standardError.write("evsed: \(error)")
-            throw ExitCode(2)
+            return (board, settings, try Scenario.load(self.scenario, defaults: settings))
         }
     }
 }

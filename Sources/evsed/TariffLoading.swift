@@ -15,8 +15,14 @@ func loadTariff(_ named: String?) throws -> Tariff? {
         guard access("boards/tariff.toml", F_OK) == 0 else { return nil }
         path = "boards/tariff.toml"
     }
+    return try configurationOrExit { () throws(ConfigError) in try Tariff.read(ConfigDocument.load(path)) }
+}
+
+/// Runs `read`; a mistake in a configuration file (board, scenario, tariff) is printed with its
+/// file, line and key, and the command exits with status 2 before anything starts.
+func configurationOrExit<Value>(_ read: () throws(ConfigError) -> Value) throws -> Value {
     do throws(ConfigError) {
-        return try Tariff.read(ConfigDocument.load(path))
+        return try read()
     } catch {
         LineWriter.standardError.write("evsed: \(error)")
         throw ExitCode(2)

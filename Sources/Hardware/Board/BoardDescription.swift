@@ -116,22 +116,20 @@ public struct BoardDescription {
         }
         attempt { () throws(ConfigError) in
         if let table = meterTable {
-            // A linux board's device keys were read above (or reported there).
-            if kind == .linux { for key in LinuxBoardConfiguration.meterKeys { _ = table.value(key) } }
             meterPoll = .milliseconds(try table.integer("poll_interval_ms", default: 1000, in: 100...60_000))
             charger.meterLostTimeout = seconds(try table.double("lost_after_s", default: 10, in: 1...600))
-            try table.rejectUnknownKeys()
+            // A linux board's device keys belong to its device reader, which reports their mistakes.
+            try table.rejectUnknownKeys(besides: kind == .linux ? LinuxBoardConfiguration.meterKeys : [])
         }
         }
         attempt { () throws(ConfigError) in
         if let table = temperatureTable {
-            if kind == .linux { for key in LinuxBoardConfiguration.temperatureKeys { _ = table.value(key) } }
             temperaturePoll = .milliseconds(try table.integer("poll_interval_ms", default: 1000, in: 100...60_000))
             charger.temperatureDerateHalf = Celsius(try table.double("derate_half_c", default: 70, in: 20...150))
             charger.temperatureDerateQuarter = Celsius(try table.double("derate_quarter_c", default: 75, in: 20...150))
             charger.temperatureLimit = Celsius(try table.double("limit_c", default: 80, in: 20...150))
             charger.temperatureHysteresis = Celsius(try table.double("hysteresis_c", default: 10, in: 1...50))
-            try table.rejectUnknownKeys()
+            try table.rejectUnknownKeys(besides: kind == .linux ? LinuxBoardConfiguration.temperatureKeys : [])
             if !(charger.temperatureDerateHalf < charger.temperatureDerateQuarter && charger.temperatureDerateQuarter < charger.temperatureLimit) {
                 throw table.error(nil, "thresholds must rise: derate_half_c < derate_quarter_c < limit_c")
             }

@@ -39,13 +39,12 @@ public struct LinuxBoard: Sendable {
                                               above1V5: above1V5, lowBelowMinus10V5: low)
         }
         _ = try pilot.sample()
-        // Open the line once now, so a missing adapter is reported at start, not as a lost meter.
+        let meter = ModbusEnergyMeter(.init(transport: board.meter.transport, slave: board.meter.address, map: board.meter.map))
         do throws(ModbusError) {
-            _ = try ModbusContext(board.meter.transport)
+            try meter.connect()
         } catch {
             throw HardwareError(device: .energyMeter, detail: "\(error)")
         }
-        let meter = ModbusEnergyMeter(.init(transport: board.meter.transport, slave: board.meter.address, map: board.meter.map))
         let temperature = try board.temperature.map { (sensor) throws(HardwareError) in
             LM75TemperatureSensor(device: try LinuxI2CDevice(bus: sensor.bus, address: sensor.address, device: .temperatureSensor))
         }

@@ -62,9 +62,23 @@ public final class ModbusEnergyMeter: EnergyMeter {
     }
     private let state = Mutex(State())
 
-    public init(_ configuration: Configuration) {
+    /// - Parameter context: a connection already open on the meter's line (a scan tries many
+    ///   models and addresses on one); without one the meter opens its own on the first read.
+    public init(_ configuration: Configuration, context: ModbusContext? = nil) {
         self.configuration = configuration
         self.blocks = configuration.map.blocks
+        state.withLock { $0.context = context }
+    }
+
+    /// Opens the meter's line now rather than at the first read, so a missing adapter is reported
+    /// at start and not later as a lost meter.
+    public func connect() throws(ModbusError) {
+        try state.withLock { state throws(ModbusError) in
+            if state.context == nil {
+                state.context = try ModbusContext(configuration.transport, responseTimeout: configuration.responseTimeout,
+                                                  byteTimeout: configuration.byteTimeout)
+            }
+        }
     }
 
     public var statistics: Statistics { state.withLock { $0.statistics } }
