@@ -96,7 +96,7 @@ uninstall:
 	  $(DESTDIR)$(SYSUSERSDIR)/evsed.conf $(DESTDIR)$(TMPFILESDIR)/evsed.conf $(DESTDIR)$(UDEVRULESDIR)/90-evsed.rules
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	-[ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && systemctl daemon-reload
-	@echo "kept $(CONFDIR) and /var/lib/evsed (configuration and ledger)"
+	@echo "kept $(CONFDIR) and /var/lib/evsed (configuration and state)"
 
 clean:
 	$(SWIFT) package clean

@@ -29,7 +29,7 @@ public enum CommandRejection: Error, Hashable, Sendable, CustomStringConvertible
 
 /// Commands from the console, the owner or a back end.
 extension ChargerStateMachine {
-    /// The daemon is ready (hardware initialised, contactor confirmed open): the pilot leaves F and
+    /// The daemon is ready (every device took its safe state: contactor released, pilot in F): the pilot leaves F and
     /// the charger becomes available. Until then it stays in F and nothing closes.
     public mutating func start(at now: Instant) -> ActionList {
         var actions = ActionList()
