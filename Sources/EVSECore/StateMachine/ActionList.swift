@@ -26,8 +26,8 @@ public struct ActionList: RandomAccessCollection, ExpressibleByArrayLiteral, Has
     public subscript(position: Int) -> ChargerAction {
         get {
             precondition(position >= 0 && position < count, "ActionList index out of range")
-            var copy = storage
-            return withUnsafePointer(to: &copy) { tuple in
+            // Borrows the storage: no copy of all sixteen slots to read one.
+            return withUnsafePointer(to: storage) { tuple in
                 tuple.withMemoryRebound(to: ChargerAction?.self, capacity: Self.capacity) { $0[position]! }
             }
         }
