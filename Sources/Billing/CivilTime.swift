@@ -67,8 +67,18 @@ public struct CivilTime: Hashable, Sendable, Comparable, CustomStringConvertible
         (lhs.dateKey, lhs.secondOfDay) < (rhs.dateKey, rhs.secondOfDay)
     }
 
-    public var description: String {
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(year)-\(two(month))-\(two(day)) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))"
-    }
+    public var description: String { "\(isoDate) \(isoTime)" }
+}
+
+extension CivilTime {
+    /// 2026-11-25.
+    public var isoDate: String { "\(year)-\(Self.two(month))-\(Self.two(day))" }
+
+    /// 10:49:47.
+    public var isoTime: String { "\(Self.two(secondOfDay / 3600)):\(Self.two(secondOfDay / 60 % 60)):\(Self.two(secondOfDay % 60))" }
+
+    private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+    /// Seconds since 1970-01-01 00:00 of the same clock.
+    public var secondsSinceEpoch: Int64 { Int64(daysSinceEpoch) * 86_400 + Int64(secondOfDay) }
 }

@@ -65,7 +65,10 @@ public struct Money: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// "3.60 EUR", rounded to the minor unit.
-    public var description: String {
+    public var description: String { "\(plainText) \(currency.code)" }
+
+    /// "3.60": the amount rounded to the minor unit, with all its minor digits.
+    public var plainText: String {
         let value = rounded.amount
         var text = NSDecimalNumber(decimal: value).stringValue
         if currency.minorUnits > 0 {
@@ -73,6 +76,6 @@ public struct Money: Hashable, Sendable, Comparable, CustomStringConvertible {
             let fraction = parts.count > 1 ? String(parts[1]) : ""
             text = String(parts[0]) + "." + fraction + String(repeating: "0", count: max(0, currency.minorUnits - fraction.count))
         }
-        return "\(text) \(currency.code)"
+        return text
     }
 }

@@ -1,5 +1,19 @@
 import Foundation
 
+/// What a session was doing over an interval, which decides the time it is billed for.
+public enum SegmentActivity: String, Hashable, Sendable {
+    /// The contactor was closed: TIME.
+    case charging
+    /// Connected but not charging: PARKING_TIME, after the grace period.
+    case idle
+    /// The charger itself was down (a power cut, a restart): the energy the register shows is
+    /// billed, the time is not; the owner does not pay for the charger's outage.
+    case outage
+    /// After the session's end: the reading that follows it brings the energy drawn until the
+    /// contactor opened, and no time.
+    case settling
+}
+
 /// An interval of a session between two meter readings.
 public struct SessionSegment: Hashable, Sendable {
     /// Local time at the start of the interval; restrictions are judged there.
@@ -7,16 +21,15 @@ public struct SessionSegment: Hashable, Sendable {
     public var seconds: Int
     /// The import register's growth over the interval.
     public var energyWh: Decimal
-    /// Whether the session was charging (contactor closed) rather than connected and idle.
-    public var charging: Bool
+    public var activity: SegmentActivity
     public var current: Double
     public var power: Double
 
-    public init(start: CivilTime, seconds: Int, energyWh: Decimal, charging: Bool, current: Double = 0, power: Double = 0) {
+    public init(start: CivilTime, seconds: Int, energyWh: Decimal, activity: SegmentActivity, current: Double = 0, power: Double = 0) {
         self.start = start
         self.seconds = seconds
         self.energyWh = energyWh
-        self.charging = charging
+        self.activity = activity
         self.current = current
         self.power = power
     }
@@ -55,6 +68,7 @@ public struct SessionCost: Sendable {
     public private(set) var sessionSeconds = 0
     public private(set) var chargingSeconds = 0
     public private(set) var idleSeconds = 0
+    public private(set) var outageSeconds = 0
 
     private struct LineKey: Hashable, Sendable {
         var dimension: TariffDimension
@@ -77,15 +91,20 @@ public struct SessionCost: Sendable {
             charge(.flat, 1, at: moment)
         }
         if segment.energyWh > 0 { charge(.energy, segment.energyWh, at: moment) }
-        if segment.charging {
+        switch segment.activity {
+        case .charging:
             charge(.time, Decimal(segment.seconds), at: moment)
             chargingSeconds += segment.seconds
-        } else {
+        case .idle:
             // The idle fee starts once the grace period is used up.
             let billableBefore = max(0, idleSeconds - tariff.parkingGrace)
             idleSeconds += segment.seconds
             let billableAfter = max(0, idleSeconds - tariff.parkingGrace)
             if billableAfter > billableBefore { charge(.parkingTime, Decimal(billableAfter - billableBefore), at: moment) }
+        case .outage:
+            outageSeconds += segment.seconds
+        case .settling:
+            break
         }
         energyWh += segment.energyWh
         sessionSeconds += segment.seconds

@@ -125,3 +125,17 @@ extension Tariff {
         return year * 10_000 + month * 100 + day
     }
 }
+
+/// A tariff with the text it was read from: what a session keeps as it was when the session
+/// started, so its bill can be recomputed and checked later whatever the tariff file says then.
+public struct TariffSnapshot: Hashable, Sendable {
+    /// The tariff file's TOML text.
+    public let text: String
+    public let tariff: Tariff
+
+    /// Reads the tariff in `text`; `file` names it in errors.
+    public init(text: String, file: String) throws(ConfigError) {
+        self.text = text
+        self.tariff = try Tariff.read(ConfigDocument.parse(text, file: file))
+    }
+}

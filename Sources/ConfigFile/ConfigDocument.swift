@@ -12,6 +12,11 @@ public enum ConfigDocument {
     /// Reads and parses the file at `path`. A missing or unreadable file is a `ConfigError` that
     /// names the path and the system's reason.
     public static func load(_ path: String) throws(ConfigError) -> ConfigTable {
+        try parse(text(at: path), file: path)
+    }
+
+    /// The text of the file at `path` (UTF-8, at most 4 MiB).
+    public static func text(at path: String) throws(ConfigError) -> String {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw ConfigError(file: path, line: nil, key: nil, problem: "cannot open: \(String(cString: strerror(errno)))")
@@ -34,6 +39,6 @@ public enum ConfigDocument {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ConfigError(file: path, line: nil, key: nil, problem: "not UTF-8 text")
         }
-        return try parse(text, file: path)
+        return text
     }
 }

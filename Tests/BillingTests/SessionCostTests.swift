@@ -15,7 +15,7 @@ import Testing
         for minute in 0..<minutes {
             let isCharging = charging(minute)
             cost.add(SessionSegment(start: start.adding(seconds: minute * 60), seconds: 60,
-                                    energyWh: isCharging ? Decimal(whPerMinute) : 0, charging: isCharging,
+                                    energyWh: isCharging ? Decimal(whPerMinute) : 0, activity: isCharging ? .charging : .idle,
                                     current: isCharging ? 16 : 0, power: isCharging ? Double(whPerMinute * 60) : 0))
         }
         return cost
@@ -129,7 +129,7 @@ import Testing
         var live = SessionCost(tariff: tariff)
         for minute in 0..<180 {
             live.add(SessionSegment(start: evening.adding(seconds: minute * 60), seconds: 60,
-                                    energyWh: charging(minute) ? 200 : 0, charging: charging(minute)))
+                                    energyWh: charging(minute) ? 200 : 0, activity: charging(minute) ? .charging : .idle))
             if minute % 29 == 0 || minute == 179 {
                 #expect(live.bill == cost(tariff, from: evening, minutes: minute + 1, charging: charging).bill, "after \(minute + 1) min")
             }

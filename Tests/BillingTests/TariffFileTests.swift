@@ -40,7 +40,7 @@ import Testing
         var cost = SessionCost(tariff: try read(dayNight))
         // Wednesday 22:00 → 23:30 at 12 kW: one hour by day, half an hour by night.
         let start = CivilTime(year: 2026, month: 11, day: 25, hour: 22)
-        for minute in 0..<90 { cost.add(SessionSegment(start: start.adding(seconds: minute * 60), seconds: 60, energyWh: 200, charging: true)) }
+        for minute in 0..<90 { cost.add(SessionSegment(start: start.adding(seconds: minute * 60), seconds: 60, energyWh: 200, activity: .charging)) }
         // 12 kWh × 0.40 + 1 h × 1.00 + 6 kWh × 0.20 = 7.00 excl., 20 % VAT on energy only: 1.20.
         #expect(cost.bill.totalExcludingVAT.description == "7.00 EUR")
         #expect(cost.bill.totalVAT.description == "1.20 EUR")
