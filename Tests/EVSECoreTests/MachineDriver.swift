@@ -16,8 +16,9 @@ struct MachineDriver {
     let meterInterval = Duration.seconds(1)
     private var nextMeterAt: Instant = .zero
 
-    init(configuration: ChargerConfiguration = .testing, period: Duration = .milliseconds(10)) {
-        machine = ChargerStateMachine(configuration: configuration)
+    init(configuration: ChargerConfiguration = .testing, period: Duration = .milliseconds(10), firstSessionNumber: UInt64 = 1,
+         carriedOver: CarriedOverSession? = nil) {
+        machine = ChargerStateMachine(configuration: configuration, firstSessionNumber: firstSessionNumber, carriedOver: carriedOver)
         self.period = period
         record(machine.start(at: now))
     }

@@ -27,6 +27,8 @@ public enum ChargerTimer: Int, CaseIterable, Hashable, Sendable, CustomStringCon
     case connectorLockSettle
     /// Retry after the connector lock failed.
     case connectorLockRetry
+    /// A session carried over from before a restart ends if no vehicle is seen by then.
+    case carriedOverSession
 
     /// Every timer: computed once, for the control loop (the synthesized `allCases` allocates).
     public static let all: [ChargerTimer] = allCases
@@ -46,6 +48,7 @@ public enum ChargerTimer: Int, CaseIterable, Hashable, Sendable, CustomStringCon
         case .overcurrentRetry: return "overcurrent_retry"
         case .connectorLockSettle: return "lock_settle"
         case .connectorLockRetry: return "lock_retry"
+        case .carriedOverSession: return "carried_over_session"
         }
     }
 }
@@ -56,6 +59,10 @@ public enum SessionEndReason: String, Hashable, Sendable, CustomStringConvertibl
     case stopCommand = "stop_command"
     case chargerDisabled = "charger_disabled"
     case fault = "fault"
+    /// The charger lost power (or its daemon died) and the vehicle was gone when it came back.
+    case powerLoss = "power_loss"
+    /// The daemon was stopped on purpose and the vehicle was gone when it started again.
+    case daemonStopped = "daemon_stopped"
 
     public var description: String { rawValue }
 }

@@ -35,6 +35,7 @@ extension ChargerStateMachine {
         var actions = ActionList()
         guard !started else { return actions }
         started = true
+        if carriedOver != nil { startTimer(.carriedOverSession, at: now + CarriedOverSession.decisionTime, into: &actions) }
         reconcile(at: now, into: &actions)
         return actions
     }

@@ -199,6 +199,12 @@ extension ChargerStateMachine {
             retry(.overcurrent, conditionPersists: false, at: now, into: &actions)
         case .connectorLockSettle:
             if configuration.hasConnectorLock && lockFeedback != lockCommanded { raise(.connectorLock, at: now, into: &actions) }
+        case .carriedOverSession:
+            // No vehicle came back: the session from before the restart ends now.
+            if let carried = carriedOver, !vehiclePresent {
+                carriedOver = nil
+                actions.append(.sessionEnded(carried.id, carried.endReasonIfGone))
+            }
         case .connectorLockRetry:
             retry(.connectorLock, conditionPersists: false, at: now, into: &actions)
             // The retry is the same command again, checked again after the settle time.

@@ -160,7 +160,14 @@ extension ChargerStateMachine {
         case .b, .c, .d:
             if !vehiclePresent {
                 vehiclePresent = true
-                if configuration.startSessionOnPlugIn && enabled && outOfServiceFault == nil && session == nil {
+                if let carried = carriedOver {
+                    // The vehicle is still there after a restart: its session goes on.
+                    carriedOver = nil
+                    cancelTimer(.carriedOverSession, into: &actions)
+                    session = Session(id: carried.id, startedAt: now)
+                    actions.append(.sessionResumed(carried.id))
+                    startTimer(.meterWatchdog, at: now + configuration.meterLostTimeout, into: &actions)
+                } else if configuration.startSessionOnPlugIn && enabled && outOfServiceFault == nil && session == nil {
                     openSession(at: now, into: &actions)
                 }
             }

@@ -34,6 +34,9 @@ public struct ChargerStateMachine: Sendable {
     var started = false
     var vehicleStopExpired = false
     var session: Session?
+    /// A session open in the ledger when the daemon started: resumed if a vehicle is found
+    /// connected, ended otherwise.
+    var carriedOver: CarriedOverSession?
     var nextSessionNumber: UInt64
     var commandedLimit: Amperes
     /// The plugged cable's rating from its proximity-pilot resistor; nil without a PP reading
@@ -80,9 +83,12 @@ public struct ChargerStateMachine: Sendable {
     /// Creates a machine in the safe initial state: no vehicle, contactor open, pilot in state F
     /// (not available) until `start(at:)`.
     ///
-    /// - Parameter firstSessionNumber: the number the next session gets (the ledger knows the last).
-    public init(configuration: ChargerConfiguration, firstSessionNumber: UInt64 = 1) {
+    /// - Parameters:
+    ///   - firstSessionNumber: the number the next session gets (the ledger knows the last).
+    ///   - carriedOver: a session the ledger still has open from before a restart.
+    public init(configuration: ChargerConfiguration, firstSessionNumber: UInt64 = 1, carriedOver: CarriedOverSession? = nil) {
         self.configuration = configuration
+        self.carriedOver = carriedOver
         self.catalogue = FaultCatalogue(configuration: configuration)
         self.debouncer = PilotDebouncer(configuration: configuration.pilot)
         self.nextSessionNumber = firstSessionNumber
@@ -162,5 +168,21 @@ struct FaultTable: Hashable, Sendable {
             if newValue.active { active.insert(code) } else { active.remove(code) }
             if newValue.latch != nil { latched.insert(code) } else { latched.remove(code) }
         }
+    }
+}
+
+/// A session that was open when the charger went down (a power cut, a crash, a planned stop).
+/// Once the charger is ready, a vehicle confirmed connected within `CarriedOverSession.decisionTime`
+/// resumes it (`sessionResumed`); otherwise it ends (`sessionEnded` with `endReasonIfGone`).
+public struct CarriedOverSession: Hashable, Sendable {
+    public var id: SessionID
+    public var endReasonIfGone: SessionEndReason
+
+    /// How long after the start the machine waits to see a vehicle: several debounce periods.
+    public static let decisionTime: Duration = .seconds(2)
+
+    public init(id: SessionID, endReasonIfGone: SessionEndReason) {
+        self.id = id
+        self.endReasonIfGone = endReasonIfGone
     }
 }
