@@ -3,8 +3,10 @@
 
 SWIFT        ?= swift
 BOARD        ?= boards/sim.toml
+# The ledger of `make run`: in the user's state directory, so it outlives the checkout.
+LEDGER       ?= $(or $(XDG_STATE_HOME),$(HOME)/.local/state)/evsed/ledger.sqlite
 # systemd: systemd-analyze, -sysusers and -tmpfiles for the install checks.
-APT_PACKAGES := pkg-config libmodbus-dev libgpiod-dev libi2c-dev socat mbpoll systemd
+APT_PACKAGES := pkg-config libmodbus-dev libgpiod-dev libi2c-dev libsqlite3-dev sqlite3 socat mbpoll systemd
 # sudo only when not root.
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
@@ -40,9 +42,10 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## run: evsed on the simulated board, in this terminal (Ctrl-C stops it)
+## run: evsed on the simulated board, in this terminal (Ctrl-C stops it); the sessions go to $(LEDGER)
 run: build
-	"$$($(SWIFT) build --show-bin-path)/evsed" run --board $(BOARD)
+	@mkdir -p "$(dir $(LEDGER))"
+	"$$($(SWIFT) build --show-bin-path)/evsed" run --board $(BOARD) --ledger "$(LEDGER)"
 
 ## test: the whole test suite: the install checks (a staged `make install`), then the Swift tests
 test: deps

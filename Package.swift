@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // SHA-256 for the ledger's chain, ECDSA P-256 for its signed session records.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries: a module map and a one-line shim header each, nothing else.
@@ -32,6 +34,11 @@ let package = Package(
         .systemLibrary(
             name: "CI2C",
             providers: [.apt(["libi2c-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
         ),
 
         // Pure logic: units, pilot decoding, the IEC 61851 state machine, faults, sessions,
@@ -57,13 +64,23 @@ let package = Package(
         // Simulated devices, the EV model, scenarios and the virtual-time runner.
         .target(
             name: "Simulation",
-            dependencies: ["EVSECore", "ConfigFile", "Hardware", "Billing"]
+            dependencies: ["EVSECore", "ConfigFile", "Hardware", "Billing", "Ledger"]
+        ),
+
+        // The books: sessions, readings, faults and bills in SQLite, chained and signed; recovery
+        // of an open session after a restart; export and verification.
+        .target(
+            name: "Ledger",
+            dependencies: [
+                "EVSECore", "Billing", "ConfigFile", "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
 
         .executableTarget(
             name: "evsed",
             dependencies: [
-                "EVSECore", "ConfigFile", "Hardware", "Simulation", "Billing",
+                "EVSECore", "ConfigFile", "Hardware", "Simulation", "Billing", "Ledger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -80,6 +97,13 @@ let package = Package(
         ),
         .testTarget(name: "ConfigFileTests", dependencies: ["ConfigFile"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "ConfigFile"]),
+        .testTarget(
+            name: "LedgerTests",
+            dependencies: [
+                "Ledger", "Billing", "EVSECore", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
         // Stand-ins for systemd's sockets, shared by the tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "EVSECore", "TestSupport"]),

@@ -14,6 +14,12 @@ public struct JSONLine: CustomStringConvertible, Sendable {
     public mutating func add(_ key: String, _ value: String) { members.append(Member(key: key, json: Self.quote(value), plain: value)) }
     public mutating func add(_ key: String, _ value: Bool) { members.append(Member(key: key, json: "\(value)", plain: "\(value)")) }
     public mutating func add(_ key: String, _ value: Int) { members.append(Member(key: key, json: "\(value)", plain: "\(value)")) }
+    public mutating func add(_ key: String, _ value: Int64) { members.append(Member(key: key, json: "\(value)", plain: "\(value)")) }
+
+    /// A value that is JSON already (an array, a nested object).
+    public mutating func add(_ key: String, json text: String) {
+        members.append(Member(key: key, json: text, plain: text))
+    }
 
     /// A number rounded to `decimals`; integral values print without a fraction, NaN and
     /// infinities (which JSON cannot carry) as null.

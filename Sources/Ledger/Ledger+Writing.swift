@@ -1,0 +1,177 @@
+import Billing
+import EVSECore
+import Foundation
+
+/// Writing the books. Each method is one transaction, durable when it returns.
+extension Ledger {
+    /// Records a new session. `startRegisterWh` is the register read just before the start,
+    /// when one was.
+    public func openSession(_ id: Int64, at: Timestamp, startRegisterWh: Int64?, owner: String?, meter: String, tariff: TariffSnapshot?) throws(LedgerError) {
+        var record = SessionRecord(
+            id: id, connector: 1, owner: owner, startedAt: at, closed: false, startRegisterWh: startRegisterWh, energyWh: 0,
+            chargingSeconds: 0, idleSeconds: 0, outageSeconds: 0, meter: meter)
+        record.tariffID = tariff?.tariff.id
+        record.tariffText = tariff?.text
+        record.currency = tariff?.tariff.currency.code
+        try write { () throws(SQLiteError) in
+            try database.run("""
+                INSERT INTO sessions(id, connector, owner, started_ms, start_register_wh, meter, tariff_id, tariff, currency)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, .integer(id), .int(record.connector), .optional(owner), .integer(at.milliseconds), .optional(startRegisterWh),
+                .text(meter), .optional(record.tariffID), .optional(record.tariffText), .optional(record.currency))
+            try appendRecord("session_started", session: id, at: at, body: RecordBody.started(record))
+        }
+    }
+
+    /// Stores a batch of readings of an open session and its figures so far (energy, times,
+    /// live cost); the chain records the batch's digest.
+    public func storeReadings(_ samples: [MeterSample], session: Int64, figures: MeteredSession) throws(LedgerError) {
+        guard let first = samples.first, let last = samples.last else { return }
+        try write { () throws(SQLiteError) in
+            var body = JSONLine()
+            body.add("count", samples.count)
+            body.add("first_ms", first.milliseconds)
+            body.add("last_ms", last.milliseconds)
+            body.add("first_register_wh", first.registerWh)
+            body.add("last_register_wh", last.registerWh)
+            body.add("digest", ReadingsDigest.of(samples))
+            let batch = try appendRecord("readings", session: session, at: Timestamp(milliseconds: last.milliseconds), body: body)
+            for sample in samples {
+                try database.run("""
+                    INSERT INTO readings(session, at_ms, register_wh, power_w, current_a, voltage_v, activity, batch)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, .integer(session), .integer(sample.milliseconds), .integer(sample.registerWh), .real(sample.power),
+                    .real(sample.current), .real(sample.voltage), .text(sample.activity.rawValue), .integer(batch))
+            }
+            try updateFigures(session, figures)
+        }
+    }
+
+    /// The running figures of a session (not chained: they are checked when the session closes).
+    private func updateFigures(_ session: Int64, _ figures: MeteredSession) throws(SQLiteError) {
+        let bill = figures.bill
+        try database.run("""
+            UPDATE sessions SET start_register_wh = ?, end_register_wh = ?, energy_wh = ?, charging_s = ?, idle_s = ?, outage_s = ?,
+                cost_excl = ?, cost_vat = ?, cost_incl = ?, adjustment = ? WHERE id = ?
+            """, .optional(figures.startRegisterWh), .optional(figures.lastRegisterWh), .integer(figures.energyWh),
+            .int(figures.chargingSeconds), .int(figures.idleSeconds), .int(figures.outageSeconds),
+            .optional(bill.map { $0.totalExcludingVAT.plainText }), .optional(bill.map { $0.totalVAT.plainText }),
+            .optional(bill.map { $0.totalIncludingVAT.plainText }), .optional(bill.map { Money($0.adjustment, $0.currency).plainText }),
+            .integer(session))
+    }
+
+    /// The session stopped charging without ending (a fault, a pause, a power cut, a restart).
+    public func beginInterruption(_ session: Int64, at: Timestamp, cause: String) throws(LedgerError) {
+        try write { () throws(SQLiteError) in
+            try database.run("INSERT INTO interruptions(session, start_ms, cause) VALUES (?, ?, ?)",
+                             .integer(session), .integer(at.milliseconds), .text(cause))
+            var body = JSONLine()
+            body.add("cause", cause)
+            try appendRecord("interrupted", session: session, at: at, body: body)
+        }
+    }
+
+    /// The session's open interruption ended: it charges again.
+    public func endInterruption(_ session: Int64, at: Timestamp) throws(LedgerError) {
+        try write { () throws(SQLiteError) in
+            try database.run("UPDATE interruptions SET end_ms = ? WHERE session = ? AND end_ms IS NULL",
+                             .integer(at.milliseconds), .integer(session))
+            try appendRecord("resumed", session: session, at: at, body: JSONLine())
+        }
+    }
+
+    /// The session ended (its final register comes with the next reading: `closeSession`).
+    public func markEnded(_ session: Int64, at: Timestamp, reason: String) throws(LedgerError) {
+        try write { () throws(SQLiteError) in
+            try database.run("UPDATE interruptions SET end_ms = ? WHERE session = ? AND end_ms IS NULL",
+                             .integer(at.milliseconds), .integer(session))
+            try database.run("UPDATE sessions SET ended_ms = ?, end_reason = ? WHERE id = ?",
+                             .integer(at.milliseconds), .text(reason), .integer(session))
+            var body = JSONLine()
+            body.add("reason", reason)
+            try appendRecord("ended", session: session, at: at, body: body)
+        }
+    }
+
+    /// Makes a session's figures final: its end register (`source`: `meter` or
+    /// `last_stored_reading`), energy, times and bill; signs it and chains the result.
+    public func closeSession(_ session: Int64, figures: MeteredSession, source: String, at: Timestamp) throws(LedgerError) {
+        guard var record = try self.session(session) else { throw .noSuchSession(session) }
+        guard let signingKey else { throw .signingKey(path: Self.keyPath(for: path), problem: "not loaded (read-only ledger)") }
+        try write { () throws(SQLiteError) in
+            try updateFigures(session, figures)
+            try database.run("UPDATE sessions SET closed = 1, end_register_source = ?, ended_ms = coalesce(ended_ms, ?) WHERE id = ?",
+                             .text(source), .integer(at.milliseconds), .integer(session))
+            if let bill = figures.bill {
+                for (position, line) in Self.lines(of: bill).enumerated() {
+                    try database.run("""
+                        INSERT INTO bill_lines(session, position, dimension, quantity, unit_price, vat_percent, excl_vat, vat, incl_vat)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, .integer(session), .int(position), .text(line.dimension), .text(line.quantity), .text(line.unitPrice),
+                        .text(line.vatPercent), .text(line.excludingVAT), .text(line.vat), .text(line.includingVAT))
+                }
+            }
+        }
+        record = try self.session(session)!
+        let payload = SignedRecord.payload(of: record, charger: chargerID)
+        let signature = try signingKey.sign(payload)
+        try write { () throws(SQLiteError) in
+            try database.run("INSERT INTO signed_sessions(session, payload, signature) VALUES (?, ?, ?)",
+                             .integer(session), .text(payload), .text(signature))
+            try appendRecord("session_closed", session: session, at: at, body: RecordBody.closed(record, signature: signature))
+        }
+    }
+
+    /// Records a fault raised; returns its id, for `clearFault`.
+    @discardableResult
+    public func raiseFault(_ code: String, at: Timestamp, session: Int64?, context: String) throws(LedgerError) -> Int64 {
+        return try write { () throws(SQLiteError) in
+            try database.run("INSERT INTO faults(code, raised_ms, session, context) VALUES (?, ?, ?, ?)",
+                             .text(code), .integer(at.milliseconds), .optional(session), .text(context))
+            let id = database.lastInsertedRow
+            try appendRecord("fault_raised", session: session, at: at,
+                             body: RecordBody.faultRaised(FaultRecord(id: id, code: code, raisedAt: at, session: session, context: context)))
+            return id
+        }
+    }
+
+    /// Records that the fault `id` cleared.
+    public func clearFault(_ id: Int64, at: Timestamp) throws(LedgerError) {
+        try write { () throws(SQLiteError) in
+            try database.run("UPDATE faults SET cleared_ms = ? WHERE id = ?", .integer(at.milliseconds), .integer(id))
+            var body = JSONLine()
+            body.add("fault", id)
+            try appendRecord("fault_cleared", session: nil, at: at, body: body)
+        }
+    }
+
+    /// Appends an event with no table of its own (daemon started or stopped, a fault latched, a
+    /// recovery attempt, a derating step, a recovery decision) to the chain.
+    public func note(_ kind: String, at: Timestamp, session: Int64? = nil, _ fields: JSONLine = JSONLine()) throws(LedgerError) {
+        try write { () throws(SQLiteError) in
+            _ = try appendRecord(kind, session: session, at: at, body: fields)
+        }
+    }
+
+    /// Exact decimal text ("12.345"), as stored.
+    static func decimal(_ value: Decimal) -> String { NSDecimalNumber(decimal: value).stringValue }
+
+    /// A bill's lines as stored: quantities and unit prices exact, amounts rounded to the minor unit.
+    static func lines(of bill: Bill) -> [BillLineRecord] {
+        var lines = bill.lines.map { line in
+            let excluding = Money(line.amountExcludingVAT, bill.currency).rounded
+            let including = Money(line.amountIncludingVAT, bill.currency).rounded
+            return BillLineRecord(
+                dimension: line.dimension.rawValue, quantity: decimal(line.quantity), unitPrice: decimal(line.unitPrice),
+                vatPercent: decimal(line.vatPercent), excludingVAT: excluding.plainText,
+                vat: Money(including.amount - excluding.amount, bill.currency).plainText, includingVAT: including.plainText)
+        }
+        if bill.adjustment != 0 {
+            let adjustment = Money(bill.adjustment, bill.currency).rounded
+            lines.append(BillLineRecord(
+                dimension: bill.adjustment > 0 ? "MIN_PRICE" : "MAX_PRICE", quantity: "1", unitPrice: adjustment.plainText,
+                vatPercent: "", excludingVAT: adjustment.plainText, vat: "", includingVAT: ""))
+        }
+        return lines
+    }
+}

@@ -1,0 +1,174 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import EVSECore
+
+/// The charger's books: one SQLite database (WAL, `synchronous=FULL`) holding every session,
+/// reading, fault and bill, each change appended to a hash chain, each closed session signed.
+///
+/// Every write method returns once its change is on disk (fsync'd): the caller may then tell the
+/// world. One connection, used by one thread at a time; readers open their own.
+public final class Ledger {
+    /// The database file.
+    public let path: String
+    /// The public half of the signing key (base64 DER), as recorded when the ledger was created.
+    public let publicKey: String
+    /// The charger this ledger belongs to.
+    public let chargerID: String
+    let database: SQLiteConnection
+    private(set) var signingKey: SigningKey?
+    private var lastSequence: Int64 = 0
+    private var lastHash = ChainRecord.genesis
+
+    /// Where the signing key of the ledger at `path` lives.
+    public static func keyPath(for path: String) -> String { path + ".key" }
+
+    /// Opens the ledger at `path`.
+    ///
+    /// - Parameters:
+    ///   - create: make the ledger (and its directory and signing key) when the file is missing.
+    ///   - writable: open for writing, which needs the signing key; readers (list, show, export,
+    ///     verify) need only the file.
+    ///   - chargerID: recorded in a new ledger and in each signed record.
+    ///
+    /// A file that is not an evsed ledger, is damaged or comes from a newer evsed is an error and
+    /// is left exactly as it was.
+    public init(path: String, create: Bool = false, writable: Bool = true, chargerID: String = "evsed") throws(LedgerError) {
+        self.path = path
+        let exists = access(path, F_OK) == 0
+        if !exists {
+            guard create && writable else { throw .unavailable(path: path, problem: "no ledger here (evsed run creates it; name another with --ledger)") }
+            try Self.makeDirectory(of: path)
+        } else {
+            try Self.checkHeader(path)
+        }
+        let database: SQLiteConnection
+        do throws(SQLiteError) {
+            database = try SQLiteConnection(path: path, create: create && writable, readOnly: !writable)
+        } catch {
+            throw error.isCorruption ? .corrupt(path: path, detail: error.message) : .sqlite(error)
+        }
+        self.database = database
+        do throws(any Error) {
+            let application = try database.integerPragma("application_id")
+            let version = try database.integerPragma("user_version")
+            let tables = try database.query("SELECT count(*) FROM sqlite_master") { $0.integer(0) }.first ?? 0
+            let fresh = application == 0 && version == 0 && tables == 0
+            if !fresh && application != LedgerSchema.applicationID { throw LedgerError.notALedger(path: path) }
+            if version > LedgerSchema.version {
+                throw LedgerError.newerVersion(path: path, found: version, supported: LedgerSchema.version)
+            }
+            if !fresh {
+                let check = try database.query("PRAGMA quick_check") { $0.text(0) }
+                guard check == ["ok"] else { throw LedgerError.corrupt(path: path, detail: check.prefix(3).joined(separator: "; ")) }
+            }
+            if writable {
+                _ = try database.query("PRAGMA journal_mode=WAL") { $0.text(0) }
+                // FULL: a commit returns once the WAL is fsync'd, so what was written survives a power cut.
+                try database.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON")
+            } else if fresh {
+                throw LedgerError.notALedger(path: path)
+            }
+            if version < LedgerSchema.version {
+                guard writable else { throw LedgerError.newerVersion(path: path, found: version, supported: LedgerSchema.version) }
+                try database.transaction { () throws(SQLiteError) in
+                    for migration in LedgerSchema.migrations[Int(version)...] { try database.execute(migration) }
+                    try database.execute("PRAGMA application_id=\(LedgerSchema.applicationID); PRAGMA user_version=\(LedgerSchema.version)")
+                }
+            }
+            let meta = Dictionary(try database.query("SELECT key, value FROM meta") { ($0.text(0), $0.text(1)) }, uniquingKeysWith: { $1 })
+            if let last = try database.query("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1", [], { ($0.integer(0), $0.blob(1)) }).first {
+                (lastSequence, lastHash) = last
+            }
+            if let key = meta["public_key"], let charger = meta["charger_id"] {
+                publicKey = key
+                self.chargerID = charger
+                if writable {
+                    let signing = try Self.loadKey(for: path)
+                    guard signing.publicKeyBase64 == key else {
+                        throw LedgerError.signingKey(path: signing.path, problem: "does not belong to this ledger (its public key differs)")
+                    }
+                    signingKey = signing
+                }
+            } else {
+                guard writable else { throw LedgerError.corrupt(path: path, detail: "no public key recorded") }
+                // A new ledger: its key (an existing key file is kept and used), then the first record.
+                let keyPath = Self.keyPath(for: path)
+                let signing = access(keyPath, F_OK) == 0 ? try SigningKey.load(from: keyPath) : try SigningKey.create(at: keyPath)
+                signingKey = signing
+                publicKey = signing.publicKeyBase64
+                self.chargerID = chargerID
+                let now = Timestamp.now()
+                try database.transaction { () throws(SQLiteError) in
+                    try database.run("INSERT INTO meta(key, value) VALUES ('public_key', ?), ('charger_id', ?), ('created', ?)",
+                                     .text(publicKey), .text(chargerID), .text(now.description))
+                    var body = JSONLine()
+                    body.add("charger", chargerID)
+                    body.add("schema", Int(LedgerSchema.version))
+                    body.add("public_key", publicKey)
+                    try appendRecord("ledger_created", session: nil, at: now, body: body)
+                }
+            }
+        } catch let error as LedgerError {
+            throw error
+        } catch let error as SQLiteError {
+            throw error.isCorruption ? .corrupt(path: path, detail: error.message) : .sqlite(error)
+        } catch {
+            throw .unavailable(path: path, problem: "\(error)")
+        }
+    }
+
+    private static func loadKey(for path: String) throws(LedgerError) -> SigningKey {
+        try SigningKey.load(from: keyPath(for: path))
+    }
+
+    /// Refuses a file that is not SQLite at all, before SQLite sees it.
+    private static func checkHeader(_ path: String) throws(LedgerError) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .unavailable(path: path, problem: "cannot be opened: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var header = [UInt8](repeating: 0, count: 16)
+        let count = header.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, 16) }
+        // An empty file is an empty database; anything else must carry SQLite's magic.
+        guard count == 0 || (count == 16 && header == Array("SQLite format 3\0".utf8)) else {
+            throw .corrupt(path: path, detail: "not an SQLite database")
+        }
+    }
+
+    /// Creates the directories above `path` (mode 0750), like `mkdir -p`.
+    private static func makeDirectory(of path: String) throws(LedgerError) {
+        var directory = ""
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+        for (index, part) in parts.enumerated() {
+            directory += (index == 0 ? "" : "/") + part
+            guard !part.isEmpty, access(directory, F_OK) != 0 else { continue }
+            guard mkdir(directory, 0o750) == 0 || errno == EEXIST else {
+                throw .unavailable(path: path, problem: "cannot create \(directory): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// Runs `body` in one durable transaction; the chain's head follows only a commit.
+    func write<Result>(_ body: () throws(SQLiteError) -> Result) throws(LedgerError) -> Result {
+        let (sequence, hash) = (lastSequence, lastHash)
+        do throws(SQLiteError) {
+            return try database.transaction(body)
+        } catch {
+            (lastSequence, lastHash) = (sequence, hash)
+            throw .sqlite(error)
+        }
+    }
+
+    /// Appends a record to the chain (inside a transaction).
+    @discardableResult
+    func appendRecord(_ kind: String, session: Int64?, at: Timestamp, body: JSONLine) throws(SQLiteError) -> Int64 {
+        let sequence = lastSequence + 1
+        let text = body.description
+        let hash = ChainRecord.hash(previous: lastHash, sequence: sequence, at: at, kind: kind, session: session, body: text)
+        try database.run("INSERT INTO chain(seq, at_ms, kind, session, body, hash) VALUES (?, ?, ?, ?, ?, ?)",
+                         .integer(sequence), .integer(at.milliseconds), .text(kind), .optional(session), .text(text), .blob(hash))
+        lastSequence = sequence
+        lastHash = hash
+        return sequence
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import EVSECore
+
+/// Sessions as JSON, CSV and OCMF, for `evsed ledger list/show/export`.
+extension SessionRecord {
+    /// One JSON object; amounts are exact decimal numbers, times ISO 8601 UTC.
+    public var json: JSONLine {
+        var json = JSONLine()
+        json.add("id", id)
+        json.add("connector", connector)
+        if let owner { json.add("owner", owner) }
+        json.add("started", startedAt.description)
+        if let endedAt { json.add("ended", endedAt.description) }
+        json.add("status", status)
+        if let endReason { json.add("end_reason", endReason) }
+        if let endRegisterSource { json.add("end_register_source", endRegisterSource) }
+        if let startRegisterWh { json.add("start_register_wh", startRegisterWh) }
+        if let endRegisterWh { json.add("end_register_wh", endRegisterWh) }
+        json.add("energy_wh", energyWh)
+        json.add("charging_s", chargingSeconds)
+        json.add("idle_s", idleSeconds)
+        json.add("outage_s", outageSeconds)
+        json.add("meter", meter)
+        if let tariffID { json.add("tariff", tariffID) }
+        if let currency { json.add("currency", currency) }
+        if let costExcludingVAT { json.add("cost_excl_vat", number: costExcludingVAT) }
+        if let costVAT { json.add("vat", number: costVAT) }
+        if let costIncludingVAT { json.add("cost_incl_vat", number: costIncludingVAT) }
+        let interruptions = self.interruptions.map { interruption in
+            var item = JSONLine()
+            item.add("start", interruption.start.description)
+            if let end = interruption.end { item.add("end", end.description) }
+            item.add("cause", interruption.cause)
+            return item.description
+        }
+        json.add("interruptions", json: "[" + interruptions.joined(separator: ",") + "]")
+        let lines = billLines.map { line in
+            var item = JSONLine()
+            item.add("dimension", line.dimension)
+            item.add("quantity", number: line.quantity)
+            item.add("unit_price", number: line.unitPrice)
+            if !line.vatPercent.isEmpty { item.add("vat_percent", number: line.vatPercent) }
+            item.add("excl_vat", number: line.excludingVAT)
+            if !line.vat.isEmpty { item.add("vat", number: line.vat) }
+            if !line.includingVAT.isEmpty { item.add("incl_vat", number: line.includingVAT) }
+            return item.description
+        }
+        json.add("bill", json: "[" + lines.joined(separator: ",") + "]")
+        return json
+    }
+
+    /// `open`, `ending` (waiting for its end register) or `closed`.
+    public var status: String { closed ? "closed" : endedAt == nil ? "open" : "ending" }
+
+    /// The CSV columns, in order.
+    public static let csvHeader = "id,connector,owner,started,ended,status,end_reason,start_register_wh,end_register_wh,energy_wh,charging_s,idle_s,outage_s,meter,tariff,currency,cost_excl_vat,vat,cost_incl_vat,interruptions"
+
+    /// One CSV row (RFC 4180 quoting).
+    public var csvRow: String {
+        let fields: [String] = [
+            String(id), String(connector), owner ?? "", startedAt.description, endedAt?.description ?? "", status, endReason ?? "",
+            startRegisterWh.map(String.init) ?? "", endRegisterWh.map(String.init) ?? "", String(energyWh), String(chargingSeconds),
+            String(idleSeconds), String(outageSeconds), meter, tariffID ?? "", currency ?? "", costExcludingVAT ?? "", costVAT ?? "",
+            costIncludingVAT ?? "", String(interruptions.count),
+        ]
+        return fields.map(Self.csvField).joined(separator: ",")
+    }
+
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+extension Ledger {
+    /// The signed records (OCMF lines) of the closed sessions started in [since, until).
+    public func ocmfRecords(since: Timestamp? = nil, until: Timestamp? = nil) throws(LedgerError) -> [(session: Int64, line: String)] {
+        try read { () throws(SQLiteError) in
+            try database.query("""
+                SELECT s.id, g.payload, g.signature FROM sessions s JOIN signed_sessions g ON g.session = s.id
+                WHERE s.started_ms >= ? AND s.started_ms < ? ORDER BY s.id
+                """, [.integer(since?.milliseconds ?? Int64.min), .integer(until?.milliseconds ?? Int64.max)]
+            ) { row in (row.integer(0), SignedRecord.ocmf(payload: row.text(1), signature: row.text(2))) }
+        }
+    }
+}

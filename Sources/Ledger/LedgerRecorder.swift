@@ -1,0 +1,172 @@
+import Billing
+import EVSECore
+
+/// Keeps the ledger from the control loop's events, off the control thread: sessions, their
+/// interruptions and ends, faults are written (durably) as they happen, before the caller reports
+/// them anywhere; readings are batched and written every `batchInterval`, so a power cut loses at
+/// most that much of *readings* and no *energy* (energy is the register's difference).
+public final class LedgerRecorder {
+    public let ledger: Ledger
+    public private(set) var books: SessionBooks
+    public let meter: String
+    /// The longest readings wait in memory before they are written.
+    public var batchInterval: Duration = .seconds(10)
+    private var pending: [MeterSample] = []
+    private var pendingSession: SessionID?
+    private var openFaults: [FaultCode: Int64] = [:]
+    private var lastReading: MeterReading?
+    private var lastTemperature: Celsius?
+    private var pilot: PilotLevel = .unknown
+
+    public init(ledger: Ledger, clock: WallClock, tariff: TariffSnapshot?, meter: String) {
+        self.ledger = ledger
+        self.books = SessionBooks(clock: clock, tariff: tariff)
+        self.meter = meter
+    }
+
+    /// What the state machine must know after a restart.
+    public struct Recovery: Sendable {
+        /// The number the next new session gets.
+        public var nextSessionNumber: UInt64
+        /// The session to resume if the vehicle is still connected (else it ends), if any.
+        public var carriedOver: SessionID?
+        /// Why the charger was down: `power_loss` or `daemon_stopped`.
+        public var cause: String?
+    }
+
+    /// Resolves what the ledger still has open, at start-up: an open session is interrupted (by
+    /// `power_loss`, or `daemon_stopped` after a planned stop) and handed to the state machine to
+    /// resume or end; a session that had ended waits for its end register. Never drops one.
+    public func recover(at now: Instant) throws(LedgerError) -> Recovery {
+        let at = books.clock.timestamp(now)
+        let last = try ledger.lastRecord()
+        let cause = last?.kind == "daemon_stopped" ? "daemon_stopped" : "power_loss"
+        var recovery = Recovery(nextSessionNumber: UInt64(try ledger.lastSessionID() + 1), carriedOver: nil, cause: nil)
+        let unclosed = try ledger.unclosedSessions()
+        for (index, session) in unclosed.enumerated() {
+            let readings = try ledger.readings(of: session.id).map(\.sample)
+            let downSince = Timestamp(milliseconds: max(readings.last?.milliseconds ?? 0, last?.at.milliseconds ?? 0, session.startedAt.milliseconds))
+            var note = JSONLine()
+            note.add("cause", cause)
+            note.add("down_since_ms", downSince.milliseconds)
+            if index < unclosed.count - 1 {
+                // Only the latest session can still be going; an older one closes where its readings end.
+                if session.endedAt == nil { try ledger.markEnded(session.id, at: downSince, reason: cause) }
+                try ledger.closeSession(session.id, figures: books.replay(session, readings: readings), source: "last_stored_reading", at: downSince)
+                note.add("decision", "closed")
+                try ledger.note("recovery", at: at, session: session.id, note)
+                continue
+            }
+            books.restore(session, readings: readings)
+            if session.endedAt == nil {
+                if session.interruptions.last.map({ $0.end == nil }) == true { try ledger.endInterruption(session.id, at: downSince) }
+                try ledger.beginInterruption(session.id, at: downSince, cause: cause)
+                recovery.carriedOver = SessionID(rawValue: UInt64(session.id))
+                recovery.cause = cause
+                note.add("decision", "resume_if_connected")
+            } else {
+                note.add("decision", "await_end_register")
+            }
+            try ledger.note("recovery", at: at, session: session.id, note)
+        }
+        var started = JSONLine()
+        started.add("meter", meter)
+        try ledger.note("daemon_started", at: at, started)
+        return recovery
+    }
+
+    /// Records one event; returns the books' changes, all of them durable by now.
+    @discardableResult
+    public func record(_ event: TimedEvent) throws(LedgerError) -> [SessionBooks.Change] {
+        let at = books.clock.timestamp(event.at)
+        let changes = books.observe(event)
+        for change in changes { try apply(change) }
+        switch event.event {
+        case .meterReading(let reading):
+            lastReading = reading
+            if let first = pending.first, at.milliseconds - first.milliseconds >= batchInterval.nanoseconds / 1_000_000 { try flush() }
+        case .temperature(let celsius):
+            lastTemperature = celsius
+        case .action(.vehicleStateChanged(let level)):
+            pilot = level
+        case .action(.faultRaised(let code)):
+            try flush()
+            openFaults[code] = try ledger.raiseFault(code.rawValue, at: at, session: books.open.map { Int64($0.id.rawValue) }, context: context())
+        case .action(.faultCleared(let code)):
+            if let id = openFaults.removeValue(forKey: code) { try ledger.clearFault(id, at: at) }
+        case .action(.faultLatched(let code, let latch)):
+            var fields = JSONLine()
+            fields.add("code", code.rawValue)
+            fields.add("until", latch.rawValue)
+            try ledger.note("fault_latched", at: at, session: books.open.map { Int64($0.id.rawValue) }, fields)
+        default:
+            break
+        }
+        return changes
+    }
+
+    private func apply(_ change: SessionBooks.Change) throws(LedgerError) {
+        switch change {
+        case .started(let id, let at, let register):
+            try flush()
+            try ledger.openSession(Int64(id.rawValue), at: at, startRegisterWh: register, owner: nil, meter: meter, tariff: books.tariff)
+        case .sample(let id, let sample):
+            if pendingSession != id { try flush() }
+            pendingSession = id
+            pending.append(sample)
+        case .interrupted(let id, let at, let cause):
+            try flush()
+            try ledger.beginInterruption(Int64(id.rawValue), at: at, cause: cause)
+        case .resumed(let id, let at):
+            try flush()
+            try ledger.endInterruption(Int64(id.rawValue), at: at)
+        case .ended(let id, let at, let reason):
+            try flush()
+            try ledger.markEnded(Int64(id.rawValue), at: at, reason: reason)
+        case .closed(let id, let figures, let source, let at):
+            try flush(figures: figures)
+            try ledger.closeSession(Int64(id.rawValue), figures: figures, source: source, at: at)
+        }
+    }
+
+    /// Writes the readings waiting in memory.
+    public func flush() throws(LedgerError) {
+        guard let session = pendingSession else { return }
+        let figures = books.open.flatMap { $0.id == session ? $0.figures : nil } ?? books.closing.flatMap { $0.id == session ? $0.figures : nil }
+        if let figures { try flush(figures: figures) } else { pending.removeAll() }
+    }
+
+    private func flush(figures: MeteredSession) throws(LedgerError) {
+        guard let session = pendingSession, !pending.isEmpty else { return }
+        try ledger.storeReadings(pending, session: Int64(session.rawValue), figures: figures)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// A planned stop: the readings are written, a session waiting for its end register is
+    /// closed with the last one known, an open session stays open (resumable), and the stop is
+    /// recorded so the next start knows it was not a power cut.
+    @discardableResult
+    public func stop(at now: Instant) throws(LedgerError) -> [SessionBooks.Change] {
+        let changes = books.finish(at: now)
+        for change in changes { try apply(change) }
+        try flush()
+        try ledger.note("daemon_stopped", at: books.clock.timestamp(now))
+        return changes
+    }
+
+    /// What the charger measured, for a fault's record.
+    private func context() -> String {
+        var parts = ["pilot \(pilot)"]
+        if let reading = lastReading {
+            parts.append("\(fixed1(reading.minimumVoltage.value)) V, \(fixed1(reading.maximumCurrent.value)) A, \(fixed1(reading.power.value)) W")
+        }
+        if let celsius = lastTemperature { parts.append("\(fixed1(celsius.value)) °C") }
+        return parts.joined(separator: ", ")
+    }
+
+    private func fixed1(_ value: Double) -> String {
+        guard value.isFinite else { return "\(value)" }
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths < 0 ? "-" : "")\(abs(tenths) / 10).\(abs(tenths) % 10)"
+    }
+}

@@ -1,0 +1,54 @@
+/// The ledger's tables, one migration per schema version. A version, once released, never
+/// changes; a new version adds a migration.
+enum LedgerSchema {
+    /// Marks the file as evsed's (`PRAGMA application_id`): "EVSD".
+    static let applicationID: Int64 = 0x4556_5344
+
+    /// The migrations, in order; the schema version is the number applied (`PRAGMA user_version`).
+    static let migrations: [String] = [
+        """
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        -- The hash chain: every record the ledger makes, in order; `hash` covers the previous
+        -- record's hash and this record's fields.
+        CREATE TABLE chain(
+            seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, kind TEXT NOT NULL,
+            session INTEGER, body TEXT NOT NULL, hash BLOB NOT NULL);
+        CREATE INDEX chain_session ON chain(session);
+        CREATE TABLE sessions(
+            id INTEGER PRIMARY KEY, connector INTEGER NOT NULL, owner TEXT,
+            started_ms INTEGER NOT NULL, ended_ms INTEGER, end_reason TEXT,
+            closed INTEGER NOT NULL DEFAULT 0, end_register_source TEXT,
+            start_register_wh INTEGER, end_register_wh INTEGER,
+            energy_wh INTEGER NOT NULL DEFAULT 0, charging_s INTEGER NOT NULL DEFAULT 0,
+            idle_s INTEGER NOT NULL DEFAULT 0, outage_s INTEGER NOT NULL DEFAULT 0,
+            meter TEXT NOT NULL, tariff_id TEXT, tariff TEXT, currency TEXT,
+            cost_excl TEXT, cost_vat TEXT, cost_incl TEXT, adjustment TEXT,
+            readings_downsampled INTEGER NOT NULL DEFAULT 0);
+        CREATE INDEX sessions_started ON sessions(started_ms);
+        CREATE TABLE interruptions(
+            session INTEGER NOT NULL REFERENCES sessions(id), start_ms INTEGER NOT NULL,
+            end_ms INTEGER, cause TEXT NOT NULL);
+        CREATE INDEX interruptions_session ON interruptions(session);
+        -- Readings of a session; `batch` is the chain record that holds their digest.
+        CREATE TABLE readings(
+            session INTEGER NOT NULL, at_ms INTEGER NOT NULL, register_wh INTEGER NOT NULL,
+            power_w REAL NOT NULL, current_a REAL NOT NULL, voltage_v REAL NOT NULL,
+            activity TEXT NOT NULL, batch INTEGER NOT NULL);
+        CREATE INDEX readings_session ON readings(session, at_ms);
+        CREATE INDEX readings_batch ON readings(batch);
+        CREATE TABLE bill_lines(
+            session INTEGER NOT NULL, position INTEGER NOT NULL, dimension TEXT NOT NULL,
+            quantity TEXT NOT NULL, unit_price TEXT NOT NULL, vat_percent TEXT NOT NULL,
+            excl_vat TEXT NOT NULL, vat TEXT NOT NULL, incl_vat TEXT NOT NULL,
+            PRIMARY KEY(session, position));
+        CREATE TABLE faults(
+            id INTEGER PRIMARY KEY, code TEXT NOT NULL, raised_ms INTEGER NOT NULL,
+            cleared_ms INTEGER, session INTEGER, context TEXT NOT NULL);
+        CREATE INDEX faults_raised ON faults(raised_ms);
+        -- The signed record of each closed session, in the spirit of OCMF.
+        CREATE TABLE signed_sessions(session INTEGER PRIMARY KEY, payload TEXT NOT NULL, signature TEXT NOT NULL);
+        """,
+    ]
+
+    static var version: Int64 { Int64(migrations.count) }
+}

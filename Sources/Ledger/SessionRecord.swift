@@ -1,0 +1,78 @@
+import Billing
+import EVSECore
+
+/// A session as the ledger holds it.
+public struct SessionRecord: Hashable, Sendable {
+    public var id: Int64
+    public var connector: Int
+    public var owner: String?
+    public var startedAt: Timestamp
+    public var endedAt: Timestamp?
+    /// Why it ended (`vehicle_unplugged`, `stop_command`, `power_loss`, …); nil while open.
+    public var endReason: String?
+    /// Whether its figures are final (end register known, bill made, record signed).
+    public var closed: Bool
+    /// Where the end register came from: `meter` (a reading after the end) or
+    /// `last_stored_reading` (the meter could not be read; the last stored reading stands).
+    public var endRegisterSource: String?
+    public var startRegisterWh: Int64?
+    public var endRegisterWh: Int64?
+    public var energyWh: Int64
+    public var chargingSeconds: Int64
+    public var idleSeconds: Int64
+    public var outageSeconds: Int64
+    /// The meter that measured it ("simulated", "sdm630 at /dev/ttyUSB0, unit 1").
+    public var meter: String
+    public var tariffID: String?
+    /// The tariff file's text as it was when the session started.
+    public var tariffText: String?
+    public var currency: String?
+    public var costExcludingVAT: String?
+    public var costVAT: String?
+    public var costIncludingVAT: String?
+    /// The change the tariff's minimum or maximum price made, excluding VAT.
+    public var adjustment: String?
+    public var interruptions: [Interruption] = []
+    public var billLines: [BillLineRecord] = []
+
+    public struct Interruption: Hashable, Sendable {
+        public var start: Timestamp
+        public var end: Timestamp?
+        /// `fault:<code>`, `paused`, `power_loss` or `daemon_stopped`.
+        public var cause: String
+    }
+
+    /// Seconds from start to end (or to `now` while open).
+    public func durationSeconds(at now: Timestamp) -> Int64 {
+        ((endedAt ?? now).milliseconds - startedAt.milliseconds) / 1000
+    }
+}
+
+/// One line of a stored bill; amounts are exact decimal text.
+public struct BillLineRecord: Hashable, Sendable {
+    public var dimension: String
+    public var quantity: String
+    public var unitPrice: String
+    public var vatPercent: String
+    public var excludingVAT: String
+    public var vat: String
+    public var includingVAT: String
+}
+
+/// A fault as the ledger holds it.
+public struct FaultRecord: Hashable, Sendable {
+    public var id: Int64
+    public var code: String
+    public var raisedAt: Timestamp
+    public var clearedAt: Timestamp?
+    public var session: Int64?
+    /// What the charger measured when it was raised ("pilot C, 231.0 V, 15.9 A, 34.5 °C").
+    public var context: String
+}
+
+/// One stored meter reading of a session.
+public struct StoredReading: Hashable, Sendable {
+    public var sample: MeterSample
+    /// The chain record holding the digest of the batch it was stored in.
+    public var batch: Int64
+}

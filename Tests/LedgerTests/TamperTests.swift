@@ -1,0 +1,85 @@
+import EVSECore
+import Foundation
+import Testing
+@testable import Ledger
+
+/// Every change made to the database behind evsed's back is found, and the first bad record named.
+@Suite struct TamperTests {
+    /// A ledger with three closed sessions, a fault and an open session.
+    func ledger() throws -> Ledger {
+        let books = try recorder(temporaryLedgerPath())
+        var script = EventScript()
+        for _ in 0..<3 { script.session(chargingSeconds: 600, idleSeconds: 60) }
+        script.reading(power: 0)
+        script.startSession()
+        script.at(.action(.faultRaised(.overcurrent)))
+        script.charge(power: 3000, seconds: 30)
+        for event in script.events { try books.record(event) }
+        try books.stop(at: script.now)
+        #expect(try books.ledger.verify().isIntact)
+        return books.ledger
+    }
+
+    func firstProblem(after sql: String) throws -> VerificationReport.Problem? {
+        let ledger = try ledger()
+        try ledger.database.execute(sql)
+        return try ledger.verify().problems.first
+    }
+
+    @Test func aChangedReadingIsFoundInItsBatch() throws {
+        let problem = try #require(try firstProblem(after: "UPDATE readings SET register_wh = register_wh - 5 WHERE rowid = 40"))
+        #expect(problem.record != nil && problem.session == 1)
+        #expect(problem.what.contains("readings were changed"))
+    }
+
+    @Test func aDeletedReadingIsFound() throws {
+        let problem = try #require(try firstProblem(after: "DELETE FROM readings WHERE rowid = 700"))
+        #expect(problem.what.contains("readings were changed"))
+    }
+
+    @Test func aLoweredBillIsFound() throws {
+        let problem = try #require(try firstProblem(after: "UPDATE sessions SET cost_incl = '0.01' WHERE id = 2"))
+        #expect(problem.session == 2)
+        #expect(problem.what.contains("figures"))
+    }
+
+    @Test func lessEnergyIsFoundEvenWithAMatchingSignedRecordRewritten() throws {
+        // Rewriting the row and its signed payload does not help without the key.
+        let problem = try #require(try firstProblem(after: """
+            UPDATE sessions SET energy_wh = 10 WHERE id = 1;
+            UPDATE signed_sessions SET payload = replace(payload, '"EN":1233', '"EN":10') WHERE session = 1
+            """))
+        #expect(problem.session == 1)
+    }
+
+    @Test func aChangedChainRecordIsNamed() throws {
+        let problem = try #require(try firstProblem(after: "UPDATE chain SET body = replace(body, 'overcurrent', 'pilot_unknown') WHERE kind = 'fault_raised'"))
+        #expect(problem.what.contains("fault_raised was changed"))
+    }
+
+    @Test func aRemovedChainRecordIsNamed() throws {
+        let problem = try #require(try firstProblem(after: "DELETE FROM chain WHERE seq = 5"))
+        #expect(problem.record == 5)
+        #expect(problem.what.contains("missing"))
+    }
+
+    @Test func aDeletedSessionIsFound() throws {
+        let problem = try #require(try firstProblem(after: "DELETE FROM bill_lines WHERE session = 3; DELETE FROM signed_sessions WHERE session = 3; DELETE FROM sessions WHERE id = 3"))
+        #expect(problem.session == 3)
+        #expect(problem.what.contains("row is gone"))
+    }
+
+    @Test func aRemovedFaultIsFound() throws {
+        let problem = try #require(try firstProblem(after: "DELETE FROM faults"))
+        #expect(problem.what.contains("fault 1"))
+    }
+
+    @Test func aForgedSignatureIsFound() throws {
+        let ledger = try ledger()
+        let signature = try ledger.database.query("SELECT signature FROM signed_sessions WHERE session = 2") { $0.text(0) }.first!
+        let forged = String(signature.dropLast(2)) + (signature.hasSuffix("00") ? "01" : "00")
+        try ledger.database.execute("UPDATE signed_sessions SET signature = '\(forged)' WHERE session = 2")
+        let problems = try ledger.verify().problems
+        #expect(problems.contains { $0.session == 2 && $0.what.contains("signature") })
+    }
+}
