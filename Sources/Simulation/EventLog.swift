@@ -1,6 +1,7 @@
 import Billing
 import EVSECore
 import Foundation
+import Ledger
 
 /// Turns log records into lines: plain text for people, or one JSON object per line for programs.
 /// It follows the sessions itself: a session's `session_ended` line comes once it is final (its end
@@ -21,20 +22,27 @@ public struct EventLog {
     private let catalogue: FaultCatalogue
     private var lastReadingShown: Instant?
     private var lastTemperatureShown: Celsius?
-    private var tracker = SessionTracker()
-    /// Prices the open session when a tariff is known: a `cost` on readings, a bill at the end.
-    public var billing: LiveBilling?
-    private var liveBill: Bill?
+    /// The sessions' books when no ledger keeps them (`evsed simulate` without --ledger).
+    public var books: SessionBooks
+    /// The ledger that keeps the books: each change is durable before its line is made.
+    public var recorder: LedgerRecorder?
+    /// Per session that ended and is not final yet: why it ended and its interruptions so far.
+    private var ending: [SessionID: (reason: String, interruptions: Int)] = [:]
+    private var interruptions: [SessionID: Int] = [:]
 
-    /// The open session, as the log has followed it.
-    public var currentSession: SessionSummary? { tracker.current }
+    /// The open session's books, from the ledger when there is one.
+    public var openSession: SessionBooks.OpenSession? { (recorder?.books ?? books).open }
 
     /// The open session's cost so far, including VAT, when a tariff prices it.
-    public var liveCost: Money? { billing?.cost == nil ? nil : liveBill?.totalIncludingVAT }
+    public var liveCost: Money? { openSession?.figures.bill?.totalIncludingVAT }
 
-    public init(style: Style, catalogue: FaultCatalogue = FaultCatalogue()) {
+    /// - Parameters:
+    ///   - clock: maps the events' instants to wall-clock time (tariffs are judged in local time).
+    ///   - tariff: prices the sessions when no ledger does.
+    public init(style: Style, catalogue: FaultCatalogue = FaultCatalogue(), clock: WallClock = WallClock(originInstant: .zero, originTimestamp: Timestamp(milliseconds: 0)), tariff: TariffSnapshot? = nil) {
         self.style = style
         self.catalogue = catalogue
+        self.books = SessionBooks(clock: clock, tariff: tariff)
     }
 
     /// The lines for `record` (often none, sometimes one), in the log's style.
@@ -48,24 +56,54 @@ public struct EventLog {
         case .step(let step):
             return [line(step.at, "scenario", text: step.action.summary) { $0.add("action", step.action.summary); $0.add("line", step.line) }]
         case .event(let event):
-            let finals = tracker.observe(event)
-            if let bill = billing?.observe(event) { liveBill = bill }
-            if case .action(.sessionStarted) = event.event { liveBill = nil }
-            return lines(for: event) + finals.flatMap { ended($0) }
+            var problems: [EventEntry] = []
+            let changes: [SessionBooks.Change]
+            if let recorder {
+                do throws(LedgerError) {
+                    changes = try recorder.record(event)
+                } catch {
+                    changes = []
+                    problems.append(ledgerError(error, at: event.at))
+                }
+            } else {
+                changes = books.observe(event)
+            }
+            return problems + lines(for: event) + changes.flatMap { entries(for: $0) }
         }
     }
 
-    /// The lines of a session that ended and still waits for its final register, at the end of a
-    /// run (a simulation's end, a daemon's stop).
-    public mutating func finish() -> [EventEntry] {
-        tracker.finish().map { ended($0) } ?? []
+    /// The end of a run: a session still waiting for its end register is made final with the
+    /// last one known; with a ledger, the readings are written and the stop recorded (an open
+    /// session stays open, to be resumed).
+    public mutating func finish(at now: Instant) -> [EventEntry] {
+        guard let recorder else { return books.finish(at: now).flatMap { entries(for: $0) } }
+        do throws(LedgerError) {
+            return try recorder.stop(at: now).flatMap { entries(for: $0) }
+        } catch {
+            return [ledgerError(error, at: now)]
+        }
     }
 
-    /// `session_ended` and the bill's lines for a session that became final.
-    private mutating func ended(_ summary: SessionSummary) -> [EventEntry] {
-        let bill = billing?.finish()
-        liveBill = nil
-        return [sessionEnded(summary, bill: bill)] + (bill.map { billLines($0, summary: summary) } ?? [])
+    private func ledgerError(_ error: LedgerError, at t: Instant) -> EventEntry {
+        line(t, "ledger_error", text: "\(error)") { $0.add("error", "\(error)") }
+    }
+
+    /// The lines of the books' changes: the end of a session once it is final, with its bill.
+    private mutating func entries(for change: SessionBooks.Change) -> [EventEntry] {
+        switch change {
+        case .interrupted(let id, _, _):
+            interruptions[id, default: 0] += 1
+        case .ended(let id, _, let reason):
+            ending[id] = (reason, interruptions.removeValue(forKey: id) ?? 0)
+        case .closed(let id, let figures, let source, let at):
+            let ended = ending.removeValue(forKey: id) ?? ("unknown", interruptions.removeValue(forKey: id) ?? 0)
+            let t = (recorder?.books ?? books).clock.instant(at)
+            return [sessionEnded(id, figures: figures, reason: ended.reason, interruptions: ended.interruptions, source: source, at: t)]
+                + (figures.bill.map { billLines($0, session: id, at: t) } ?? [])
+        case .started, .sample, .resumed:
+            break
+        }
+        return []
     }
 
     private mutating func lines(for event: TimedEvent) -> [EventEntry] {
@@ -77,16 +115,16 @@ public struct EventLog {
             guard let interval = readingInterval else { return [] }
             if let last = lastReadingShown, t - last < interval { return [] }
             lastReadingShown = t
-            let session = tracker.current?.energy
-            let cost = session == nil ? nil : liveBill?.totalIncludingVAT
+            let session = openSession.map { Double($0.figures.energyWh) }
+            let cost = liveCost
             let text = "\(fixed(reading.power.value / 1000, 2)) kW, \(fixed(reading.maximumCurrent.value, 1)) A, \(fixed(reading.minimumVoltage.value, 0)) V, register \(fixed(reading.importEnergy.kilowattHours, 3)) kWh"
-                + (session.map { ", session \(fixed($0.value, 0)) Wh" } ?? "") + (cost.map { ", cost \($0)" } ?? "")
+                + (session.map { ", session \(fixed($0, 0)) Wh" } ?? "") + (cost.map { ", cost \($0)" } ?? "")
             return [line(t, "reading", text: text) { json in
                 json.add("power_w", reading.power.value, decimals: 1)
                 json.add("amps", reading.maximumCurrent.value, decimals: 2)
                 json.add("volts", reading.minimumVoltage.value, decimals: 1)
                 json.add("register_wh", reading.importEnergy.value, decimals: 1)
-                if let session { json.add("session_energy_wh", session.value, decimals: 1) }
+                if let session { json.add("session_energy_wh", session, decimals: 1) }
                 if let cost {
                     json.add("cost", number: Self.number(cost))
                     json.add("currency", cost.currency.code)
@@ -177,21 +215,24 @@ public struct EventLog {
         }
     }
 
-    private func sessionEnded(_ summary: SessionSummary, bill: Bill?) -> EventEntry {
-        let end = summary.endedAt ?? summary.startedAt
-        let duration = summary.duration(at: end)
-        let reason = summary.endReason?.rawValue ?? "unknown"
-        let text = "session \(summary.id) (\(reason)): \(fixed(summary.energy.value, 1)) Wh in \(fixed(duration.seconds, 1)) s, charging \(fixed(summary.chargingTime.seconds, 1)) s, \(summary.interruptions.count) interruption(s)"
-            + (bill.map { ", cost \($0.totalIncludingVAT)" } ?? "")
+    private func sessionEnded(_ id: SessionID, figures: MeteredSession, reason: String, interruptions: Int, source: String, at end: Instant) -> EventEntry {
+        let bill = figures.bill
+        let endMilliseconds = (recorder?.books ?? books).clock.timestamp(end).milliseconds
+        let duration = Double(endMilliseconds - figures.startMilliseconds) / 1000
+        let energy = Double(figures.energyWh)
+        let text = "session \(id) (\(reason)): \(fixed(energy, 0)) Wh in \(fixed(duration, 1)) s, charging \(figures.chargingSeconds) s, \(interruptions) interruption(s)"
+            + (bill.map { ", cost \($0.totalIncludingVAT)" } ?? "") + (source == "meter" ? "" : ", end register: \(source)")
         return line(end, "session_ended", text: text) { json in
-            json.add("session", "\(summary.id)")
+            json.add("session", "\(id)")
             json.add("reason", reason)
-            json.add("energy_wh", summary.energy.value, decimals: 1)
-            json.add("duration_s", duration.seconds)
-            json.add("charging_s", summary.chargingTime.seconds)
-            json.add("interruptions", summary.interruptions.count)
-            if let start = summary.startRegister { json.add("start_register_wh", start.value, decimals: 1) }
-            if let last = summary.lastRegister { json.add("end_register_wh", last.value, decimals: 1) }
+            json.add("energy_wh", energy, decimals: 1)
+            json.add("duration_s", duration)
+            json.add("charging_s", figures.chargingSeconds)
+            json.add("idle_s", figures.idleSeconds)
+            json.add("interruptions", interruptions)
+            if let start = figures.startRegisterWh { json.add("start_register_wh", start) }
+            if let last = figures.lastRegisterWh { json.add("end_register_wh", last) }
+            json.add("end_register_source", source)
             if let bill {
                 json.add("cost", number: Self.number(bill.totalIncludingVAT))
                 json.add("cost_excl_vat", number: Self.number(bill.totalExcludingVAT))
@@ -202,15 +243,14 @@ public struct EventLog {
     }
 
     /// The bill's lines, one entry each, after `session_ended`.
-    private func billLines(_ bill: Bill, summary: SessionSummary) -> [EventEntry] {
-        let end = summary.endedAt ?? summary.startedAt
+    private func billLines(_ bill: Bill, session id: SessionID, at end: Instant) -> [EventEntry] {
         var entries = bill.lines.map { item in
             let unit = item.dimension == .energy ? "kWh" : item.dimension == .flat ? "session" : "h"
             let excluding = Money(item.amountExcludingVAT, bill.currency).rounded
             let including = Money(item.amountIncludingVAT, bill.currency).rounded
             let text = "\(item.dimension.rawValue): \(item.quantity) \(unit) × \(item.unitPrice) = \(excluding) + \(item.vatPercent) % VAT = \(including)"
             return line(end, "bill_line", text: text) { json in
-                json.add("session", "\(summary.id)")
+                json.add("session", "\(id)")
                 json.add("dimension", item.dimension.rawValue)
                 json.add("quantity", number: "\(item.quantity)")
                 json.add("unit", unit)
@@ -224,7 +264,7 @@ public struct EventLog {
             let adjustment = Money(bill.adjustment, bill.currency).rounded
             let kind = bill.adjustment > 0 ? "minimum price" : "maximum price"
             entries.append(line(end, "bill_line", text: "\(kind): \(adjustment) excluding VAT") { json in
-                json.add("session", "\(summary.id)")
+                json.add("session", "\(id)")
                 json.add("dimension", bill.adjustment > 0 ? "MIN_PRICE" : "MAX_PRICE")
                 json.add("excl_vat", number: Self.number(adjustment))
             })

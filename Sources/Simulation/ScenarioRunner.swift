@@ -5,8 +5,14 @@ import Hardware
 /// the board's period against simulated devices, an hour of charging in a few seconds.
 public struct ScenarioRunner {
     public let board: BoardDescription
-    public let settings: SimulationSettings
+    public var settings: SimulationSettings
     public let scenario: Scenario
+    /// The number of the first new session (after a restart, the ledger's last plus one).
+    public var firstSessionNumber: UInt64 = 1
+    /// A session the ledger still had open when this run started.
+    public var carriedOver: CarriedOverSession?
+    /// Sees each meter reading as the meter gives it (a meter's register outlives the daemon).
+    public var meterRead: ((MeterReading) -> Void)?
 
     public init(board: BoardDescription, settings: SimulationSettings, scenario: Scenario) {
         self.board = board
@@ -23,7 +29,7 @@ public struct ScenarioRunner {
         var charger = board.charger
         charger.hasConnectorLock = charger.hasConnectorLock || scenario.connectorLock
         let controller = ChargerController(
-            machine: ChargerStateMachine(configuration: charger),
+            machine: ChargerStateMachine(configuration: charger, firstSessionNumber: firstSessionNumber, carriedOver: carriedOver),
             devices: .simulated(world, contactorFeedback: charger.hasContactorFeedback, connectorLock: charger.hasConnectorLock),
             meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 64), events: events)
 
@@ -56,7 +62,10 @@ public struct ScenarioRunner {
             world.advance(to: now)
             if now >= nextMeterPoll {
                 // A silent meter posts nothing: the state machine sees the readings stop.
-                if let reading = try? meter.read() { controller.meterReadings.post(reading, at: now) }
+                if let reading = try? meter.read() {
+                    meterRead?(reading)
+                    controller.meterReadings.post(reading, at: now)
+                }
                 nextMeterPoll = nextMeterPoll + board.meterPollInterval
             }
             if now >= nextTemperaturePoll {

@@ -24,7 +24,7 @@ final class Daemon {
     private let running: Mutex<(loop: PeriodicThread, others: [PeriodicThread])?> = Mutex(nil)
 
     private init(board: BoardDescription, devices: ChargerDevices, meter: any EnergyMeter, temperature: (any TemperatureSensor)?,
-                 wakeSources: [PeriodicThread.WakeSource], simulation: Simulation?, startedAt: Instant) {
+                 wakeSources: [PeriodicThread.WakeSource], simulation: Simulation?, startedAt: Instant, books: Books) {
         self.board = board
         self.simulation = simulation
         self.meter = meter
@@ -33,27 +33,35 @@ final class Daemon {
         self.startedAt = startedAt
         events = BoundedQueue(capacity: 8192)
         controller = ChargerController(
-            machine: ChargerStateMachine(configuration: board.charger), devices: devices,
+            machine: ChargerStateMachine(configuration: board.charger, firstSessionNumber: books.firstSessionNumber, carriedOver: books.carriedOver),
+            devices: devices,
             meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 64), events: events)
     }
 
+    /// What the ledger says the state machine starts with.
+    struct Books {
+        var firstSessionNumber: UInt64 = 1
+        var carriedOver: CarriedOverSession?
+    }
+
     /// The daemon on the simulated board.
-    static func simulated(board: BoardDescription, settings: SimulationSettings) -> Daemon {
-        let startedAt = MonotonicClock.now()
-        let world = SimulatedWorld(ev: settings.ev, initialRegister: settings.initialRegister, start: startedAt)
+    /// - Parameter meterState: keeps the simulated meter's register between runs, as a real meter
+    ///   keeps its own, so a session resumed after a restart sees the register carry on.
+    static func simulated(board: BoardDescription, settings: SimulationSettings, books: Books, startedAt: Instant, meterState: MeterStateFile? = nil) -> Daemon {
+        let world = SimulatedWorld(ev: settings.ev, initialRegister: meterState?.read() ?? settings.initialRegister, start: startedAt)
         return Daemon(
             board: board,
             devices: .simulated(world, contactorFeedback: board.charger.hasContactorFeedback, connectorLock: board.charger.hasConnectorLock),
-            meter: SimulatedEnergyMeter(world: world), temperature: SimulatedTemperatureSensor(world: world),
-            wakeSources: [], simulation: Simulation(world: world, settings: settings), startedAt: startedAt)
+            meter: RememberingMeter(SimulatedEnergyMeter(world: world), in: meterState), temperature: SimulatedTemperatureSensor(world: world),
+            wakeSources: [], simulation: Simulation(world: world, settings: settings), startedAt: startedAt, books: books)
     }
 
     /// The daemon on a real board: its devices are opened now, safest first.
-    static func linux(board: BoardDescription, configuration: LinuxBoardConfiguration) throws(HardwareError) -> Daemon {
+    static func linux(board: BoardDescription, configuration: LinuxBoardConfiguration, books: Books, startedAt: Instant) throws(HardwareError) -> Daemon {
         let opened = try LinuxBoard.open(configuration, charger: board.charger)
         return Daemon(
             board: board, devices: opened.devices, meter: opened.meter, temperature: opened.temperature,
-            wakeSources: opened.wakeSources, simulation: nil, startedAt: MonotonicClock.now())
+            wakeSources: opened.wakeSources, simulation: nil, startedAt: startedAt, books: books)
     }
 
     /// Starts the threads, once the hardware is safe (contactor open, pilot in F); returns false,
@@ -134,5 +142,22 @@ final class FailureReport: Sendable {
             }
             if first { events.push(TimedEvent(at: now, event: .hardwareError(error))) }
         }
+    }
+}
+
+/// A simulated meter whose register is written to a file after each reading.
+final class RememberingMeter: EnergyMeter {
+    private let meter: any EnergyMeter
+    private let file: MeterStateFile?
+
+    init(_ meter: any EnergyMeter, in file: MeterStateFile?) {
+        self.meter = meter
+        self.file = file
+    }
+
+    func read() throws(HardwareError) -> MeterReading {
+        let reading = try meter.read()
+        file?.write(reading.importEnergy)
+        return reading
     }
 }

@@ -6,6 +6,7 @@ import Billing
 import ConfigFile
 import EVSECore
 import Hardware
+import Ledger
 import Simulation
 import Synchronization
 
@@ -32,6 +33,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "The tariff that prices the sessions (default: boards/tariff.toml when it exists).")
     var tariff: String?
 
+    @Option(name: .long, help: "The ledger (default: $EVSED_LEDGER, else $STATE_DIRECTORY/ledger.sqlite, else /var/lib/evsed/ledger.sqlite); created when missing.")
+    var ledger: String?
+
     func run() throws {
         let (description, settings) = try configurationOrExit { () throws(ConfigError) in
             let description = try BoardDescription.load(board)
@@ -49,12 +53,35 @@ struct RunCommand: ParsableCommand {
         signal(SIGTERM) { stopSignal.store($0, ordering: .relaxed) }
         signal(SIGPIPE, SIG_IGN)
 
+        // The books first: a session left open by a power cut or a stop is resolved before anything runs.
+        let prices = try loadTariff(tariff)
+        let path = ledgerPath(ledger)
+        let books = try openLedgerOrExit(path, create: true, writable: true, chargerID: description.name)
+        try lockLedgerOrExit(path)
+        let startedAt = MonotonicClock.now()
+        var now = Timestamp.now()
+        // A board without a battery-backed clock may start with a clock behind the books' last
+        // entry until NTP has synchronised: the books never go backwards.
+        if let last = try ledgerOrExit({ () throws(LedgerError) in try books.lastRecordedTime() }), last > now {
+            LineWriter.standardError.write("evsed: ledger: the clock (\(now)) is behind the ledger's last entry (\(last)); its times continue from there")
+            now = Timestamp(milliseconds: last.milliseconds + 1)
+        }
+        let meterName = description.linux.map { "\($0.meter.map.model) at \($0.meter.transport.name), unit \($0.meter.address)" } ?? "simulated"
+        let recorder = LedgerRecorder(ledger: books, clock: WallClock(originInstant: startedAt, originTimestamp: now), tariff: prices, meter: meterName)
+        let recovery = try ledgerOrExit { () throws(LedgerError) in try recorder.recover(at: startedAt) }
+        let machineBooks = Daemon.Books(
+            firstSessionNumber: recovery.nextSessionNumber,
+            carriedOver: recovery.carriedOver.map { CarriedOverSession(id: $0, endReasonIfGone: recovery.cause == "daemon_stopped" ? .daemonStopped : .powerLoss) })
+
         let daemon: Daemon
-        if let settings {
-            daemon = .simulated(board: description, settings: settings)
+        if var settings {
+            // The simulated car was plugged in when the charger went down: it still is.
+            if recovery.carriedOver != nil { settings.plugInAfter = .zero }
+            daemon = .simulated(board: description, settings: settings, books: machineBooks, startedAt: startedAt,
+                                meterState: MeterStateFile(path: path + ".sim-meter"))
         } else {
             do throws(HardwareError) {
-                daemon = try .linux(board: description, configuration: description.linux!)
+                daemon = try .linux(board: description, configuration: description.linux!, books: machineBooks, startedAt: startedAt)
             } catch {
                 LineWriter.standardError.write("evsed: \(board): \(error)")
                 LineWriter.standardError.write("evsed: nothing was started; the contactor was not driven")
@@ -62,11 +89,15 @@ struct RunCommand: ParsableCommand {
             }
         }
         var terminal = TerminalSession(daemon: daemon, json: json)
-        if let prices = try loadTariff(tariff) {
-            var billing = LiveBilling(tariff: prices, civilOrigin: CivilTime.localNow())
-            billing.origin = daemon.startedAt
-            terminal.log.billing = billing
+        terminal.log = EventLog(style: terminal.log.style, catalogue: FaultCatalogue(configuration: description.charger),
+                                clock: recorder.books.clock, tariff: prices)
+        terminal.log.origin = daemon.startedAt
+        terminal.log.readingInterval = .seconds(30)
+        terminal.log.recorder = recorder
+        if let cause = recovery.cause, let carried = recovery.carriedOver {
+            terminal.say("session \(carried) was open when evsed last stopped (\(cause)); it resumes if the car is still connected")
         }
+        terminal.say("ledger: \(path)")
         terminal.say("evsed \(BuildInfo.version) on \(description.name) (\(board)); type 'help' for commands, Ctrl-C to stop")
         guard daemon.start() else {
             terminal.drainEvents()

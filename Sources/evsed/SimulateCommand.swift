@@ -6,6 +6,7 @@ import Billing
 import ConfigFile
 import EVSECore
 import Hardware
+import Ledger
 import Simulation
 
 /// `evsed simulate`: runs a scenario on the simulated board in virtual time.
@@ -37,20 +38,48 @@ struct SimulateCommand: ParsableCommand {
     @Flag(name: .long, help: "Check the scenario's [expect] table and the 100 ms fault reaction; exit 1 when one fails.")
     var check = false
 
+    @Option(name: .long, help: "Keep the sessions in this ledger (created when missing); a session it still has open is recovered first.")
+    var ledger: String?
+
+    @Option(name: .long, help: "A file that keeps the simulated meter's register between runs, as a real meter does.")
+    var meterState: String?
+
     func run() throws {
         let (board, settings, scenario) = try loadOrExit()
-        var log = EventLog(style: json ? .json : .text, catalogue: FaultCatalogue(configuration: board.charger))
-        if let prices = try loadTariff(tariff) { log.billing = LiveBilling(tariff: prices, civilOrigin: scenario.start) }
+        let prices = try loadTariff(tariff)
+        var runner = ScenarioRunner(board: board, settings: settings, scenario: scenario)
+        var clock = WallClock(originInstant: .zero, originTimestamp: Timestamp(local: scenario.start))
+        let register = meterState.map { MeterStateFile(path: $0) }
+        if let register, let stored = register.read() { runner.settings.initialRegister = stored }
+        runner.meterRead = register.map { file in { file.write($0.importEnergy) } }
+        var recorder: LedgerRecorder?
+        if let ledger {
+            let opened = try openLedgerOrExit(ledger, create: true, writable: true, chargerID: board.name)
+            try lockLedgerOrExit(ledger)
+            // The virtual clock starts after anything the ledger holds: time never runs backwards in the books.
+            if let last = try ledgerOrExit({ () throws(LedgerError) in try opened.lastRecordedTime() }), last >= clock.originTimestamp {
+                clock.originTimestamp = Timestamp(milliseconds: last.milliseconds + 1000)
+            }
+            let books = LedgerRecorder(ledger: opened, clock: clock, tariff: prices, meter: "simulated")
+            let recovery = try ledgerOrExit { () throws(LedgerError) in try books.recover(at: .zero) }
+            runner.firstSessionNumber = recovery.nextSessionNumber
+            runner.carriedOver = recovery.carriedOver.map {
+                CarriedOverSession(id: $0, endReasonIfGone: recovery.cause == "daemon_stopped" ? .daemonStopped : .powerLoss)
+            }
+            recorder = books
+        }
+        var log = EventLog(style: json ? .json : .text, catalogue: FaultCatalogue(configuration: board.charger), clock: clock, tariff: prices)
+        log.recorder = recorder
         log.showTimers = timers
         log.readingInterval = readings > 0 ? .nanoseconds(Int64(readings * 1e9)) : nil
         let output = LineWriter.standardOutput
         if !json {
             output.write("scenario \(scenario.name) on \(board.name) (\(scenario.path)), \(scenario.duration.seconds) s of virtual time")
         }
-        let result = ScenarioRunner(board: board, settings: settings, scenario: scenario).run { record in
+        let result = runner.run { record in
             for line in log.lines(for: record) { output.write(line) }
         }
-        for entry in log.finish() { output.write(entry.rendered(log.style)) }
+        for entry in log.finish(at: .zero + scenario.duration) { output.write(entry.rendered(log.style)) }
         output.flush()
         guard check else { return }
         var failures = scenario.expectation.failures(in: result)

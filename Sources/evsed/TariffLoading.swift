@@ -7,7 +7,7 @@ import ConfigFile
 
 /// The tariff named by --tariff, or the sample one (boards/tariff.toml) when it exists; nil
 /// without either. A broken tariff file stops the command with its file, line and key.
-func loadTariff(_ named: String?) throws -> Tariff? {
+func loadTariff(_ named: String?) throws -> TariffSnapshot? {
     let path: String
     if let named {
         path = named
@@ -15,7 +15,7 @@ func loadTariff(_ named: String?) throws -> Tariff? {
         guard access("boards/tariff.toml", F_OK) == 0 else { return nil }
         path = "boards/tariff.toml"
     }
-    return try configurationOrExit { () throws(ConfigError) in try Tariff.read(ConfigDocument.load(path)) }
+    return try configurationOrExit { () throws(ConfigError) in try TariffSnapshot(text: ConfigDocument.text(at: path), file: path) }
 }
 
 /// Runs `read`; a mistake in a configuration file (board, scenario, tariff) is printed with its
@@ -26,16 +26,5 @@ func configurationOrExit<Value>(_ read: () throws(ConfigError) -> Value) throws 
     } catch {
         LineWriter.standardError.write("evsed: \(error)")
         throw ExitCode(2)
-    }
-}
-
-extension CivilTime {
-    /// The local date and time now, in the system's time zone.
-    static func localNow() -> CivilTime {
-        var seconds = time(nil)
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        return CivilTime(year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
-                         hour: Int(parts.tm_hour), minute: Int(parts.tm_min), second: min(59, Int(parts.tm_sec)))
     }
 }

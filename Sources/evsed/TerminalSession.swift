@@ -4,6 +4,7 @@ import Glibc
 import ConfigFile
 import EVSECore
 import Hardware
+import Ledger
 import Simulation
 
 /// The terminal of `evsed run` on the simulated board: the event log, a live status line, and a
@@ -93,7 +94,7 @@ struct TerminalSession {
     /// After the daemon stopped: the session that ended and still waited for its final register.
     mutating func finish() {
         drainEvents()
-        show(log.finish())
+        show(log.finish(at: MonotonicClock.now()))
     }
 
     private mutating func show(_ entries: [EventEntry]) {
@@ -145,8 +146,9 @@ struct TerminalSession {
         }
         parts.append(status.contactorClosed ? "contactor closed" : "contactor open")
         if let reading = lastReading { parts.append("\(fixed(reading.power.value / 1000, 1)) kW") }
-        if let session = log.currentSession {
-            parts.append("session \(session.id): \(fixed(session.energy.value, 1)) Wh, \(elapsed(session.duration(at: now)))"
+        if let session = log.openSession {
+            let seconds = Int64(max(0, (log.books.clock.timestamp(now).milliseconds - session.figures.startMilliseconds) / 1000))
+            parts.append("session \(session.id): \(session.figures.energyWh) Wh, \(elapsed(.seconds(seconds)))"
                 + (log.liveCost.map { ", \($0)" } ?? ""))
         }
         if !status.activeFaults.isEmpty { parts.append("FAULT \(status.activeFaults)") }

@@ -16,6 +16,20 @@ import TestSupport
         return directory.appendingPathComponent("evsed").path
     }()
 
+    /// A ledger of the test's own, so no test touches /var/lib/evsed or another test's books.
+    static func privateLedger() -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evsed-test-\(UUID().uuidString)")
+        return directory.appendingPathComponent("ledger.sqlite").path
+    }
+
+    /// The environment of an evsed started by a test: its own ledger.
+    static func environment(ledger: String = privateLedger()) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["EVSED_LEDGER"] = ledger
+        environment.removeValue(forKey: "STATE_DIRECTORY")
+        return environment
+    }
+
     struct Outcome {
         var status: Int32
         var output: String
@@ -23,10 +37,11 @@ import TestSupport
     }
 
     /// Runs evsed to completion with `arguments` in the repository root.
-    func evsed(_ arguments: [String], input: String? = nil) throws -> Outcome {
+    func evsed(_ arguments: [String], input: String? = nil, ledger: String = privateLedger()) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = arguments
+        process.environment = Self.environment(ledger: ledger)
         process.currentDirectoryURL = URL(fileURLWithPath: Self.root)
         let output = Pipe(), error = Pipe(), stdin = Pipe()
         process.standardOutput = output
@@ -121,6 +136,7 @@ import TestSupport
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = ["run", "--board", "boards/sim.toml"]
+        process.environment = Self.environment()
         process.currentDirectoryURL = URL(fileURLWithPath: Self.root)
         let output = Pipe(), stdin = Pipe()
         process.standardOutput = output
@@ -148,6 +164,7 @@ import TestSupport
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = ["run"]
+        process.environment = Self.environment()
         process.currentDirectoryURL = URL(fileURLWithPath: Self.root)
         let output = Pipe()
         process.standardOutput = output
@@ -229,7 +246,7 @@ final class LockedText: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
         process.arguments = ["run"]
         process.currentDirectoryURL = URL(fileURLWithPath: CommandLineTests.root)
-        var environment = ProcessInfo.processInfo.environment
+        var environment = CommandLineTests.environment()
         environment["NOTIFY_SOCKET"] = socket.path
         environment["WATCHDOG_USEC"] = "400000"
         environment.removeValue(forKey: "WATCHDOG_PID")

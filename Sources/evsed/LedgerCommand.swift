@@ -1,0 +1,209 @@
+import ArgumentParser
+import Billing
+import EVSECore
+import Ledger
+import Simulation
+
+/// `evsed ledger`: the charger's books, read-only.
+struct LedgerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger",
+        abstract: "List, show, export and verify the sessions in the ledger.",
+        subcommands: [List.self, Show.self, Export.self, Verify.self]
+    )
+
+    struct Location: ParsableArguments {
+        @Option(name: .long, help: "The ledger (default: $EVSED_LEDGER, else $STATE_DIRECTORY/ledger.sqlite, else /var/lib/evsed/ledger.sqlite).")
+        var ledger: String?
+
+        func open() throws -> Ledger { try openLedgerOrExit(ledgerPath(ledger), create: false, writable: false) }
+    }
+
+    struct Period: ParsableArguments {
+        @Option(name: .long, help: "Only sessions started at or after this local date or time (2026-11-01, 2026-11-01T18:00; a trailing Z means UTC).",
+                transform: Period.parse)
+        var since: Timestamp?
+
+        @Option(name: .long, help: "Only sessions started before this local date or time.", transform: Period.parse)
+        var until: Timestamp?
+
+        static func parse(_ text: String) throws -> Timestamp {
+            guard let time = Timestamp(parsing: text) else {
+                throw ValidationError("'\(text)' is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM[:SS][Z])")
+            }
+            return time
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One line per session: start, duration, energy, cost, how it ended.")
+
+        @OptionGroup var location: Location
+        @OptionGroup var period: Period
+        @Option(name: .long, help: "Only the newest N sessions.") var last: Int?
+        @Flag(name: .long, help: "One JSON object per line.") var json = false
+
+        func run() throws {
+            let ledger = try location.open()
+            let sessions = try ledgerOrExit { () throws(LedgerError) in
+                try ledger.sessions(since: period.since, until: period.until, limit: last, details: json)
+            }
+            let output = LineWriter.standardOutput
+            if json {
+                for session in sessions { output.write(session.json.description) }
+            } else if sessions.isEmpty {
+                output.write("no sessions" + (period.since == nil && period.until == nil ? "" : " in that period"))
+            } else {
+                output.write(pad("id", 6) + pad("started (local)", 21) + pad("duration", 10) + pad("energy", 13) + pad("cost", 14) + "status")
+                let now = Timestamp.now()
+                for session in sessions {
+                    let cost = session.costIncludingVAT.map { "\($0) \(session.currency ?? "")" } ?? "–"
+                    output.write(pad(String(session.id), 6) + pad(session.startedAt.local.description, 21)
+                                 + pad(duration(session.durationSeconds(at: now)), 10) + pad(kilowattHours(session.energyWh) + " kWh", 13)
+                                 + pad(cost, 14) + (session.closed ? session.endReason ?? "closed" : session.status))
+                }
+            }
+            output.flush()
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A session's bill, as its owner reads it.")
+
+        @OptionGroup var location: Location
+        @Argument(help: "The session's id.") var id: Int64
+        @Flag(name: .long, help: "The session as one JSON object.") var json = false
+
+        func run() throws {
+            let ledger = try location.open()
+            guard let session = try ledgerOrExit({ () throws(LedgerError) in try ledger.session(id) }) else {
+                LineWriter.standardError.write("evsed: ledger: no session \(id) in \(ledger.path) (evsed ledger list shows them)")
+                throw ExitCode(1)
+            }
+            let output = LineWriter.standardOutput
+            if json {
+                output.write(session.json.description)
+            } else {
+                for line in bill(session, charger: ledger.chargerID) { output.write(line) }
+            }
+            output.flush()
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every session of a period as CSV, JSON or signed OCMF records.")
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json, ocmf }
+
+        @OptionGroup var location: Location
+        @OptionGroup var period: Period
+        @Option(name: .long, help: "csv, json or ocmf.") var format: Format
+
+        func run() throws {
+            let ledger = try location.open()
+            let output = LineWriter.standardOutput
+            switch format {
+            case .csv, .json:
+                let sessions = try ledgerOrExit { () throws(LedgerError) in
+                    try ledger.sessions(since: period.since, until: period.until, details: true)
+                }
+                if format == .csv {
+                    output.write(SessionRecord.csvHeader)
+                    for session in sessions { output.write(session.csvRow) }
+                } else {
+                    output.write("[")
+                    for (index, session) in sessions.enumerated() {
+                        output.write(session.json.description + (index == sessions.count - 1 ? "" : ","))
+                    }
+                    output.write("]")
+                }
+            case .ocmf:
+                let records = try ledgerOrExit { () throws(LedgerError) in try ledger.ocmfRecords(since: period.since, until: period.until) }
+                for record in records { output.write(record.line) }
+            }
+            output.flush()
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the hash chain, every row against its record and every signature.",
+            discussion: "Exits 0 when the ledger is intact, 1 naming the first bad record when it is not."
+        )
+
+        @OptionGroup var location: Location
+
+        func run() throws {
+            let ledger = try location.open()
+            let report = try ledgerOrExit { () throws(LedgerError) in try ledger.verify() }
+            let output = LineWriter.standardOutput
+            guard report.isIntact else {
+                output.flush()
+                LineWriter.standardError.write("evsed: ledger: \(ledger.path) was altered: \(report.problems.count) problem(s); the first:")
+                for problem in report.problems.prefix(20) { LineWriter.standardError.write("  \(problem)") }
+                throw ExitCode(1)
+            }
+            output.write("\(ledger.path): intact: \(report.records) records chained, \(report.sessions) sessions, "
+                         + "\(report.signatures) signatures valid, \(report.readingBatches) reading batches, \(report.faults) faults")
+            output.flush()
+        }
+    }
+}
+
+/// The owner's view of a session.
+func bill(_ session: SessionRecord, charger: String) -> [String] {
+    var lines = ["Session \(session.id) at \(charger), connector \(session.connector)" + (session.owner.map { ", \($0)" } ?? "")]
+    lines.append("  started   \(session.startedAt.local)")
+    if let ended = session.endedAt {
+        lines.append("  ended     \(ended.local)" + (session.endReason.map { " (\($0.replacingUnderscores))" } ?? ""))
+    } else {
+        lines.append("  ended     – (still open)")
+    }
+    let now = Timestamp.now()
+    lines.append("  duration  \(duration(session.durationSeconds(at: now))): charging \(duration(session.chargingSeconds)), "
+                 + "idle \(duration(session.idleSeconds))" + (session.outageSeconds > 0 ? ", charger down \(duration(session.outageSeconds))" : ""))
+    var energy = "  energy    \(kilowattHours(session.energyWh)) kWh"
+    if let start = session.startRegisterWh, let end = session.endRegisterWh {
+        energy += " (meter register \(kilowattHours(start)) → \(kilowattHours(end)) kWh"
+            + (session.endRegisterSource == "meter" || session.endRegisterSource == nil ? ")" : ", end from the \(session.endRegisterSource!.replacingUnderscores))")
+    }
+    lines.append(energy)
+    lines.append("  meter     \(session.meter)")
+    for interruption in session.interruptions {
+        let end = interruption.end.map { $0.local.isoTime } ?? "…"
+        lines.append("  paused    \(interruption.start.local.isoTime) – \(end): \(interruption.cause.replacingUnderscores)")
+    }
+    guard let currency = session.currency else {
+        lines.append("  no tariff priced this session")
+        return lines
+    }
+    lines.append("  tariff    \(session.tariffID ?? "?")")
+    for line in session.billLines {
+        let unit = line.dimension == "ENERGY" ? "kWh" : line.dimension == "FLAT" ? "session" : line.dimension.hasSuffix("PRICE") ? "" : "h"
+        if line.dimension.hasSuffix("PRICE") {
+            lines.append("  \(pad(line.dimension.lowercased().replacingUnderscores, 13))\(pad("", 29))\(line.excludingVAT) \(currency) excl. VAT")
+        } else {
+            lines.append("  \(pad(line.dimension.lowercased().replacingUnderscores, 13))\(pad("\(line.quantity) \(unit) × \(line.unitPrice)", 29))"
+                         + "\(line.excludingVAT) + \(line.vatPercent) % VAT \(line.vat) = \(line.includingVAT) \(currency)")
+        }
+    }
+    if let excluding = session.costExcludingVAT, let vat = session.costVAT, let total = session.costIncludingVAT {
+        lines.append("  total     \(excluding) \(currency) + VAT \(vat) \(currency) = \(total) \(currency)" + (session.closed ? "" : " so far"))
+    }
+    return lines
+}
+
+private extension String {
+    var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
+}
+
+private func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+}
+
+private func kilowattHours(_ wattHours: Int64) -> String { fixed(Double(wattHours) / 1000, 3) }
+
+private func duration(_ seconds: Int64) -> String {
+    let hours = seconds / 3600, minutes = seconds / 60 % 60
+    return hours > 0 ? "\(hours) h \(minutes < 10 ? "0" : "")\(minutes) min" : minutes > 0 ? "\(minutes) min \(seconds % 60) s" : "\(seconds) s"
+}

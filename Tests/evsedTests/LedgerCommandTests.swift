@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `evsed ledger …` and the ledger kept by `evsed simulate` and `evsed run`, as a user drives them.
+@Suite(.serialized) struct LedgerCommandTests {
+    let cli = CommandLineTests()
+
+    /// A scenario of `count` one-minute sessions, each a plug-in, a minute of charging and an unplug.
+    func cyclingScenario(count: Int) throws -> String {
+        var text = "name = \"cycling\"\nduration_s = \(count * 70 + 10)\n"
+        for index in 0..<count {
+            text += "[[step]]\nat_s = \(index * 70 + 1)\naction = \"plug\"\n[[step]]\nat_s = \(index * 70 + 61)\naction = \"unplug\"\n"
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("evsed-cycling-\(UUID().uuidString).toml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func sessions(_ ledger: String) throws -> [[String: Any]] {
+        let export = try cli.evsed(["ledger", "export", "--format", "json", "--ledger", ledger])
+        #expect(export.status == 0, "\(export.error)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(export.output.utf8)) as? [[String: Any]])
+    }
+
+    static func integer(_ value: Any?) -> Int64? { (value as? NSNumber)?.int64Value }
+
+    /// A child writing sessions is killed (SIGKILL) at random moments, again and again. After each
+    /// restart the ledger verifies, no two sessions share a watt-hour, and in the end every
+    /// watt-hour the meter counted belongs to exactly one session.
+    @Test func sessionsSurviveSIGKILLAtRandomMoments() throws {
+        let ledger = CommandLineTests.privateLedger()
+        let meterState = ledger + ".meter"
+        let scenario = try cyclingScenario(count: 6)
+        let arguments = ["simulate", "--scenario", scenario, "--ledger", ledger, "--meter-state", meterState, "--readings", "0"]
+        var random = SplitMix(seed: UInt64(Date().timeIntervalSince1970))
+        let seed = random.state
+        var killed = 0
+        for round in 0..<30 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+            process.arguments = arguments
+            process.environment = CommandLineTests.environment(ledger: ledger)
+            process.currentDirectoryURL = URL(fileURLWithPath: CommandLineTests.root)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: Double(random.next() % 600) / 1000)
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                killed += 1
+            }
+            process.waitUntilExit()
+            let verify = try cli.evsed(["ledger", "verify", "--ledger", ledger])
+            #expect(verify.status == 0, "round \(round) (seed \(seed)): \(verify.error)")
+            let all = try sessions(ledger)
+            var previousEnd: Int64?
+            for session in all {
+                guard let start = Self.integer(session["start_register_wh"]) else { continue }
+                if let previousEnd { #expect(start >= previousEnd, "round \(round) (seed \(seed)): session \(session["id"]!) starts inside the one before") }
+                if session["status"] as? String == "closed", let end = Self.integer(session["end_register_wh"]) {
+                    #expect(Self.integer(session["energy_wh"]) == end - start)
+                    previousEnd = end
+                } else {
+                    previousEnd = Self.integer(session["end_register_wh"]) ?? start
+                }
+            }
+        }
+        #expect(killed >= 10, "most runs should have been killed before their end")
+        // One run to the end closes every session; then the meter's whole count is in the books.
+        let last = try cli.evsed(arguments, ledger: ledger)
+        #expect(last.status == 0, "\(last.error)")
+        let all = try sessions(ledger)
+        #expect(all.allSatisfy { $0["status"] as? String == "closed" })
+        let register = try #require(Double(try String(contentsOfFile: meterState, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let total = all.compactMap { Self.integer($0["energy_wh"]) }.reduce(0, +)
+        #expect(total == Int64(register.rounded()) - 1_234_500, "seed \(seed)")
+        #expect(total > 6 * 150, "at least the last run's six one-minute sessions at 11 kW")
+        let verify = try cli.evsed(["ledger", "verify", "--ledger", ledger])
+        #expect(verify.status == 0)
+    }
+
+    @Test func listShowExportAndVerifyASimulatedDay() throws {
+        let ledger = CommandLineTests.privateLedger()
+        let run = try cli.evsed(["simulate", "--scenario", "boards/scenarios/fault-clears-session-resumes.toml", "--ledger", ledger, "--readings", "0"])
+        #expect(run.status == 0, "\(run.error)")
+        let list = try cli.evsed(["ledger", "list", "--ledger", ledger])
+        #expect(list.output.contains("vehicle_unplugged"))
+        #expect(list.output.contains("EUR"))
+        let show = try cli.evsed(["ledger", "show", "1", "--ledger", ledger])
+        #expect(show.status == 0)
+        for expected in ["Session 1", "energy", "meter register", "fault:meter lost", "total", "EUR"] {
+            #expect(show.output.contains(expected), "ledger show lacks \(expected):\n\(show.output)")
+        }
+        let csv = try cli.evsed(["ledger", "export", "--format", "csv", "--ledger", ledger])
+        let rows = csv.output.split(separator: "\n")
+        #expect(rows.first?.hasPrefix("id,connector,owner,started") == true)
+        #expect(rows.count == 2)
+        let ocmf = try cli.evsed(["ledger", "export", "--format", "ocmf", "--ledger", ledger])
+        #expect(ocmf.output.hasPrefix("OCMF|{"))
+        #expect(ocmf.output.contains("\"SA\":\"ECDSA-secp256r1-SHA256\""))
+        let since = try cli.evsed(["ledger", "list", "--since", "2030-01-01", "--ledger", ledger])
+        #expect(since.output.contains("no sessions in that period"))
+        let verify = try cli.evsed(["ledger", "verify", "--ledger", ledger])
+        #expect(verify.status == 0)
+        #expect(verify.output.contains("intact"))
+    }
+
+    @Test func mistakesAreNamed() throws {
+        let ledger = CommandLineTests.privateLedger()
+        let missing = try cli.evsed(["ledger", "list", "--ledger", ledger])
+        #expect(missing.status == 3)
+        #expect(missing.error.contains("no ledger here"))
+        _ = try cli.evsed(["simulate", "--scenario", "boards/scenarios/normal-session.toml", "--ledger", ledger, "--readings", "0"])
+        let noSuch = try cli.evsed(["ledger", "show", "99", "--ledger", ledger])
+        #expect(noSuch.status == 1)
+        #expect(noSuch.error.contains("no session 99"))
+        let badDate = try cli.evsed(["ledger", "list", "--since", "yesterday", "--ledger", ledger])
+        #expect(badDate.status != 0)
+        #expect(badDate.error.contains("'yesterday' is not a date"))
+        let notOurs = try cli.evsed(["ledger", "verify", "--ledger", "boards/sim.toml"])
+        #expect(notOurs.status == 3)
+        #expect(notOurs.error.contains("not an SQLite database"))
+    }
+
+    @Test func tamperingMakesVerifyFailNamingTheRecord() throws {
+        let ledger = CommandLineTests.privateLedger()
+        _ = try cli.evsed(["simulate", "--scenario", "boards/scenarios/normal-session.toml", "--ledger", ledger, "--readings", "0"])
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [ledger, "UPDATE sessions SET energy_wh = energy_wh / 2"]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        try #require(sqlite.terminationStatus == 0, "sqlite3 is needed to tamper (make deps installs it)")
+        let verify = try cli.evsed(["ledger", "verify", "--ledger", ledger])
+        #expect(verify.status == 1)
+        #expect(verify.error.contains("was altered"))
+        #expect(verify.error.contains("session 1"))
+    }
+}
+
+/// A small seeded generator (SplitMix64): the seed of a failing run is in its message.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
