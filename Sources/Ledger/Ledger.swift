@@ -69,6 +69,10 @@ public final class Ledger {
             } else if fresh {
                 throw LedgerError.notALedger(path: path)
             }
+            if fresh {
+                // Only possible before the first table: lets retention return pages to the file system.
+                try database.execute("PRAGMA auto_vacuum=INCREMENTAL")
+            }
             if version < LedgerSchema.version {
                 guard writable else { throw LedgerError.newerVersion(path: path, found: version, supported: LedgerSchema.version) }
                 try database.transaction { () throws(SQLiteError) in

@@ -11,6 +11,8 @@ public final class LedgerRecorder {
     public let meter: String
     /// The longest readings wait in memory before they are written.
     public var batchInterval: Duration = .seconds(10)
+    /// How long readings are kept at full resolution.
+    public var retention = RetentionPolicy()
     private var pending: [MeterSample] = []
     private var pendingSession: SessionID?
     private var openFaults: [FaultCode: Int64] = [:]
@@ -72,6 +74,7 @@ public final class LedgerRecorder {
         var started = JSONLine()
         started.add("meter", meter)
         try ledger.note("daemon_started", at: at, started)
+        try ledger.applyRetention(retention, now: at)
         return recovery
     }
 
@@ -126,6 +129,7 @@ public final class LedgerRecorder {
         case .closed(let id, let figures, let source, let at):
             try flush(figures: figures)
             try ledger.closeSession(Int64(id.rawValue), figures: figures, source: source, at: at)
+            try ledger.applyRetention(retention, now: at)
         }
     }
 

@@ -178,9 +178,9 @@ extension Ledger {
         return String(raw.dropFirst().dropLast())
     }
 
-    /// A field holding comma-separated numbers as text (`"batches":"3,7,9"`).
+    /// A field holding space-separated numbers as text (`"batches":"3 7 9"`).
     static func listField(_ key: String, in body: String) -> [Int64] {
-        (textField(key, in: body) ?? "").split(separator: ",").compactMap { Int64($0) }
+        (textField(key, in: body) ?? "").split(separator: " ").compactMap { Int64($0) }
     }
 
     /// The raw JSON of a scalar field of a flat body written by JSONLine (keys are unique and
