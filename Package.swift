@@ -86,6 +86,9 @@ let package = Package(
             ]
         ),
 
+        // Benchmarks (make bench): they report figures, they do not pass or fail.
+        .executableTarget(name: "ledger-bench", dependencies: ["Ledger", "Billing", "EVSECore"], path: "bench/ledger"),
+
         // Counts Swift heap allocations in tests (the control loop must not allocate).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(

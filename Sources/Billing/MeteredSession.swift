@@ -13,13 +13,36 @@ public struct MeterSample: Hashable, Sendable {
     public var power: Double
     public var voltage: Double
 
+    /// Power is kept to the watt, current to 10 mA and voltage to 0.1 V: what the ledger stores,
+    /// so a sample read back is the sample that was priced.
     public init(milliseconds: Int64, registerWh: Int64, activity: SegmentActivity, current: Double = 0, power: Double = 0, voltage: Double = 0) {
         self.milliseconds = milliseconds
         self.registerWh = registerWh
         self.activity = activity
-        self.current = current
-        self.power = power
-        self.voltage = voltage
+        self.current = Self.quantized(current, per: 100)
+        self.power = Self.quantized(power, per: 1)
+        self.voltage = Self.quantized(voltage, per: 10)
+    }
+
+    /// `value` rounded to 1/`per`, as Double(n) / per (the form it is read back in).
+    static func quantized(_ value: Double, per: Double) -> Double {
+        guard value.isFinite else { return 0 }
+        return Double(Int64((value * per).rounded())) / per
+    }
+
+    /// Current in units of 10 mA, power in W and voltage in 0.1 V, as stored.
+    public var storedCurrent: Int64 { Int64((current * 100).rounded()) }
+    public var storedPower: Int64 { Int64(power.rounded()) }
+    public var storedVoltage: Int64 { Int64((voltage * 10).rounded()) }
+
+    /// A sample from its stored form.
+    public init(milliseconds: Int64, registerWh: Int64, activity: SegmentActivity, storedCurrent: Int64, storedPower: Int64, storedVoltage: Int64) {
+        self.milliseconds = milliseconds
+        self.registerWh = registerWh
+        self.activity = activity
+        self.current = Double(storedCurrent) / 100
+        self.power = Double(storedPower)
+        self.voltage = Double(storedVoltage) / 10
     }
 }
 

@@ -85,14 +85,8 @@ extension Ledger {
     /// The stored readings of a session, in time order.
     public func readings(of session: Int64) throws(LedgerError) -> [StoredReading] {
         try read { () throws(SQLiteError) in
-            try database.query("""
-                SELECT at_ms, register_wh, activity, current_a, power_w, voltage_v, batch FROM readings
-                WHERE session = ? ORDER BY at_ms, rowid
-                """, [.integer(session)]
-            ) { row in
-                StoredReading(sample: MeterSample(
-                    milliseconds: row.integer(0), registerWh: row.integer(1), activity: SegmentActivity(rawValue: row.text(2)) ?? .idle,
-                    current: row.real(3), power: row.real(4), voltage: row.real(5)), batch: row.integer(6))
+            try database.query("SELECT \(Self.readingColumns), batch FROM readings WHERE session = ? ORDER BY rowid", [.integer(session)]) { row in
+                StoredReading(sample: Self.sample(row), batch: row.integer(6))
             }
         }
     }

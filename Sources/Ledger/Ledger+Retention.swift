@@ -47,13 +47,7 @@ extension Ledger {
                 body.add("digest", ReadingsDigest.of(kept))
                 let sequence = try appendRecord("readings_downsampled", session: session, at: now, body: body)
                 try database.run("DELETE FROM readings WHERE session = ?", .integer(session))
-                for sample in kept {
-                    try database.run("""
-                        INSERT INTO readings(session, at_ms, register_wh, power_w, current_a, voltage_v, activity, batch)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """, .integer(session), .integer(sample.milliseconds), .integer(sample.registerWh), .real(sample.power),
-                        .real(sample.current), .real(sample.voltage), .text(sample.activity.rawValue), .integer(sequence))
-                }
+                for sample in kept { try insert(sample, session: session, batch: sequence) }
                 try database.run("UPDATE sessions SET readings_downsampled = 1 WHERE id = ?", .integer(session))
             }
         }

@@ -27,24 +27,41 @@ extension Ledger {
     /// live cost); the chain records the batch's digest.
     public func storeReadings(_ samples: [MeterSample], session: Int64, figures: MeteredSession) throws(LedgerError) {
         guard let first = samples.first, let last = samples.last else { return }
+        // The batch's record carries its count, first time and digest; the rows carry the rest.
         try write { () throws(SQLiteError) in
             var body = JSONLine()
             body.add("count", samples.count)
-            body.add("first_ms", first.milliseconds)
-            body.add("last_ms", last.milliseconds)
-            body.add("first_register_wh", first.registerWh)
-            body.add("last_register_wh", last.registerWh)
+            body.add("from_ms", first.milliseconds)
             body.add("digest", ReadingsDigest.of(samples))
             let batch = try appendRecord("readings", session: session, at: Timestamp(milliseconds: last.milliseconds), body: body)
-            for sample in samples {
-                try database.run("""
-                    INSERT INTO readings(session, at_ms, register_wh, power_w, current_a, voltage_v, activity, batch)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, .integer(session), .integer(sample.milliseconds), .integer(sample.registerWh), .real(sample.power),
-                    .real(sample.current), .real(sample.voltage), .text(sample.activity.rawValue), .integer(batch))
-            }
+            for sample in samples { try insert(sample, session: session, batch: batch) }
             try updateFigures(session, figures)
         }
+    }
+
+    /// Stores one reading (inside a transaction).
+    func insert(_ sample: MeterSample, session: Int64, batch: Int64) throws(SQLiteError) {
+        try database.run("""
+            INSERT INTO readings(session, at_ms, register_wh, power_w, current_ca, voltage_dv, activity, batch)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, .integer(session), .integer(sample.milliseconds), .integer(sample.registerWh), .integer(sample.storedPower),
+            .integer(sample.storedCurrent), .integer(sample.storedVoltage), .integer(Self.activityCodes.firstIndex(of: sample.activity).map(Int64.init) ?? 1),
+            .integer(batch))
+    }
+
+    /// The stored codes of the activities, by position.
+    static let activityCodes: [SegmentActivity] = [.charging, .idle, .outage, .settling]
+
+    /// The columns a reading is read from, in `sample(_:)`'s order.
+    static let readingColumns = "at_ms, register_wh, activity, current_ca, power_w, voltage_dv"
+
+    /// A reading from `readingColumns` starting at column `first`.
+    static func sample(_ row: SQLiteStatement, from first: Int32 = 0) -> MeterSample {
+        let code = Int(row.integer(first + 2))
+        return MeterSample(
+            milliseconds: row.integer(first), registerWh: row.integer(first + 1),
+            activity: activityCodes.indices.contains(code) ? activityCodes[code] : .idle,
+            storedCurrent: row.integer(first + 3), storedPower: row.integer(first + 4), storedVoltage: row.integer(first + 5))
     }
 
     /// The running figures of a session (not chained: they are checked when the session closes).

@@ -152,6 +152,12 @@ public final class Ledger {
         }
     }
 
+    /// Turns the fsync at each commit off (false) or back on: for generating large test ledgers in
+    /// benchmarks only. evsed itself never turns it off.
+    public func setDurable(_ durable: Bool) throws(LedgerError) {
+        try read { () throws(SQLiteError) in try database.execute("PRAGMA synchronous=\(durable ? "FULL" : "OFF")") }
+    }
+
     /// Runs `body` in one durable transaction; the chain's head follows only a commit.
     func write<Result>(_ body: () throws(SQLiteError) -> Result) throws(LedgerError) -> Result {
         let (sequence, hash) = (lastSequence, lastHash)

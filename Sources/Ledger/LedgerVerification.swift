@@ -141,12 +141,8 @@ extension Ledger {
 
         // 4. Readings against the digests of their batches.
         let rows = try read { () throws(SQLiteError) in
-            try database.query("""
-                SELECT batch, at_ms, register_wh, activity, current_a, power_w, voltage_v FROM readings ORDER BY batch, at_ms, rowid
-                """) { row in
-                (row.integer(0), MeterSample(
-                    milliseconds: row.integer(1), registerWh: row.integer(2), activity: SegmentActivity(rawValue: row.text(3)) ?? .idle,
-                    current: row.real(4), power: row.real(5), voltage: row.real(6)))
+            try database.query("SELECT batch, \(Self.readingColumns) FROM readings ORDER BY rowid") { row in
+                (row.integer(0), Self.sample(row, from: 1))
             }
         }
         var byBatch: [Int64: [MeterSample]] = [:]

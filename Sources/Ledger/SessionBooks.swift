@@ -147,7 +147,7 @@ public struct SessionBooks: Sendable {
             // The time up to the end, at the register last known; the energy comes with the next reading.
             let sample = MeterSample(milliseconds: at.milliseconds, registerWh: books.figures.lastRegisterWh ?? lastRegisterWh ?? 0,
                                      activity: outagePending ? .outage : contactorClosed ? .charging : .idle)
-            if books.figures.lastRegisterWh != nil || lastRegisterWh != nil {
+            if (books.figures.lastRegisterWh != nil || lastRegisterWh != nil) && at.milliseconds > books.figures.lastMilliseconds {
                 books.figures.add(sample)
                 changes.append(.sample(id, sample))
             }
