@@ -48,18 +48,16 @@ extension Ledger {
     /// Sessions started in [since, until), oldest first; the newest `limit` when a limit is given.
     public func sessions(since: Timestamp? = nil, until: Timestamp? = nil, limit: Int? = nil, details: Bool = false) throws(LedgerError) -> [SessionRecord] {
         try read { () throws(SQLiteError) in
-            let low = since?.milliseconds ?? Int64.min
-            let high = until?.milliseconds ?? Int64.max
+            // Without a period, no WHERE: the newest sessions come straight off the primary key.
+            let period = since == nil && until == nil ? "" : "WHERE started_ms >= ? AND started_ms < ?"
+            let bounds: [SQLiteValue] = period.isEmpty ? [] : [.integer(since?.milliseconds ?? Int64.min), .integer(until?.milliseconds ?? Int64.max)]
             var sessions: [SessionRecord]
             if let limit {
                 sessions = try database.query(
-                    "SELECT \(Self.sessionColumns) FROM sessions WHERE started_ms >= ? AND started_ms < ? ORDER BY id DESC LIMIT ?",
-                    [.integer(low), .integer(high), .int(limit)], Self.sessionRow)
+                    "SELECT \(Self.sessionColumns) FROM sessions \(period) ORDER BY id DESC LIMIT ?", bounds + [.int(limit)], Self.sessionRow)
                 sessions.reverse()
             } else {
-                sessions = try database.query(
-                    "SELECT \(Self.sessionColumns) FROM sessions WHERE started_ms >= ? AND started_ms < ? ORDER BY id",
-                    [.integer(low), .integer(high)], Self.sessionRow)
+                sessions = try database.query("SELECT \(Self.sessionColumns) FROM sessions \(period) ORDER BY id", bounds, Self.sessionRow)
             }
             if details {
                 for index in sessions.indices { try complete(&sessions[index]) }

@@ -44,7 +44,10 @@ public final class Ledger {
         }
         let database: SQLiteConnection
         do throws(SQLiteError) {
-            database = try SQLiteConnection(path: path, create: create && writable, readOnly: !writable)
+            // A reader that may write the files opens them read-write (with query_only on): it can
+            // then share the running daemon's WAL index instead of rebuilding it from the WAL.
+            database = try SQLiteConnection(path: path, create: create && writable, readOnly: !writable && access(path, W_OK) != 0)
+            if !writable { try database.execute("PRAGMA query_only=1") }
         } catch {
             throw error.isCorruption ? .corrupt(path: path, detail: error.message) : .sqlite(error)
         }
@@ -58,14 +61,17 @@ public final class Ledger {
             if version > LedgerSchema.version {
                 throw LedgerError.newerVersion(path: path, found: version, supported: LedgerSchema.version)
             }
-            if !fresh {
+            // A writer checks the whole file once before adding to it (linear in its size); readers
+            // meet damage as SQLITE_CORRUPT on the pages they read, reported the same way.
+            if !fresh && writable {
                 let check = try database.query("PRAGMA quick_check") { $0.text(0) }
                 guard check == ["ok"] else { throw LedgerError.corrupt(path: path, detail: check.prefix(3).joined(separator: "; ")) }
             }
             if writable {
                 _ = try database.query("PRAGMA journal_mode=WAL") { $0.text(0) }
                 // FULL: a commit returns once the WAL is fsync'd, so what was written survives a power cut.
-                try database.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON")
+                // The WAL is truncated back to 4 MiB after checkpoints, so it cannot grow on the SD card.
+                try database.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=4194304")
             } else if fresh {
                 throw LedgerError.notALedger(path: path)
             }

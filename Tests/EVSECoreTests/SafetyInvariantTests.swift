@@ -27,8 +27,8 @@ import Testing
         var timers = TimerQueue()
         var now = Instant.zero
 
-        init(_ configuration: ChargerConfiguration) {
-            machine = ChargerStateMachine(configuration: configuration)
+        init(_ configuration: ChargerConfiguration, carriedOver: CarriedOverSession? = nil) {
+            machine = ChargerStateMachine(configuration: configuration, carriedOver: carriedOver)
             for action in machine.start(at: now) { timers.apply(action) }
         }
 
@@ -192,7 +192,9 @@ import Testing
     @Test func longRandomSequencesAreSafe() async {
         let stimuli = Gen.int(in: 0...(Stimulus.allCases.count - 1)).array(of: 50...300)
         await propertyCheck(count: 300, input: stimuli, Gen.bool) { indices, ventilation in
-            var rig = Rig(ChargerConfiguration(ventilationAvailable: ventilation, hasConnectorLock: indices.count % 2 == 0))
+            // Every third run starts with a session carried over from before a restart.
+            let carried = indices.count % 3 == 0 ? CarriedOverSession(id: SessionID(rawValue: 7), endReasonIfGone: .powerLoss) : nil
+            var rig = Rig(ChargerConfiguration(ventilationAvailable: ventilation, hasConnectorLock: indices.count % 2 == 0), carriedOver: carried)
             for index in indices {
                 let stimulus = Stimulus.allCases[index]
                 // Single samples as well as confirmed levels, so the debouncer sees interrupted runs.
