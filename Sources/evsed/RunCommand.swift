@@ -10,7 +10,7 @@ import Ledger
 import Simulation
 import Synchronization
 
-/// The signal that asked the daemon to stop (SIGINT, SIGTERM), or 0.
+/// The signal that asked the daemon to stop (SIGINT, SIGTERM, SIGHUP), or 0.
 private let stopSignal = Atomic<Int32>(0)
 
 /// `evsed run`: the daemon, in real time.
@@ -48,9 +48,12 @@ struct RunCommand: ParsableCommand {
         sigemptyset(&signals)
         sigaddset(&signals, SIGINT)
         sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)
         signal(SIGINT) { stopSignal.store($0, ordering: .relaxed) }
         signal(SIGTERM) { stopSignal.store($0, ordering: .relaxed) }
+        // The terminal went away (an SSH session dropped): a planned stop too, the session resumable.
+        signal(SIGHUP) { stopSignal.store($0, ordering: .relaxed) }
         signal(SIGPIPE, SIG_IGN)
 
         // The books first: a session left open by a power cut or a stop is resolved before anything runs.

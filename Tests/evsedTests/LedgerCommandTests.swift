@@ -80,6 +80,48 @@ import TestSupport
         #expect(verify.status == 0)
     }
 
+    /// `evsed run` with `ledger`, until `needle` has been printed; then `signal`.
+    func run(ledger: String, until needle: String, then signal: Int32) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+        process.arguments = ["run", "--json"]
+        process.environment = CommandLineTests.environment(ledger: ledger)
+        process.currentDirectoryURL = URL(fileURLWithPath: CommandLineTests.root)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        let collected = LockedText()
+        output.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        #expect(collected.wait(for: needle, seconds: 60), "\(collected.text)")
+        kill(process.processIdentifier, signal)
+        #expect(CommandLineTests.waitForExit(process, seconds: 30))
+        output.fileHandleForReading.readabilityHandler = nil
+        return collected.text
+    }
+
+    /// SIGTERM opens the contactor and leaves the session open; the next start resumes it.
+    @Test func aStoppedDaemonResumesTheSameSession() throws {
+        let ledger = CommandLineTests.privateLedger()
+        let first = try run(ledger: ledger, until: "\"event\":\"contactor\",\"closed\":true", then: SIGTERM)
+        #expect(first.contains("\"event\":\"session_started\",\"session\":\"1\""))
+        let stopped = try #require(try sessions(ledger).first)
+        #expect(stopped["status"] as? String == "open")
+        let energyBefore = try #require(Self.integer(stopped["energy_wh"]))
+        let second = try run(ledger: ledger, until: "\"event\":\"contactor\",\"closed\":true", then: SIGINT)
+        #expect(second.contains("\"event\":\"session_resumed\",\"session\":\"1\""))
+        #expect(!second.contains("session_started"))
+        let resumed = try #require(try sessions(ledger).first)
+        #expect(try sessions(ledger).count == 1)
+        let interruptions = try #require(resumed["interruptions"] as? [[String: Any]])
+        #expect(interruptions.first?["cause"] as? String == "daemon_stopped")
+        #expect(interruptions.first?["end"] != nil)
+        #expect(try #require(Self.integer(resumed["energy_wh"])) >= energyBefore)
+        #expect(try cli.evsed(["ledger", "verify", "--ledger", ledger]).status == 0)
+    }
+
     @Test func listShowExportAndVerifyASimulatedDay() throws {
         let ledger = CommandLineTests.privateLedger()
         let run = try cli.evsed(["simulate", "--scenario", "boards/scenarios/fault-clears-session-resumes.toml", "--ledger", ledger, "--readings", "0"])
