@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One meter reading of a session as the books keep it: whole milliseconds of UTC and whole
 /// watt-hours of the cumulative import register. Live cost and a recomputation from the ledger

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// An ISO 4217 currency and its minor unit (the number of decimals a bill shows).
 public struct Currency: Hashable, Sendable, CustomStringConvertible {
@@ -47,11 +47,7 @@ public struct Money: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// Rounded to the currency's minor unit, half away from zero.
     public var rounded: Money {
-        // NSDecimalRound's .plain rounds half up; rounding the magnitude makes it half away from zero.
-        var magnitude = amount < 0 ? -amount : amount
-        var result = Decimal()
-        NSDecimalRound(&result, &magnitude, currency.minorUnits, .plain)
-        return Money(amount < 0 ? -result : result, currency)
+        Money(amount.rounded(scale: currency.minorUnits, .halfAwayFromZero), currency)
     }
 
     public static func + (lhs: Money, rhs: Money) -> Money {
@@ -70,7 +66,7 @@ public struct Money: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// "3.60": the amount rounded to the minor unit, with all its minor digits.
     public var plainText: String {
         let value = rounded.amount
-        var text = NSDecimalNumber(decimal: value).stringValue
+        var text = value.description
         if currency.minorUnits > 0 {
             let parts = text.split(separator: ".", omittingEmptySubsequences: false)
             let fraction = parts.count > 1 ? String(parts[1]) : ""

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What a session was doing over an interval, which decides the time it is billed for.
 public enum SegmentActivity: String, Hashable, Sendable {
@@ -153,9 +153,6 @@ public struct SessionCost: Sendable {
 
     static func roundedUp(_ value: Decimal, toMultipleOf step: Decimal) -> Decimal {
         guard step > 1 else { return value }
-        var quotient = value / step
-        var whole = Decimal()
-        NSDecimalRound(&whole, &quotient, 0, .up)
-        return whole * step
+        return (value / step).rounded(scale: 0, .up) * step
     }
 }

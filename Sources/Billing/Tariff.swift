@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What a price component charges for (OCPI 2.2.1 `TariffDimensionType`).
 public enum TariffDimension: String, CaseIterable, Hashable, Sendable {

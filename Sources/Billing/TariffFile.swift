@@ -1,7 +1,15 @@
 import ConfigFile
-import Foundation
+import FoundationEssentials
 
 extension Tariff {
+    /// "-12.30", "7": digits with an optional sign and fraction, nothing else (no exponent, no spaces).
+    static func isPlainDecimal(_ text: String) -> Bool {
+        let unsigned = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+        let parts = unsigned.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count) else { return false }
+        return parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+    }
+
     /// Reads a tariff from its TOML table. Prices are strings ("0.30") or integers, never floats:
     /// money stays exact from the file to the bill.
     ///
@@ -96,7 +104,7 @@ extension Tariff {
         switch value.kind {
         case .integer(let integer): return Decimal(integer)
         case .string(let text):
-            guard text.range(of: #"^-?[0-9]+(\.[0-9]+)?$"#, options: .regularExpression) != nil, let decimal = Decimal(string: text) else {
+            guard Self.isPlainDecimal(text), let decimal = Decimal(string: text) else {
                 throw table.error(key, "'\(text)' is not a decimal number")
             }
             return decimal

@@ -1,6 +1,6 @@
 import Billing
 import EVSECore
-import Foundation
+import FoundationEssentials
 
 /// Writing the books. Each method is one transaction, durable when it returns.
 extension Ledger {
@@ -171,7 +171,7 @@ extension Ledger {
     }
 
     /// Exact decimal text ("12.345"), as stored.
-    static func decimal(_ value: Decimal) -> String { NSDecimalNumber(decimal: value).stringValue }
+    static func decimal(_ value: Decimal) -> String { value.description }
 
     /// A bill's lines as stored: quantities and unit prices exact, amounts rounded to the minor unit.
     static func lines(of bill: Bill) -> [BillLineRecord] {

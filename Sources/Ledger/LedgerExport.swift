@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import EVSECore
 
 /// Sessions as JSON, CSV and OCMF, for `evsed ledger list/show/export`.
@@ -68,7 +68,7 @@ extension SessionRecord {
 
     static func csvField(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return "\"" + text.replacing("\"", with: "\"\"") + "\""
     }
 }
 

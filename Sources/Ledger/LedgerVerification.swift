@@ -182,7 +182,7 @@ extension Ledger {
     /// The raw JSON of a scalar field of a flat body written by JSONLine (keys are unique and
     /// plain; string values here hold no quotes or commas).
     private static func rawField(_ key: String, in body: String) -> String? {
-        guard let range = body.range(of: "\"\(key)\":") else { return nil }
+        guard let range = body.firstRange(of: "\"\(key)\":") else { return nil }
         let rest = body[range.upperBound...]
         let end = rest.firstIndex(where: { $0 == "," || $0 == "}" }) ?? rest.endIndex
         return String(rest[..<end])

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Crypto
-import Foundation
+import FoundationEssentials
 
 /// The charger's key for signing closed sessions: ECDSA P-256, generated at the ledger's first
 /// start and kept in a PEM file of mode 0600 beside the database.

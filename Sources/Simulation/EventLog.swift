@@ -1,6 +1,6 @@
 import Billing
 import EVSECore
-import Foundation
+import FoundationEssentials
 import Ledger
 
 /// Turns log records into lines: plain text for people, or one JSON object per line for programs.
@@ -274,7 +274,7 @@ public struct EventLog {
 
     /// An amount of money as a JSON number, rounded to its minor unit.
     static func number(_ money: Money) -> String {
-        NSDecimalNumber(decimal: money.rounded.amount).stringValue
+        money.plainText
     }
 
     private func line(_ t: Instant, _ event: String, text: String, _ fields: (inout JSONLine) -> Void) -> EventEntry {
