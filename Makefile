@@ -23,7 +23,7 @@ UDEVRULESDIR ?= /etc/udev/rules.d
 CONFDIR      ?= /etc/evsed
 RELEASE_BIN  := .build/release/evsed
 
-.PHONY: deps build run test scenarios release install uninstall clean
+.PHONY: deps build run test bench scenarios release install uninstall clean
 
 ## deps: install the missing Debian packages (quiet when all are there)
 deps:
@@ -52,6 +52,10 @@ test: deps
 	Tests/install/check-install.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## bench: every benchmark (about 14 minutes; BENCHMARKS.md explains them); writes bench/results/latest.md and .json
+bench: deps
+	python3 bench/run.py $(BENCH_OPTIONS)
 
 ## scenarios: run every shipped scenario with its checks
 scenarios: build

@@ -17,7 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         // SHA-256 for the ledger's chain, ECDSA P-256 for its signed session records.
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // C libraries: a module map and a one-line shim header each, nothing else.
@@ -88,6 +88,7 @@ let package = Package(
 
         // Benchmarks (make bench): they report figures, they do not pass or fail.
         .executableTarget(name: "ledger-bench", dependencies: ["Ledger", "Billing", "EVSECore"], path: "bench/ledger"),
+        .executableTarget(name: "loop-bench", dependencies: ["EVSECore", "Hardware", "Simulation"], path: "bench/loop"),
 
         // Counts Swift heap allocations in tests (the control loop must not allocate).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),

@@ -95,6 +95,13 @@ struct MeterReadCommand: ParsableCommand {
                 object.add("address", address)
                 for quantity in ordered { object.add(quantity.rawValue, values[quantity]!, decimals: 3) }
                 object.add("requests", meter.statistics.requests)
+                object.add("function_code", Int(map.functionCode))
+                object.add("blocks", json: "[" + map.blocks.map { "[\($0.start),\($0.count)]" }.joined(separator: ",") + "]")
+                if count > 1 {
+                    object.add("readings", meter.statistics.readings)
+                    object.add("seconds", elapsed.seconds, decimals: 4)
+                    object.add("retries", meter.statistics.retries)
+                }
                 output.write(object.description)
             } else {
                 output.write("\(map.model) at address \(address) on \(line.transport): \(map.blocks.count) request(s)")
