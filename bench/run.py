@@ -46,13 +46,12 @@ def json_lines(text):
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
-def build():
-    print("building the release binaries (the Swift runtime linked in)...", flush=True)
-    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib"], cwd=ROOT, check=True,
+def build(product):
+    """A release product with the Swift runtime linked in; returns the binaries' directory."""
+    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", product], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
-    path = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True, text=True,
-                          capture_output=True).stdout.strip()
-    return path
+    return subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--show-bin-path"], cwd=ROOT, check=True,
+                          text=True, capture_output=True).stdout.strip()
 
 
 def venv():
@@ -199,22 +198,30 @@ def main():
         options.footprint_seconds, options.loop_seconds, options.trips, options.sessions = 20, 5, 200, 500
 
     began = time.monotonic()
-    binaries = build()
+    print("building evsed (release, the Swift runtime linked in)...", flush=True)
+    binaries = build("evsed")
     evsed = os.path.join(binaries, "evsed")
-    python = venv()
     directory = tempfile.mkdtemp(prefix="evsed-bench-")
 
+    # The ten-minute footprint runs go on in the background while the rest is built and measured.
     print("footprint: evsed run on the simulated board, charging and idle, in the background...", flush=True)
     charging, charging_started = start_daemon(evsed, "boards/sim.toml", directory, "charging")
     idle, idle_started = start_daemon(evsed, idle_board(directory), directory, "idle")
+    print("building the benchmarks and the pymodbus environment...", flush=True)
+    build("loop-bench")
+    build("ledger-bench")
+    python = venv()
 
     print("control loop:", flush=True)
-    for mode in (["timing", "--seconds", str(options.loop_seconds)], ["timing", "--seconds", str(options.loop_seconds), "--busy"],
+    cores = os.cpu_count() or 1
+    for mode in (["timing", "--seconds", str(options.loop_seconds)],
+                 ["timing", "--seconds", str(options.loop_seconds), "--busy", str(max(1, cores - 1))],
+                 ["timing", "--seconds", str(options.loop_seconds), "--busy", str(cores)],
                  ["reaction", "--trips", str(options.trips)]):
         for entry in json_lines(run([os.path.join(binaries, "loop-bench")] + mode).stdout):
             name, value = entry["figure"], entry["value"]
             target = None
-            if name.startswith("lateness_") and name.endswith("p99_9_ms"):
+            if name.startswith("lateness_") and name.endswith("p99_9_ms") and "all_cores" not in name:
                 target = "< 1 ms"
                 figure("loop", name, value, entry["unit"], entry.get("note", ""), target, value < 1)
             elif name == "fault_reaction_p99_9_ms":

@@ -8,8 +8,8 @@ import Synchronization
 
 // The control loop's figures, through the real PeriodicThread and ChargerController:
 //
-//   loop-bench timing [--seconds 60] [--busy]   tick lateness at 10 ms while charging on the
-//                                               simulated board (--busy: a spinning thread per core)
+//   loop-bench timing [--seconds 60] [--busy N] tick lateness at 10 ms while charging on the
+//                                               simulated board (--busy N: N threads spinning)
 //   loop-bench reaction [--trips 2000]          residual-current trip → contactor-open write, the
 //                                               edge arriving on a descriptor as the GPIO driver's do
 //
@@ -96,7 +96,7 @@ final class LatenessLog: @unchecked Sendable {
 }
 
 /// Tick lateness while the simulated car charges, as `evsed run` on the simulated board has it.
-func timing(seconds: Int, busy: Bool) {
+func timing(seconds: Int, spinners count: Int) {
     let start = MonotonicClock.now()
     let world = SimulatedWorld(start: start)
     world.withState { $0.ev.plug(at: start) }
@@ -107,7 +107,7 @@ func timing(seconds: Int, busy: Bool) {
     _ = controller.driveSafeOutputs(at: start)
     controller.commands.push(.ready)
     let log = LatenessLog(capacity: seconds * 100 + 1000)
-    let spinners = busy ? Spinners(count: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) : nil
+    let spinners = count > 0 ? Spinners(count: count) : nil
     let physics = PeriodicThread(name: "sim-physics", period: .milliseconds(5)) { now, _ in world.advance(to: now) }
     let meter = SimulatedEnergyMeter(world: world)
     let poller = PeriodicThread(name: "meter", period: .seconds(1)) { now, _ in
@@ -126,9 +126,10 @@ func timing(seconds: Int, busy: Bool) {
     physics.stop()
     spinners?.stop()
     let values = log.values
-    let label = busy ? "busy" : "idle"
+    let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    let label = count == 0 ? "idle" : count >= cores ? "all_cores_busy" : "other_core_busy"
     let note = "\(values.count) ticks at 10 ms, charging, \(statistics.realTime ? "SCHED_FIFO 50" : "normal priority (no SCHED_FIFO)")"
-        + (busy ? ", a spinning thread on every core" : "")
+        + (count == 0 ? "" : ", \(count) thread(s) spinning on \(cores) cores")
     for (name, value) in percentiles(values) { report("lateness_\(label)_\(name)_ms", value, "ms", note) }
     report("overruns_\(label)", Double(statistics.overruns), "ticks", note)
     report("charging_\(label)", controller.machine.isContactorClosed ? 1 : 0, "bool", "the car was charging at the end")
@@ -269,7 +270,7 @@ func reaction(trips: Int) throws {
 }
 
 switch arguments.first {
-case "timing": timing(seconds: option("--seconds", 60), busy: arguments.contains("--busy"))
+case "timing": timing(seconds: option("--seconds", 60), spinners: option("--busy", 0))
 case "reaction": try reaction(trips: option("--trips", 2000))
 default:
     print("usage: loop-bench timing [--seconds 60] [--busy] | reaction [--trips 2000]")
