@@ -77,6 +77,9 @@ let package = Package(
             ]
         ),
 
+        // The technician's console: line editing and the command language (pure), its service.
+        .target(name: "Console", dependencies: ["EVSECore", "ConfigFile"]),
+
         .executableTarget(
             name: "evsed",
             dependencies: [
@@ -101,6 +104,7 @@ let package = Package(
         ),
         .testTarget(name: "ConfigFileTests", dependencies: ["ConfigFile"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "ConfigFile"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "EVSECore"]),
         .testTarget(
             name: "LedgerTests",
             dependencies: [

@@ -1,0 +1,283 @@
+import ConfigFile
+import EVSECore
+
+/// A technician's command, parsed.
+public enum ConsoleCommand: Hashable, Sendable {
+    case help(topic: String?)
+    case status
+    case watch
+    case meter
+    case sessions(count: Int)
+    case session(id: Int64)
+    case faults(all: Bool)
+    case alerts
+    case limit(amps: Double)
+    case start(owner: String?)
+    case stop
+    case pause
+    case resume
+    case enable
+    case disable
+    case testContactor
+    case testResidualCurrentMonitor
+    case clear(FaultCode)
+    case configShow
+    case configSet(key: String, value: String)
+    case log(count: Int)
+    case version
+    case login
+    case logout
+}
+
+/// A command with its options.
+public struct ParsedCommand: Hashable, Sendable {
+    public var command: ConsoleCommand
+    /// `--json`: one JSON object per line, for scripts.
+    public var json: Bool
+
+    public init(command: ConsoleCommand, json: Bool) {
+        self.command = command
+        self.json = json
+    }
+}
+
+/// Why a line is not a command; the message says what to type instead.
+public struct ConsoleInputError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// One command of the console's language, for parsing, help and completion.
+public struct CommandSpec: Sendable {
+    /// The command's words ("status", "test contactor").
+    public let name: String
+    /// Its arguments as the help shows them ("AMPS", "[N]").
+    public let arguments: String
+    public let summary: String
+    /// Whether it changes anything, and so needs `login` first.
+    public let privileged: Bool
+}
+
+/// The console's command language: the table of commands, the parser, completion.
+public enum ConsoleLanguage {
+    public static let commands: [CommandSpec] = [
+        CommandSpec(name: "help", arguments: "[COMMAND]", summary: "list the commands, or explain one", privileged: false),
+        CommandSpec(name: "status", arguments: "", summary: "state, pilot, PWM, contactor, RCM, temperature, meter, session, faults", privileged: false),
+        CommandSpec(name: "watch", arguments: "", summary: "status every second until a key is pressed", privileged: false),
+        CommandSpec(name: "meter", arguments: "", summary: "the meter's values, read statistics and last error", privileged: false),
+        CommandSpec(name: "sessions", arguments: "[N]", summary: "the last N sessions (10)", privileged: false),
+        CommandSpec(name: "session", arguments: "ID", summary: "one session and its bill", privileged: false),
+        CommandSpec(name: "faults", arguments: "[--all]", summary: "active faults; --all: the fault log", privileged: false),
+        CommandSpec(name: "alerts", arguments: "", summary: "the alert outbox", privileged: false),
+        CommandSpec(name: "limit", arguments: "AMPS", summary: "set the current offered to the car", privileged: true),
+        CommandSpec(name: "start", arguments: "[--owner NAME]", summary: "open a session for the connected car", privileged: true),
+        CommandSpec(name: "stop", arguments: "", summary: "end the session", privileged: true),
+        CommandSpec(name: "pause", arguments: "", summary: "pause charging; the session stays open", privileged: true),
+        CommandSpec(name: "resume", arguments: "", summary: "resume a paused session", privileged: true),
+        CommandSpec(name: "enable", arguments: "", summary: "leave maintenance: the charger is available", privileged: true),
+        CommandSpec(name: "disable", arguments: "", summary: "maintenance: contactor open, pilot held in state F", privileged: true),
+        CommandSpec(name: "test contactor", arguments: "", summary: "close, check the feedback, open (no car connected)", privileged: true),
+        CommandSpec(name: "test rcm", arguments: "", summary: "the residual-current monitor's self-test", privileged: true),
+        CommandSpec(name: "clear", arguments: "FAULT", summary: "clear a latched fault after the repair", privileged: true),
+        CommandSpec(name: "config show", arguments: "", summary: "the configuration in use", privileged: false),
+        CommandSpec(name: "config set", arguments: "KEY VALUE", summary: "change a setting (validated and saved)", privileged: true),
+        CommandSpec(name: "log", arguments: "[N]", summary: "the last N events (20)", privileged: false),
+        CommandSpec(name: "version", arguments: "", summary: "evsed's version and libraries", privileged: false),
+        CommandSpec(name: "login", arguments: "", summary: "enter the PIN for the commands that change things", privileged: false),
+        CommandSpec(name: "logout", arguments: "", summary: "end the console session", privileged: false),
+    ]
+
+    /// The spec of a parsed command.
+    public static func spec(of command: ConsoleCommand) -> CommandSpec {
+        let name: String
+        switch command {
+        case .help: name = "help"
+        case .status: name = "status"
+        case .watch: name = "watch"
+        case .meter: name = "meter"
+        case .sessions: name = "sessions"
+        case .session: name = "session"
+        case .faults: name = "faults"
+        case .alerts: name = "alerts"
+        case .limit: name = "limit"
+        case .start: name = "start"
+        case .stop: name = "stop"
+        case .pause: name = "pause"
+        case .resume: name = "resume"
+        case .enable: name = "enable"
+        case .disable: name = "disable"
+        case .testContactor: name = "test contactor"
+        case .testResidualCurrentMonitor: name = "test rcm"
+        case .clear: name = "clear"
+        case .configShow: name = "config show"
+        case .configSet: name = "config set"
+        case .log: name = "log"
+        case .version: name = "version"
+        case .login: name = "login"
+        case .logout: name = "logout"
+        }
+        return commands.first { $0.name == name }!
+    }
+
+    /// Parses one line. Words are separated by spaces; a value with spaces goes in double quotes.
+    public static func parse(_ line: String) throws(ConsoleInputError) -> ParsedCommand {
+        var words = try split(line)
+        let json = words.contains("--json")
+        words.removeAll { $0 == "--json" }
+        guard let first = words.first else { throw ConsoleInputError(message: "type a command; help lists them") }
+        let name = first.lowercased()
+        var rest = Array(words.dropFirst())
+
+        func noArguments(_ command: ConsoleCommand) throws(ConsoleInputError) -> ConsoleCommand {
+            guard rest.isEmpty else { throw usage(spec(of: command), "takes no arguments (found '\(rest[0])')") }
+            return command
+        }
+        func count(_ command: String, default fallback: Int) throws(ConsoleInputError) -> Int {
+            guard let text = rest.first else { return fallback }
+            guard rest.count == 1, let value = Int(text), (1...1000).contains(value) else {
+                throw usage(commands.first { $0.name == command }!, "N must be a number, 1 … 1000 (found '\(rest.joined(separator: " "))')")
+            }
+            return value
+        }
+
+        let command: ConsoleCommand
+        switch name {
+        case "help", "?":
+            command = .help(topic: rest.isEmpty ? nil : rest.joined(separator: " ").lowercased())
+        case "status": command = try noArguments(.status)
+        case "watch": command = try noArguments(.watch)
+        case "meter": command = try noArguments(.meter)
+        case "sessions": command = .sessions(count: try count("sessions", default: 10))
+        case "session":
+            guard rest.count == 1, let id = Int64(rest[0]), id > 0 else {
+                throw usage(spec(of: .session(id: 1)), rest.isEmpty ? "which session? (sessions lists them)" : "ID must be a session number (found '\(rest.joined(separator: " "))')")
+            }
+            command = .session(id: id)
+        case "faults":
+            let all = rest == ["--all"]
+            guard rest.isEmpty || all else { throw usage(spec(of: .faults(all: true)), "the only option is --all (found '\(rest[0])')") }
+            command = .faults(all: all)
+        case "alerts": command = try noArguments(.alerts)
+        case "limit":
+            guard rest.count == 1, let amps = Double(rest[0].lowercased().replacing("a", with: "")), amps.isFinite else {
+                throw usage(spec(of: .limit(amps: 0)), rest.isEmpty ? "how many amperes? (limit 16)" : "AMPS must be a number (found '\(rest.joined(separator: " "))')")
+            }
+            command = .limit(amps: amps)
+        case "start":
+            if rest.isEmpty {
+                command = .start(owner: nil)
+            } else if rest.count == 2 && rest[0] == "--owner" && !rest[1].isEmpty {
+                command = .start(owner: rest[1])
+            } else {
+                throw usage(spec(of: .start(owner: nil)), "the only option is --owner NAME")
+            }
+        case "stop": command = try noArguments(.stop)
+        case "pause": command = try noArguments(.pause)
+        case "resume": command = try noArguments(.resume)
+        case "enable": command = try noArguments(.enable)
+        case "disable": command = try noArguments(.disable)
+        case "test":
+            let what = rest.first?.lowercased()
+            rest = Array(rest.dropFirst())
+            switch what {
+            case "contactor": command = try noArguments(.testContactor)
+            case "rcm": command = try noArguments(.testResidualCurrentMonitor)
+            default:
+                let hint = what.flatMap { closestMatch(to: $0, among: ["contactor", "rcm"]) }.map { " (did you mean 'test \($0)'?)" } ?? ""
+                throw ConsoleInputError(message: "test what? 'test contactor' or 'test rcm'" + hint)
+            }
+        case "clear":
+            guard rest.count == 1 else { throw usage(spec(of: .clear(.residualCurrent)), "which fault? (faults lists the active ones)") }
+            let codes = FaultCode.all.map(\.rawValue)
+            let code = rest[0].lowercased()
+            guard let fault = FaultCode(rawValue: code) ?? FaultCode.all.first(where: { $0.displayCode.lowercased() == code }) else {
+                let hint = closestMatch(to: code, among: codes).map { "; did you mean '\($0)'?" } ?? "; evsed faults lists the codes"
+                throw ConsoleInputError(message: "clear: '\(rest[0])' is not a fault code" + hint)
+            }
+            command = .clear(fault)
+        case "config":
+            let what = rest.first?.lowercased()
+            rest = Array(rest.dropFirst())
+            switch what {
+            case "show": command = try noArguments(.configShow)
+            case "set":
+                guard rest.count == 2 else { throw usage(spec(of: .configSet(key: "", value: "")), "config set KEY VALUE (config show lists the keys)") }
+                command = .configSet(key: rest[0], value: rest[1])
+            default: throw ConsoleInputError(message: "config what? 'config show' or 'config set KEY VALUE'")
+            }
+        case "log": command = .log(count: try count("log", default: 20))
+        case "version": command = try noArguments(.version)
+        case "login": command = try noArguments(.login)
+        case "logout", "exit", "quit": command = try noArguments(.logout)
+        default:
+            let names = Set(commands.map { String($0.name.split(separator: " ")[0]) })
+            let hint = closestMatch(to: name, among: names.sorted()).map { " — did you mean '\($0)'?" } ?? "; help lists the commands"
+            throw ConsoleInputError(message: "unknown command '\(first)'" + hint)
+        }
+        return ParsedCommand(command: command, json: json)
+    }
+
+    /// The words that may complete `text` (the line up to the cursor), for Tab.
+    public static func completions(for text: String) -> [String] {
+        let words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        let typed = words.last ?? ""
+        let before = words.dropLast().joined(separator: " ")
+        var candidates: [String]
+        if before.isEmpty {
+            candidates = Array(Set(commands.map { String($0.name.split(separator: " ")[0]) }))
+        } else {
+            candidates = commands.compactMap { spec in
+                let parts = spec.name.split(separator: " ").map(String.init)
+                return parts.count > words.count - 1 && parts.prefix(words.count - 1).joined(separator: " ") == before ? parts[words.count - 1] : nil
+            }
+            if before == "clear" { candidates = FaultCode.all.map(\.rawValue) }
+        }
+        return candidates.filter { $0.hasPrefix(typed) }.sorted()
+    }
+
+    /// The help text: every command, or one.
+    public static func help(_ topic: String?) -> [String] {
+        if let topic {
+            let matches = commands.filter { $0.name == topic || $0.name.hasPrefix(topic + " ") }
+            guard !matches.isEmpty else {
+                let hint = closestMatch(to: topic, among: commands.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
+                return ["no command '\(topic)'" + hint]
+            }
+            return matches.map { line($0) }
+        }
+        return commands.map { line($0) } + ["", "* needs login. Add --json to any command for one JSON object per line."]
+    }
+
+    private static func line(_ spec: CommandSpec) -> String {
+        let usage = spec.name + (spec.arguments.isEmpty ? "" : " " + spec.arguments)
+        return (spec.privileged ? "* " : "  ") + usage + String(repeating: " ", count: max(1, 28 - usage.count)) + spec.summary
+    }
+
+    private static func usage(_ spec: CommandSpec, _ problem: String) -> ConsoleInputError {
+        ConsoleInputError(message: "\(spec.name): \(problem); usage: \(spec.name)\(spec.arguments.isEmpty ? "" : " " + spec.arguments)")
+    }
+
+    /// Words, with double quotes around a value that holds spaces.
+    private static func split(_ line: String) throws(ConsoleInputError) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var quoted = false
+        var started = false
+        for character in line {
+            if character == "\"" {
+                quoted.toggle()
+                started = true
+            } else if character.isWhitespace && !quoted {
+                if started { words.append(current) }
+                current = ""
+                started = false
+            } else {
+                current.append(character)
+                started = true
+            }
+        }
+        guard !quoted else { throw ConsoleInputError(message: "a quote is not closed") }
+        if started { words.append(current) }
+        return words
+    }
+}
