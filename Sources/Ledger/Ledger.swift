@@ -73,7 +73,7 @@ public final class Ledger {
                 // The WAL is truncated back to 4 MiB after checkpoints, so it cannot grow on the SD card.
                 try database.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=4194304")
             } else if fresh {
-                throw LedgerError.notALedger(path: path)
+                throw LedgerError.unavailable(path: path, problem: "an empty ledger: evsed has not written to it yet")
             }
             if fresh {
                 // Only possible before the first table: lets retention return pages to the file system.
@@ -101,7 +101,11 @@ public final class Ledger {
                     signingKey = signing
                 }
             } else {
-                guard writable else { throw LedgerError.corrupt(path: path, detail: "no public key recorded") }
+                guard writable else {
+                    // Nothing chained yet: a first start was cut short; otherwise the key's record was removed.
+                    if lastSequence == 0 { throw LedgerError.unavailable(path: path, problem: "an empty ledger: evsed has not written to it yet") }
+                    throw LedgerError.corrupt(path: path, detail: "no public key recorded")
+                }
                 // A new ledger: its key (an existing key file is kept and used), then the first record.
                 let keyPath = Self.keyPath(for: path)
                 let signing = access(keyPath, F_OK) == 0 ? try SigningKey.load(from: keyPath) : try SigningKey.create(at: keyPath)
