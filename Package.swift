@@ -78,7 +78,10 @@ let package = Package(
         ),
 
         // The technician's console: line editing and the command language (pure), its service.
-        .target(name: "Console", dependencies: ["EVSECore", "ConfigFile"]),
+        .target(
+            name: "Console",
+            dependencies: ["EVSECore", "ConfigFile", .product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         .executableTarget(
             name: "evsed",

@@ -23,6 +23,8 @@ public struct LineEditor: Sendable {
     public static let defaultMaximumLength = 256
     public let maximumLength: Int
     public let historyLimit: Int
+    /// Echo `*` for each character and keep the line out of the history (a PIN).
+    public var masked = false
     /// Candidates for Tab: given the text before the cursor, the words that may complete it.
     public var completions: @Sendable (String) -> [String] = { _ in [] }
 
@@ -81,7 +83,7 @@ public struct LineEditor: Sendable {
                 events.append(.lineTooLong)
             } else {
                 let entered = line
-                if !entered.allSatisfy(\.isWhitespace) { remember(entered) }
+                if !entered.allSatisfy(\.isWhitespace) && !masked { remember(entered) }
                 events.append(.line(entered))
             }
             clear()
@@ -99,7 +101,7 @@ public struct LineEditor: Sendable {
             echo += [0x08]
             redrawFromCursor(echo: &echo, erased: 1)
         case 0x09:
-            complete(echo: &echo)
+            if !masked { complete(echo: &echo) }
         case 0x15:
             // Ctrl-U: the whole line goes.
             replaceLine(with: "", echo: &echo)
@@ -138,8 +140,8 @@ public struct LineEditor: Sendable {
         }
         text.insert(character, at: cursor)
         cursor += 1
-        echo += Array(String(character).utf8)
-        redrawFromCursor(echo: &echo, erased: 0)
+        echo += masked ? [UInt8(ascii: "*")] : Array(String(character).utf8)
+        if !masked { redrawFromCursor(echo: &echo, erased: 0) }
     }
 
     /// Rewrites the text after the cursor (after an insert or a delete in the middle) and moves

@@ -1,0 +1,206 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import EVSECore
+import Synchronization
+
+/// Why the console could not be offered.
+public struct ConsoleError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// The console on a unix socket: several technicians at once, each with their own line editor,
+/// login and output buffer, served by one thread that never blocks on any of them. A console that
+/// stops reading is dropped once 64 KiB wait for it, so nothing it does reaches the control loop.
+public final class ConsoleServer: @unchecked Sendable {
+    public let socketPath: String
+    private let backend: any ConsoleBackend
+    private let pin: ConsolePIN?
+    private let listener: Int32
+    private let stopPipe: (read: Int32, write: Int32)
+    private let thread = Mutex<pthread_t?>(nil)
+    private let running = Atomic<Bool>(true)
+    public static let maximumClients = 8
+    public static let outputLimit = 64 * 1024
+
+    private final class Client {
+        let descriptor: Int32
+        var editor = LineEditor()
+        var session: ConsoleSession
+        var output: [UInt8] = []
+        var closing = false
+
+        init(descriptor: Int32, session: ConsoleSession) {
+            self.descriptor = descriptor
+            self.session = session
+            editor.completions = { ConsoleLanguage.completions(for: $0) }
+        }
+
+        func say(_ lines: [String]) {
+            for line in lines { output += Array((line + "\r\n").utf8) }
+        }
+
+        func prompt() { output += Array("evsed> ".utf8) }
+    }
+
+    /// Listens on `socketPath` (mode 0660; a stale socket there is replaced, any other file is not).
+    public init(socketPath: String, pin: ConsolePIN?, backend: any ConsoleBackend) throws(ConsoleError) {
+        self.socketPath = socketPath
+        self.pin = pin
+        self.backend = backend
+        var status = stat()
+        if lstat(socketPath, &status) == 0 {
+            guard status.st_mode & S_IFMT == S_IFSOCK else {
+                throw ConsoleError(description: "\(socketPath): exists and is not a socket; not replaced")
+            }
+            unlink(socketPath)
+        }
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw ConsoleError(description: "socket: \(String(cString: strerror(errno)))") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(socketPath.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(descriptor)
+            throw ConsoleError(description: "\(socketPath): path too long for a unix socket")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { path in
+            for (index, byte) in bytes.enumerated() { path[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, chmod(socketPath, 0o660) == 0, listen(descriptor, 8) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw ConsoleError(description: "\(socketPath): \(reason)")
+        }
+        listener = descriptor
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0, fcntl(ends[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(ends[1], F_SETFD, FD_CLOEXEC) == 0 else {
+            close(descriptor)
+            throw ConsoleError(description: "pipe: \(String(cString: strerror(errno)))")
+        }
+        stopPipe = (ends[0], ends[1])
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var handle = pthread_t()
+        pthread_create(&handle, nil, { argument in
+            let server = Unmanaged<ConsoleServer>.fromOpaque(argument!).takeRetainedValue()
+            server.serve()
+            return nil
+        }, context)
+        thread.withLock { $0 = handle }
+    }
+
+    /// Stops serving, closes every console and removes the socket.
+    public func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        var byte: UInt8 = 0
+        _ = write(stopPipe.write, &byte, 1)
+        if let handle = thread.withLock({ $0 }) { pthread_join(handle, nil) }
+        close(listener)
+        close(stopPipe.read)
+        close(stopPipe.write)
+        unlink(socketPath)
+    }
+
+    private func serve() {
+        var clients: [Client] = []
+        var number = 0
+        while running.load(ordering: .acquiring) {
+            var descriptors = [pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0),
+                               pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
+            for client in clients {
+                descriptors.append(pollfd(fd: client.descriptor, events: Int16(POLLIN) | (client.output.isEmpty ? 0 : Int16(POLLOUT)), revents: 0))
+            }
+            guard poll(&descriptors, nfds_t(descriptors.count), 1000) >= 0 || errno == EINTR else { break }
+            if descriptors[0].revents != 0 { break }
+            if descriptors[1].revents & Int16(POLLIN) != 0 {
+                let accepted = accept(listener, nil, nil)
+                if accepted >= 0 {
+                    _ = fcntl(accepted, F_SETFL, fcntl(accepted, F_GETFL) | O_NONBLOCK)
+                    _ = fcntl(accepted, F_SETFD, FD_CLOEXEC)
+                    number += 1
+                    let client = Client(descriptor: accepted, session: ConsoleSession(name: "socket #\(number)", pin: pin))
+                    if clients.count >= Self.maximumClients {
+                        client.say(["evsed: \(Self.maximumClients) consoles are open already; try again later"])
+                        client.closing = true
+                    } else {
+                        client.say(["evsed console (\(client.session.name)); help lists the commands"])
+                        client.prompt()
+                    }
+                    clients.append(client)
+                }
+            }
+            // Consoles accepted just now (at the end of the list) were not polled yet.
+            for (index, client) in clients.prefix(descriptors.count - 2).enumerated() {
+                let events = descriptors[index + 2].revents
+                if events & Int16(POLLIN | POLLHUP | POLLERR) != 0 { receive(client) }
+                if events & Int16(POLLOUT) != 0 || !client.output.isEmpty { send(client) }
+            }
+            clients.removeAll { client in
+                let done = client.closing && client.output.isEmpty || client.output.count > Self.outputLimit || client.descriptor < 0
+                if done { close(client.descriptor) }
+                return done
+            }
+        }
+        for client in clients { close(client.descriptor) }
+    }
+
+    private static func now() -> Instant {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Instant(nanoseconds: Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec))
+    }
+
+    private func receive(_ client: Client) {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { read(client.descriptor, $0.baseAddress, $0.count) }
+        if count == 0 || (count < 0 && errno != EAGAIN && errno != EINTR) {
+            client.closing = true
+            client.output.removeAll()
+            return
+        }
+        guard count > 0, !client.closing else { return }
+        let (echo, events) = client.editor.feed(buffer[0..<count])
+        client.output += echo
+        var invalidReported = false
+        for event in events {
+            switch event {
+            case .line(let line):
+                let reply = client.session.handle(line, at: Self.now(), backend: backend)
+                client.say(reply.lines)
+                client.editor.masked = reply.masked
+                if reply.closes {
+                    client.closing = true
+                    return
+                }
+                if !reply.masked { client.prompt() }
+            case .cancelled:
+                client.editor.masked = false
+                client.prompt()
+            case .endOfInput:
+                client.say(["bye"])
+                client.closing = true
+                return
+            case .lineTooLong:
+                client.say(["that line was longer than \(client.editor.maximumLength) characters; dropped"])
+                client.prompt()
+            case .invalidInput:
+                if !invalidReported { client.say(["bytes that are not UTF-8 text were dropped"]) }
+                invalidReported = true
+            }
+        }
+    }
+
+    private func send(_ client: Client) {
+        guard !client.output.isEmpty else { return }
+        let written = client.output.withUnsafeBytes { write(client.descriptor, $0.baseAddress, $0.count) }
+        if written > 0 {
+            client.output.removeFirst(written)
+        } else if written < 0 && errno != EAGAIN && errno != EINTR {
+            client.output.removeAll()
+            client.closing = true
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Console
+import EVSECore
+import Foundation
+import Testing
+
+/// The console on a unix socket, driven as `evsed console` drives it: bytes in, screen out.
+@Suite(.serialized) struct ConsoleServerTests {
+    /// Answers every command with its name; records what it was asked.
+    final class RecordingBackend: ConsoleBackend, @unchecked Sendable {
+        let lock = NSLock()
+        var executed: [(ParsedCommand, String)] = []
+        func execute(_ command: ParsedCommand, console: String) -> [String] {
+            lock.lock()
+            executed.append((command, console))
+            lock.unlock()
+            if case .log(let count) = command.command { return (0..<count).map { "event \($0) " + String(repeating: "x", count: 200) } }
+            return ["did \(ConsoleLanguage.spec(of: command.command).name)"]
+        }
+    }
+
+    /// A connected console: what it types, what it has seen.
+    final class Terminal {
+        let descriptor: Int32
+        var screen = ""
+
+        init(_ path: String) throws {
+            descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { bytes in
+                for (index, byte) in path.utf8.enumerated() { bytes[index] = byte }
+            }
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        }
+
+        deinit { close(descriptor) }
+
+        func type(_ text: String) { send(Array(text.utf8)) }
+
+        func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } }
+
+        /// Reads until `needle` is on the screen (at most 10 s, the machine may be busy).
+        @discardableResult
+        func waitFor(_ needle: String) -> Bool {
+            let deadline = Date().addingTimeInterval(10)
+            while !screen.contains(needle) && Date() < deadline {
+                var descriptors = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
+                guard poll(&descriptors, 1, 100) > 0 else { continue }
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count <= 0 { break }
+                screen += String(decoding: buffer[0..<count], as: UTF8.self)
+            }
+            return screen.contains(needle)
+        }
+    }
+
+    static let pin = ConsolePIN(ConsolePIN.hash("4711", salt: "s4lt"))!
+
+    func server(_ backend: RecordingBackend) throws -> (ConsoleServer, String) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("evsed-console-\(UUID().uuidString.prefix(8)).sock").path
+        return (try ConsoleServer(socketPath: path, pin: Self.pin, backend: backend), path)
+    }
+
+    @Test func aTechnicianTypesCommandsAndReadsTheAnswers() throws {
+        let backend = RecordingBackend()
+        let (server, path) = try server(backend)
+        defer { server.stop() }
+        let terminal = try Terminal(path)
+        #expect(terminal.waitFor("help lists the commands"))
+        #expect(terminal.waitFor("evsed> "))
+        terminal.type("status\r")
+        #expect(terminal.waitFor("status\r\ndid status\r\nevsed> "))
+        terminal.type("stauts\r")
+        #expect(terminal.waitFor("unknown command 'stauts' — did you mean 'status'?"))
+        terminal.type("help\r")
+        #expect(terminal.waitFor("* test contactor"))
+        var attributes = stat()
+        stat(path, &attributes)
+        #expect(attributes.st_mode & 0o777 == 0o660)
+    }
+
+    @Test func privilegedCommandsNeedTheRightPINAndWrongOnesAreThrottled() throws {
+        let backend = RecordingBackend()
+        let (server, path) = try server(backend)
+        defer { server.stop() }
+        let terminal = try Terminal(path)
+        terminal.type("limit 16\r")
+        #expect(terminal.waitFor("limit changes the charger: login first"))
+        terminal.type("login\r")
+        #expect(terminal.waitFor("PIN:"))
+        terminal.type("1234\r")
+        #expect(terminal.waitFor("wrong PIN"))
+        // The PIN is not echoed.
+        #expect(!terminal.screen.contains("1234"))
+        terminal.type("login\r1111\rlogin\r2222\r")
+        #expect(terminal.waitFor("wrong PIN; the next try in 1 s"))
+        terminal.type("login\r")
+        #expect(terminal.waitFor("too many wrong PINs: try again in"))
+        Thread.sleep(forTimeInterval: 1.1)
+        terminal.type("login\r4711\r")
+        #expect(terminal.waitFor("logged in"))
+        terminal.type("limit 16\r")
+        #expect(terminal.waitFor("did limit"))
+        #expect(backend.executed.contains { $0.0.command == .limit(amps: 16) })
+    }
+
+    @Test func badInputIsContainedAndOtherConsolesCarryOn() throws {
+        let backend = RecordingBackend()
+        let (server, path) = try server(backend)
+        defer { server.stop() }
+        let first = try Terminal(path), second = try Terminal(path)
+        #expect(first.waitFor("evsed> ") && second.waitFor("evsed> "))
+        first.type(String(repeating: "z", count: 5000) + "\r")
+        #expect(first.waitFor("longer than 256 characters; dropped"))
+        first.send([0xff, 0xfe, 0x0d])
+        #expect(first.waitFor("not UTF-8 text were dropped"))
+        // A console that asks for a lot and never reads is dropped; the other one is served.
+        let stuck = try Terminal(path)
+        for _ in 0..<40 { stuck.type("log 1000\r") }
+        second.type("version\r")
+        #expect(second.waitFor("did version"))
+        first.type("logout\r")
+        #expect(first.waitFor("bye"))
+        #expect(backend.executed.contains { $0.1.hasPrefix("socket #") })
+    }
+}
