@@ -21,13 +21,16 @@ extension Ledger {
 
     /// The session `id` with its interruptions and bill, or nil.
     public func session(_ id: Int64) throws(LedgerError) -> SessionRecord? {
-        try read { () throws(SQLiteError) in
-            guard var session = try database.query("SELECT \(Self.sessionColumns) FROM sessions WHERE id = ?", [.integer(id)], Self.sessionRow).first else {
-                return nil
-            }
-            try complete(&session)
-            return session
+        try read { () throws(SQLiteError) in try sessionRow(id) }
+    }
+
+    /// The session `id` as this connection sees it (inside a transaction, with its changes).
+    func sessionRow(_ id: Int64) throws(SQLiteError) -> SessionRecord? {
+        guard var session = try database.query("SELECT \(Self.sessionColumns) FROM sessions WHERE id = ?", [.integer(id)], Self.sessionRow).first else {
+            return nil
         }
+        try complete(&session)
+        return session
     }
 
     private func complete(_ session: inout SessionRecord) throws(SQLiteError) {

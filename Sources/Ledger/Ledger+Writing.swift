@@ -113,29 +113,40 @@ extension Ledger {
     /// Makes a session's figures final: its end register (`source`: `meter` or
     /// `last_stored_reading`), energy, times and bill; signs it and chains the result.
     public func closeSession(_ session: Int64, figures: MeteredSession, source: String, at: Timestamp) throws(LedgerError) {
-        guard var record = try self.session(session) else { throw .noSuchSession(session) }
+        guard try self.session(session) != nil else { throw .noSuchSession(session) }
         guard let signingKey else { throw .signingKey(path: Self.keyPath(for: path), problem: "not loaded (read-only ledger)") }
-        try write { () throws(SQLiteError) in
-            try updateFigures(session, figures)
-            try database.run("UPDATE sessions SET closed = 1, end_register_source = ?, ended_ms = coalesce(ended_ms, ?) WHERE id = ?",
-                             .text(source), .integer(at.milliseconds), .integer(session))
-            if let bill = figures.bill {
-                for (position, line) in Self.lines(of: bill).enumerated() {
-                    try database.run("""
-                        INSERT INTO bill_lines(session, position, dimension, quantity, unit_price, vat_percent, excl_vat, vat, incl_vat)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, .integer(session), .int(position), .text(line.dimension), .text(line.quantity), .text(line.unitPrice),
-                        .text(line.vatPercent), .text(line.excludingVAT), .text(line.vat), .text(line.includingVAT))
+        // One transaction: a session is closed together with its signed record, or not at all
+        // (a crash in between would leave it closed and unsigned, and recovery would not see it).
+        var signingFailure: LedgerError?
+        do throws(LedgerError) {
+            try write { () throws(SQLiteError) in
+                try updateFigures(session, figures)
+                try database.run("UPDATE sessions SET closed = 1, end_register_source = ?, ended_ms = coalesce(ended_ms, ?) WHERE id = ?",
+                                 .text(source), .integer(at.milliseconds), .integer(session))
+                if let bill = figures.bill {
+                    for (position, line) in Self.lines(of: bill).enumerated() {
+                        try database.run("""
+                            INSERT INTO bill_lines(session, position, dimension, quantity, unit_price, vat_percent, excl_vat, vat, incl_vat)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """, .integer(session), .int(position), .text(line.dimension), .text(line.quantity), .text(line.unitPrice),
+                            .text(line.vatPercent), .text(line.excludingVAT), .text(line.vat), .text(line.includingVAT))
+                    }
                 }
+                guard let record = try sessionRow(session) else { return }
+                let payload = SignedRecord.payload(of: record, charger: chargerID)
+                let signature: String
+                do throws(LedgerError) {
+                    signature = try signingKey.sign(payload)
+                } catch {
+                    signingFailure = error
+                    throw SQLiteError(code: 4, message: "signing failed; the close was rolled back", path: path)  // SQLITE_ABORT
+                }
+                try database.run("INSERT INTO signed_sessions(session, payload, signature) VALUES (?, ?, ?)",
+                                 .integer(session), .text(payload), .text(signature))
+                try appendRecord("session_closed", session: session, at: at, body: RecordBody.closed(record, signature: signature))
             }
-        }
-        record = try self.session(session)!
-        let payload = SignedRecord.payload(of: record, charger: chargerID)
-        let signature = try signingKey.sign(payload)
-        try write { () throws(SQLiteError) in
-            try database.run("INSERT INTO signed_sessions(session, payload, signature) VALUES (?, ?, ?)",
-                             .integer(session), .text(payload), .text(signature))
-            try appendRecord("session_closed", session: session, at: at, body: RecordBody.closed(record, signature: signature))
+        } catch {
+            throw signingFailure ?? error
         }
     }
 
