@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "evsed",
             dependencies: [
-                "EVSECore", "ConfigFile", "Hardware", "Simulation", "Billing", "Ledger",
+                "EVSECore", "ConfigFile", "Hardware", "Simulation", "Billing", "Ledger", "Console",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -162,40 +162,54 @@ public final class ConsoleServer: @unchecked Sendable {
             return
         }
         guard count > 0, !client.closing else { return }
-        let (echo, events) = client.editor.feed(buffer[0..<count])
-        client.output += echo
+        // Line by line: what a line's answer changes (a PIN prompt masks the echo) applies to the
+        // bytes typed after it, even when they arrived in the same read.
+        var start = 0
         var invalidReported = false
-        for event in events {
-            switch event {
-            case .line(let line):
-                let reply = client.session.handle(line, at: Self.now(), backend: backend)
-                client.say(reply.lines)
-                client.editor.masked = reply.masked
-                if reply.closes {
-                    client.closing = true
-                    return
-                }
-                if !reply.masked { client.prompt() }
-            case .cancelled:
-                client.editor.masked = false
-                client.prompt()
-            case .endOfInput:
-                client.say(["bye"])
+        while start < count, !client.closing {
+            var end = start
+            while end < count && buffer[end] != 0x0d && buffer[end] != 0x0a && buffer[end] != 0x03 && buffer[end] != 0x04 { end += 1 }
+            end = min(end + 1, count)
+            let (echo, events) = client.editor.feed(buffer[start..<end])
+            client.output += echo
+            start = end
+            for event in events {
+                handle(event, for: client, invalidReported: &invalidReported)
+                if client.closing { return }
+            }
+        }
+    }
+
+    private func handle(_ event: LineEditor.Event, for client: Client, invalidReported: inout Bool) {
+        switch event {
+        case .line(let line):
+            let reply = client.session.handle(line, at: Self.now(), backend: backend)
+            client.say(reply.lines)
+            client.editor.masked = reply.masked
+            if reply.closes {
                 client.closing = true
                 return
-            case .lineTooLong:
-                client.say(["that line was longer than \(client.editor.maximumLength) characters; dropped"])
-                client.prompt()
-            case .invalidInput:
-                if !invalidReported { client.say(["bytes that are not UTF-8 text were dropped"]) }
-                invalidReported = true
             }
+            if !reply.masked { client.prompt() }
+        case .cancelled:
+            client.editor.masked = false
+            client.prompt()
+        case .endOfInput:
+            client.say(["bye"])
+            client.closing = true
+        case .lineTooLong:
+            client.say(["that line was longer than \(client.editor.maximumLength) characters; dropped"])
+            client.prompt()
+        case .invalidInput:
+            if !invalidReported { client.say(["bytes that are not UTF-8 text were dropped"]) }
+            invalidReported = true
         }
     }
 
     private func send(_ client: Client) {
         guard !client.output.isEmpty else { return }
-        let written = client.output.withUnsafeBytes { write(client.descriptor, $0.baseAddress, $0.count) }
+        // MSG_NOSIGNAL: a console that went away is an error here, not a SIGPIPE for the daemon.
+        let written = client.output.withUnsafeBytes { Glibc.send(client.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         if written > 0 {
             client.output.removeFirst(written)
         } else if written < 0 && errno != EAGAIN && errno != EINTR {

@@ -52,3 +52,16 @@ func lockLedgerOrExit(_ path: String) throws {
     }
     // The descriptor stays open (and locked) until the process exits.
 }
+
+/// The value of an environment variable, when set and not empty.
+func environment(_ name: String) -> String? {
+    guard let value = getenv(name), value.pointee != 0 else { return nil }
+    return String(cString: value)
+}
+
+/// Where `evsed run` offers the console: --console, else `console.sock` in systemd's
+/// $RUNTIME_DIRECTORY, else nowhere.
+func consoleSocketPath(_ option: String?) -> String? {
+    if let option { return option }
+    return environment("RUNTIME_DIRECTORY").map { (String($0.split(separator: ":").first ?? "") ) + "/console.sock" }
+}

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Billing
+import Console
 import ConfigFile
 import EVSECore
 import Hardware
@@ -35,6 +36,12 @@ struct RunCommand: ParsableCommand {
 
     @Option(name: .long, help: "The ledger (default: $EVSED_LEDGER, else $STATE_DIRECTORY/ledger.sqlite, else /var/lib/evsed/ledger.sqlite); created when missing.")
     var ledger: String?
+
+    @Option(name: .long, help: "Offer the technician's console on this unix socket (default: $RUNTIME_DIRECTORY/console.sock under systemd, else none).")
+    var console: String?
+
+    @Option(name: .long, help: "The console PIN as SALT:SHA256HEX (evsed console --hash-pin makes one; default: $EVSED_CONSOLE_PIN).")
+    var consolePin: String?
 
     func run() throws {
         let (description, settings) = try configurationOrExit { () throws(ConfigError) in
@@ -101,6 +108,24 @@ struct RunCommand: ParsableCommand {
             terminal.say("session \(carried) was open when evsed last stopped (\(cause)); it resumes if the car is still connected")
         }
         terminal.say("ledger: \(path)")
+        var consoleServer: ConsoleServer?
+        if let socket = consoleSocketPath(console) {
+            let pinText = consolePin ?? environment("EVSED_CONSOLE_PIN")
+            let pin = pinText.flatMap(ConsolePIN.init)
+            if pinText != nil && pin == nil {
+                LineWriter.standardError.write("evsed: the console PIN must be SALT:SHA256HEX (evsed console --hash-pin makes one)")
+                throw ExitCode(2)
+            }
+            let view = ConsoleView()
+            do throws(ConsoleError) {
+                consoleServer = try ConsoleServer(socketPath: socket, pin: pin, backend: DaemonConsole(daemon: daemon, view: view, ledgerPath: path))
+                terminal.consoleView = view
+                terminal.say("console: evsed console --socket \(socket)" + (pin == nil ? " (no PIN configured: commands that change things are refused)" : ""))
+            } catch {
+                LineWriter.standardError.write("evsed: console: \(error)")
+            }
+        }
+        defer { consoleServer?.stop() }
         terminal.say("evsed \(BuildInfo.version) on \(description.name) (\(board)); type 'help' for commands, Ctrl-C to stop")
         guard daemon.start() else {
             terminal.drainEvents()

@@ -25,6 +25,8 @@ struct TerminalSession {
     private var quit = false
     /// The terminal's settings before we took over its line editing; restored on the way out.
     private var savedTerminal: termios?
+    /// What the technician's console shows, when one is offered.
+    var consoleView: ConsoleView?
     /// systemd's notify socket and journal, when evsed runs as a service.
     private var service = ServiceReporter()
 
@@ -86,7 +88,22 @@ struct TerminalSession {
     mutating func drainEvents() {
         while let event = daemon.events.pop() {
             if case .meterReading(let reading) = event.event { lastReading = reading }
-            show(log.entries(for: .event(event)))
+            let entries = log.entries(for: .event(event))
+            show(entries)
+            if let consoleView {
+                let open = log.openSession
+                let cost = log.liveCost
+                consoleView.update { snapshot in
+                    switch event.event {
+                    case .meterReading(let reading): snapshot.reading = reading
+                    case .temperature(let celsius): snapshot.temperature = celsius
+                    default: break
+                    }
+                    snapshot.sessionEnergyWh = open?.figures.energyWh
+                    snapshot.sessionCost = cost
+                }
+                consoleView.remember(entries.filter { $0.event != "reading" && $0.event != "temperature" }.map { $0.rendered(.text) })
+            }
         }
         if let letter = daemon.controller.status.latest() { status = letter.value }
     }

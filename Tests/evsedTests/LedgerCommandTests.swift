@@ -198,3 +198,48 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// `evsed run --console` and `evsed console`, as a technician uses them.
+@Suite struct ConsoleCommandTests {
+    let cli = CommandLineTests()
+
+    @Test func aTechnicianConnectsLogsInAndChangesTheLimit() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evsed-console-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let socket = directory + "/console.sock"
+        let pin = try cli.evsed(["console", "--hash-pin"], input: "2468\n").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(pin.count == 16 + 1 + 64, "\(pin)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+        process.arguments = ["run", "--console", socket, "--console-pin", pin]
+        process.environment = CommandLineTests.environment(ledger: directory + "/ledger.sqlite")
+        process.currentDirectoryURL = URL(fileURLWithPath: CommandLineTests.root)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        let collected = LockedText()
+        output.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        #expect(collected.wait(for: "contactor           closed", seconds: 60))
+
+        let session = try cli.evsed(["console", "--socket", socket],
+                                    input: "status\rlimit 10\rlogin\r1111\rlogin\r2468\rlimit 10\rfaults\rsessions\rsesion 1\r")
+        #expect(session.status == 0, "\(session.error)")
+        let screen = session.output
+        for expected in ["help lists the commands", "contactor closed    true", "limit changes the charger: login first",
+                         "wrong PIN", "logged in", "limit 10.0 A: sent", "no active faults", "did you mean 'session'?", "bye"] {
+            #expect(screen.contains(expected), "the console did not show '\(expected)':\n\(screen)")
+        }
+        #expect(!screen.contains("2468"), "the PIN was echoed")
+        #expect(collected.wait(for: "PWM 16.7 % (10.0 A)", seconds: 30))
+        kill(process.processIdentifier, SIGINT)
+        #expect(CommandLineTests.waitForExit(process, seconds: 30))
+        output.fileHandleForReading.readabilityHandler = nil
+        #expect(!FileManager.default.fileExists(atPath: socket), "the socket is removed on stop")
+        let missing = try cli.evsed(["console", "--socket", socket])
+        #expect(missing.status == 1)
+        #expect(missing.error.contains("is evsed running with a console?"))
+    }
+}

@@ -1,0 +1,172 @@
+import Billing
+import Console
+import EVSECore
+import Ledger
+import Simulation
+import Synchronization
+
+/// What the console shows that only the event-draining thread knows: the latest reading and
+/// temperature, the open session's books, and the recent log lines. Updated by that thread,
+/// read by the console's.
+final class ConsoleView: Sendable {
+    struct Snapshot: Sendable {
+        var reading: MeterReading?
+        var temperature: Celsius?
+        var sessionEnergyWh: Int64?
+        var sessionCost: Money?
+        var recent: [String] = []
+    }
+
+    private let state = Mutex(Snapshot())
+    static let recentLimit = 200
+
+    func update(_ body: (inout Snapshot) -> Void) { state.withLock { body(&$0) } }
+    var snapshot: Snapshot { state.withLock { $0 } }
+
+    func remember(_ lines: [String]) {
+        state.withLock { snapshot in
+            snapshot.recent += lines
+            if snapshot.recent.count > Self.recentLimit { snapshot.recent.removeFirst(snapshot.recent.count - Self.recentLimit) }
+        }
+    }
+}
+
+/// The daemon's answers to the console: status from the control loop, commands into its queue,
+/// sessions and faults from the ledger (read on the console's own connection).
+final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
+    private let daemon: Daemon
+    private let view: ConsoleView
+    private let ledgerPath: String
+    private var ledger: Ledger?
+    private let catalogue: FaultCatalogue
+
+    init(daemon: Daemon, view: ConsoleView, ledgerPath: String) {
+        self.daemon = daemon
+        self.view = view
+        self.ledgerPath = ledgerPath
+        catalogue = FaultCatalogue(configuration: daemon.board.charger)
+    }
+
+    func execute(_ parsed: ParsedCommand, console: String) -> [String] {
+        let json = parsed.json
+        switch parsed.command {
+        case .status: return status(json: json)
+        case .meter: return meter(json: json)
+        case .sessions(let count): return sessions(count, json: json)
+        case .session(let id): return session(id, json: json)
+        case .faults(let all): return faults(all: all, json: json)
+        case .log(let count): return Array(view.snapshot.recent.suffix(count))
+        case .version: return [BuildInfo.versionText]
+        case .limit(let amps): return send(.setCurrentLimit(Amperes(amps)), "limit \(amps) A", console: console)
+        case .start: return send(.startSession, "start", console: console)
+        case .stop: return send(.stopSession, "stop", console: console)
+        case .pause: return send(.pause, "pause", console: console)
+        case .resume: return send(.resume, "resume", console: console)
+        case .enable: return send(.enable, "enable", console: console)
+        case .disable: return send(.disable, "disable", console: console)
+        case .clear(let code): return send(.clearFault(code), "clear \(code)", console: console)
+        case .watch, .alerts, .testContactor, .testResidualCurrentMonitor, .configShow, .configSet:
+            return ["\(ConsoleLanguage.spec(of: parsed.command).name) is not in this version of evsed yet"]
+        case .help, .login, .logout:
+            return []
+        }
+    }
+
+    /// A command for the control loop; its refusal, if any, shows in the log.
+    private func send(_ command: ChargerCommand, _ text: String, console: String) -> [String] {
+        guard daemon.controller.commands.push(command) else { return ["the control loop's command queue is full; try again"] }
+        view.remember(["\(console): \(text)"])
+        return ["\(text): sent (log shows a refusal)"]
+    }
+
+    private func status(json: Bool) -> [String] {
+        guard let status = daemon.controller.status.latest()?.value else { return ["the control loop has not reported yet"] }
+        let snapshot = view.snapshot
+        var fields = JSONLine()
+        fields.add("state", status.pilotLevel.rawValue)
+        fields.add("pilot", "\(status.pilotOutput)")
+        fields.add("offered_a", status.offeredCurrent.value, decimals: 1)
+        fields.add("limit_a", status.currentLimit.value, decimals: 1)
+        fields.add("contactor_closed", status.contactorClosed)
+        if let feedback = status.contactorFeedback { fields.add("contactor_feedback", feedback) }
+        fields.add("enabled", status.enabled)
+        if let celsius = snapshot.temperature { fields.add("temperature_c", celsius.value, decimals: 1) }
+        if let reading = snapshot.reading {
+            fields.add("power_w", reading.power.value, decimals: 0)
+            fields.add("register_wh", reading.importEnergy.value, decimals: 0)
+        }
+        if let session = status.session { fields.add("session", "\(session)") }
+        if let energy = snapshot.sessionEnergyWh { fields.add("session_energy_wh", energy) }
+        if let cost = snapshot.sessionCost { fields.add("session_cost", cost.description) }
+        fields.add("faults", "\(status.activeFaults)")
+        if json { return [fields.description] }
+        return fields.members.map { member in
+            member.key.replacing("_", with: " ") + String(repeating: " ", count: max(1, 20 - member.key.count)) + member.plain
+        }
+    }
+
+    private func meter(json: Bool) -> [String] {
+        guard let reading = view.snapshot.reading else { return ["no meter reading yet"] }
+        var fields = JSONLine()
+        for (phase, volts) in reading.voltage.present.enumerated() { fields.add("voltage_l\(phase + 1)_v", volts.value, decimals: 1) }
+        for (phase, amps) in reading.current.present.enumerated() { fields.add("current_l\(phase + 1)_a", amps.value, decimals: 2) }
+        fields.add("power_w", reading.power.value, decimals: 1)
+        fields.add("import_register_kwh", reading.importEnergy.kilowattHours, decimals: 3)
+        return json ? [fields.description] : fields.members.map { "\($0.key)" + String(repeating: " ", count: max(1, 22 - $0.key.count)) + $0.plain }
+    }
+
+    private func openLedger() -> Ledger? {
+        if ledger == nil { ledger = try? Ledger(path: ledgerPath, writable: false) }
+        return ledger
+    }
+
+    private func sessions(_ count: Int, json: Bool) -> [String] {
+        guard let ledger = openLedger() else { return ["the ledger cannot be read: \(ledgerPath)"] }
+        do throws(LedgerError) {
+            let sessions = try ledger.sessions(limit: count, details: json)
+            if json { return sessions.map(\.json.description) }
+            if sessions.isEmpty { return ["no sessions yet"] }
+            return sessions.map { session in
+                "\(session.id)  \(session.startedAt.local)  \(fixed(Double(session.energyWh) / 1000, 3)) kWh  "
+                    + (session.costIncludingVAT.map { "\($0) \(session.currency ?? "")  " } ?? "") + (session.endReason ?? session.status)
+            }
+        } catch {
+            return ["ledger: \(error)"]
+        }
+    }
+
+    private func session(_ id: Int64, json: Bool) -> [String] {
+        guard let ledger = openLedger() else { return ["the ledger cannot be read: \(ledgerPath)"] }
+        do throws(LedgerError) {
+            guard let session = try ledger.session(id) else { return ["no session \(id) (sessions lists them)"] }
+            return json ? [session.json.description] : bill(session, charger: ledger.chargerID)
+        } catch {
+            return ["ledger: \(error)"]
+        }
+    }
+
+    private func faults(all: Bool, json: Bool) -> [String] {
+        if all {
+            guard let ledger = openLedger() else { return ["the ledger cannot be read: \(ledgerPath)"] }
+            do throws(LedgerError) {
+                let faults = try ledger.faults().suffix(50)
+                if faults.isEmpty { return ["no faults recorded"] }
+                return faults.map { fault in
+                    "\(fault.raisedAt.local)  \(fault.code)  " + (fault.clearedAt.map { "cleared \($0.local.isoTime)" } ?? "active") + "  \(fault.context)"
+                }
+            } catch {
+                return ["ledger: \(error)"]
+            }
+        }
+        guard let status = daemon.controller.status.latest()?.value else { return ["the control loop has not reported yet"] }
+        if status.activeFaults.isEmpty { return ["no active faults"] }
+        var lines: [String] = []
+        for code in status.activeFaults {
+            let entry = catalogue[code]
+            let latched = status.latchedFaults.contains(code) ? " (latched: clear \(code.rawValue) after the repair)" : ""
+            lines.append("\(code.displayCode) \(code.rawValue): \(entry.title)\(latched)")
+            lines.append("    \(entry.technicianHint)")
+        }
+        return lines
+    }
+}
