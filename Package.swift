@@ -107,7 +107,7 @@ let package = Package(
         ),
         .testTarget(name: "ConfigFileTests", dependencies: ["ConfigFile"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "ConfigFile"]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "EVSECore"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "EVSECore", "TestSupport"]),
         .testTarget(
             name: "LedgerTests",
             dependencies: [

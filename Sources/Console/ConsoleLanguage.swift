@@ -64,7 +64,7 @@ public enum ConsoleLanguage {
         CommandSpec(name: "help", arguments: "[COMMAND]", summary: "list the commands, or explain one", privileged: false),
         CommandSpec(name: "status", arguments: "", summary: "state, pilot, PWM, contactor, RCM, temperature, meter, session, faults", privileged: false),
         CommandSpec(name: "watch", arguments: "", summary: "status every second until a key is pressed", privileged: false),
-        CommandSpec(name: "meter", arguments: "", summary: "the meter's values, read statistics and last error", privileged: false),
+        CommandSpec(name: "meter", arguments: "", summary: "the meter's latest values", privileged: false),
         CommandSpec(name: "sessions", arguments: "[N]", summary: "the last N sessions (10)", privileged: false),
         CommandSpec(name: "session", arguments: "ID", summary: "one session and its bill", privileged: false),
         CommandSpec(name: "faults", arguments: "[--all]", summary: "active faults; --all: the fault log", privileged: false),

@@ -24,15 +24,20 @@ public final class ConsoleServer: @unchecked Sendable {
     public static let outputLimit = 64 * 1024
 
     private final class Client {
-        let descriptor: Int32
+        var descriptor: Int32
+        /// The serial device of a console on a serial port (reopened when it goes away), or nil.
+        let serialPath: String?
         var editor = LineEditor()
         var session: ConsoleSession
         var output: [UInt8] = []
         var closing = false
+        /// The other end went away (the socket closed, the serial device vanished).
+        var lost = false
 
-        init(descriptor: Int32, session: ConsoleSession) {
+        init(descriptor: Int32, session: ConsoleSession, serialPath: String? = nil) {
             self.descriptor = descriptor
             self.session = session
+            self.serialPath = serialPath
             editor.completions = { ConsoleLanguage.completions(for: $0) }
         }
 
@@ -43,9 +48,13 @@ public final class ConsoleServer: @unchecked Sendable {
         func prompt() { output += Array("evsed> ".utf8) }
     }
 
-    /// Listens on `socketPath` (mode 0660; a stale socket there is replaced, any other file is not).
-    public init(socketPath: String, pin: ConsolePIN?, backend: any ConsoleBackend) throws(ConsoleError) {
+    private let serialPorts: [String]
+
+    /// Listens on `socketPath` (mode 0660; a stale socket there is replaced, any other file is not),
+    /// and serves a console on each of `serialPorts` (115200 8N1, raw: evsed edits the line).
+    public init(socketPath: String, serialPorts: [String] = [], pin: ConsolePIN?, backend: any ConsoleBackend) throws(ConsoleError) {
         self.socketPath = socketPath
+        self.serialPorts = serialPorts
         self.pin = pin
         self.backend = backend
         var status = stat()
@@ -104,10 +113,45 @@ public final class ConsoleServer: @unchecked Sendable {
         unlink(socketPath)
     }
 
+    /// Opens a serial port for the console: raw, 115200 8N1, no modem control lines.
+    static func openSerial(_ path: String) -> Int32? {
+        let descriptor = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        var settings = termios()
+        guard tcgetattr(descriptor, &settings) == 0 else {
+            close(descriptor)
+            return nil
+        }
+        cfmakeraw(&settings)
+        cfsetispeed(&settings, speed_t(B115200))
+        cfsetospeed(&settings, speed_t(B115200))
+        settings.c_cflag |= tcflag_t(CLOCAL | CREAD)
+        settings.c_cflag &= ~(tcflag_t(PARENB) | tcflag_t(CSTOPB) | tcflag_t(CRTSCTS))
+        guard tcsetattr(descriptor, TCSANOW, &settings) == 0 else {
+            close(descriptor)
+            return nil
+        }
+        return descriptor
+    }
+
     private func serve() {
         var clients: [Client] = []
         var number = 0
+        var nextSerialAttempt = [Instant](repeating: .zero, count: serialPorts.count)
         while running.load(ordering: .acquiring) {
+            // Serial consoles are always there; one that went away (a USB gadget unplugged) is
+            // opened again every 2 s.
+            for (index, path) in serialPorts.enumerated() where !clients.contains(where: { $0.serialPath == path }) {
+                let now = Self.now()
+                guard now >= nextSerialAttempt[index] else { continue }
+                nextSerialAttempt[index] = now + .seconds(2)
+                guard let descriptor = Self.openSerial(path) else { continue }
+                let name = "serial " + (path.split(separator: "/").last.map(String.init) ?? path)
+                let client = Client(descriptor: descriptor, session: ConsoleSession(name: name, pin: pin), serialPath: path)
+                client.say(["", "evsed console (\(name)); help lists the commands"])
+                client.prompt()
+                clients.append(client)
+            }
             var descriptors = [pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0),
                                pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
             for client in clients {
@@ -138,8 +182,17 @@ public final class ConsoleServer: @unchecked Sendable {
                 if events & Int16(POLLIN | POLLHUP | POLLERR) != 0 { receive(client) }
                 if events & Int16(POLLOUT) != 0 || !client.output.isEmpty { send(client) }
             }
+            for client in clients where client.serialPath != nil && client.closing && client.output.isEmpty && client.descriptor >= 0 && !client.lost {
+                // Logging out of a serial console starts a fresh session on the same port.
+                client.closing = false
+                client.session = ConsoleSession(name: client.session.name, pin: pin)
+                client.editor = LineEditor()
+                client.editor.completions = { ConsoleLanguage.completions(for: $0) }
+                client.say(["", "evsed console (\(client.session.name)); help lists the commands"])
+                client.prompt()
+            }
             clients.removeAll { client in
-                let done = client.closing && client.output.isEmpty || client.output.count > Self.outputLimit || client.descriptor < 0
+                let done = client.closing && client.output.isEmpty || client.output.count > Self.outputLimit
                 if done { close(client.descriptor) }
                 return done
             }
@@ -158,6 +211,7 @@ public final class ConsoleServer: @unchecked Sendable {
         let count = buffer.withUnsafeMutableBytes { read(client.descriptor, $0.baseAddress, $0.count) }
         if count == 0 || (count < 0 && errno != EAGAIN && errno != EINTR) {
             client.closing = true
+            client.lost = true
             client.output.removeAll()
             return
         }
@@ -209,12 +263,17 @@ public final class ConsoleServer: @unchecked Sendable {
     private func send(_ client: Client) {
         guard !client.output.isEmpty else { return }
         // MSG_NOSIGNAL: a console that went away is an error here, not a SIGPIPE for the daemon.
-        let written = client.output.withUnsafeBytes { Glibc.send(client.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        let written = client.output.withUnsafeBytes { bytes in
+            client.serialPath == nil
+                ? Glibc.send(client.descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+                : write(client.descriptor, bytes.baseAddress, bytes.count)
+        }
         if written > 0 {
             client.output.removeFirst(written)
         } else if written < 0 && errno != EAGAIN && errno != EINTR {
             client.output.removeAll()
             client.closing = true
+            client.lost = true
         }
     }
 }

@@ -40,6 +40,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Offer the technician's console on this unix socket (default: $RUNTIME_DIRECTORY/console.sock under systemd, else none).")
     var console: String?
 
+    @Option(name: .long, help: "Also serve the console on this serial port (115200 8N1; repeat for several).")
+    var consoleSerial: [String] = []
+
     @Option(name: .long, help: "The console PIN as SALT:SHA256HEX (evsed console --hash-pin makes one; default: $EVSED_CONSOLE_PIN).")
     var consolePin: String?
 
@@ -98,7 +101,7 @@ struct RunCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        var terminal = TerminalSession(daemon: daemon, json: json)
+        var terminal = TerminalSession(daemon: daemon, json: json, ledgerPath: path)
         terminal.log = EventLog(style: terminal.log.style, catalogue: FaultCatalogue(configuration: description.charger),
                                 clock: recorder.books.clock, tariff: prices)
         terminal.log.origin = daemon.startedAt
@@ -109,17 +112,16 @@ struct RunCommand: ParsableCommand {
         }
         terminal.say("ledger: \(path)")
         var consoleServer: ConsoleServer?
-        if let socket = consoleSocketPath(console) {
+        if let socket = consoleSocketPath(console) ?? (consoleSerial.isEmpty ? nil : path + ".console.sock") {
             let pinText = consolePin ?? environment("EVSED_CONSOLE_PIN")
             let pin = pinText.flatMap(ConsolePIN.init)
             if pinText != nil && pin == nil {
                 LineWriter.standardError.write("evsed: the console PIN must be SALT:SHA256HEX (evsed console --hash-pin makes one)")
                 throw ExitCode(2)
             }
-            let view = ConsoleView()
             do throws(ConsoleError) {
-                consoleServer = try ConsoleServer(socketPath: socket, pin: pin, backend: DaemonConsole(daemon: daemon, view: view, ledgerPath: path))
-                terminal.consoleView = view
+                consoleServer = try ConsoleServer(socketPath: socket, serialPorts: consoleSerial, pin: pin,
+                                                  backend: DaemonConsole(daemon: daemon, view: terminal.consoleView, ledgerPath: path))
                 terminal.say("console: evsed console --socket \(socket)" + (pin == nil ? " (no PIN configured: commands that change things are refused)" : ""))
             } catch {
                 LineWriter.standardError.write("evsed: console: \(error)")

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ConfigFile
+import Console
 import EVSECore
 import Hardware
 import Ledger
@@ -25,14 +26,18 @@ struct TerminalSession {
     private var quit = false
     /// The terminal's settings before we took over its line editing; restored on the way out.
     private var savedTerminal: termios?
-    /// What the technician's console shows, when one is offered.
-    var consoleView: ConsoleView?
+    /// What the technician's console shows; this terminal is a console too.
+    let consoleView: ConsoleView
+    private var console = ConsoleSession(name: "terminal", pin: nil, trusted: true)
+    private let consoleBackend: DaemonConsole
     /// systemd's notify socket and journal, when evsed runs as a service.
     private var service = ServiceReporter()
 
-    init(daemon: Daemon, json: Bool) {
+    init(daemon: Daemon, json: Bool, ledgerPath: String) {
         self.daemon = daemon
         self.json = json
+        consoleView = ConsoleView()
+        consoleBackend = DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath)
         interactive = isatty(1) == 1 && !json
         if interactive && isatty(0) == 1 {
             // Without canonical mode and echo, what is typed stays on the status line's prompt
@@ -90,7 +95,7 @@ struct TerminalSession {
             if case .meterReading(let reading) = event.event { lastReading = reading }
             let entries = log.entries(for: .event(event))
             show(entries)
-            if let consoleView {
+            do {
                 let open = log.openSession
                 let cost = log.liveCost
                 consoleView.update { snapshot in
@@ -246,26 +251,18 @@ struct TerminalSession {
         "trip rcm [SECONDS]           a residual current for a while (default 1 s)",
         "temperature CELSIUS          the charger's temperature",
         "voltage VOLTS                the grid voltage",
-        "meter off SECONDS            the meter stops answering for a while",
+        "meter off SECONDS            the meter stops answering for a while (meter alone: the console's meter)",
         "stall SECONDS                the control loop hangs (the watchdog must notice)",
-        "pause / resume / stop / start   the session",
-        "limit AMPS                   the current limit",
-        "enable / disable             leave or enter maintenance (state F)",
-        "clear FAULT                  clear a latched fault",
-        "status / faults              the charger's state, the active faults",
         "quit                         stop evsed (contactor open)",
     ]
 
-    private static let words = [
-        "plug", "unplug", "ready", "not-ready", "trip", "temperature", "voltage", "meter", "pause", "resume",
-        "stop", "start", "limit", "enable", "disable", "clear", "status", "faults", "help", "quit", "stall",
-    ]
+    private static let words = ["plug", "unplug", "ready", "not-ready", "trip", "temperature", "voltage", "meter", "help", "quit", "stall"]
 
     private mutating func execute(_ words: [String]) {
         guard let verb = words.first?.lowercased() else { return }
         let argument = words.count > 1 ? words[1] : nil
-        let commands = daemon.controller.commands
-        let simulated = ["plug", "unplug", "ready", "not-ready", "trip", "temperature", "voltage", "meter", "stall"]
+        // "meter off SECONDS" plays the meter; "meter" alone is the console's.
+        let simulated = ["plug", "unplug", "ready", "not-ready", "trip", "temperature", "voltage", "stall"] + (words.count > 1 ? ["meter"] : [])
         let world = daemon.simulation?.world
         if world == nil && simulated.contains(verb) { return say("'\(verb)' acts on the simulated board only") }
         switch verb {
@@ -293,7 +290,7 @@ struct TerminalSession {
                 return say("usage: voltage VOLTS (0 … 400)")
             }
             world?.withState { $0.gridVoltage = Volts(value) }
-        case "meter":
+        case "meter" where words.count > 1:
             guard argument == "off", words.count > 2, let seconds = Double(words[2]), seconds > 0 else {
                 return say("usage: meter off SECONDS")
             }
@@ -303,39 +300,20 @@ struct TerminalSession {
                 return say("usage: stall SECONDS (up to 600)")
             }
             world?.withState { $0.loopStalledUntil = $0.now + .nanoseconds(Int64(seconds * 1e9)) }
-        case "pause": commands.push(.pause)
-        case "resume": commands.push(.resume)
-        case "stop": commands.push(.stopSession)
-        case "start": commands.push(.startSession)
-        case "enable": commands.push(.enable)
-        case "disable": commands.push(.disable)
-        case "limit":
-            guard let value = argument.flatMap(Double.init) else { return say("usage: limit AMPS") }
-            commands.push(.setCurrentLimit(Amperes(value)))
-        case "clear":
-            guard let name = argument, let code = FaultCode(rawValue: name) else {
-                return say("usage: clear FAULT, one of: \(FaultCode.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            commands.push(.clearFault(code))
-        case "status":
-            if let line = statusLine() { say(line) }
-            if let statistics = daemon.loopStatistics {
-                say("control loop: \(statistics.ticks) ticks, \(statistics.overruns) overruns, max lateness \(fixed(statistics.maximumLateness.seconds * 1000, 2)) ms, real-time \(statistics.realTime ? "yes" : "no")")
-            }
-        case "faults":
-            guard let status, !status.activeFaults.isEmpty else { return say("no active faults") }
-            let catalogue = FaultCatalogue(configuration: daemon.board.charger)
-            for code in status.activeFaults {
-                say("\(code.displayCode) \(code): \(catalogue[code].title); \(catalogue[code].recovery)")
-                say("    owner: \(catalogue[code].ownerInstruction)")
-            }
-        case "help", "?":
+        case "help" where words.count == 1, "?" where words.count == 1:
             for line in Self.help { say(line) }
-        case "quit", "exit":
+            say("and the technician's console (no login needed in this terminal):")
+            for line in ConsoleLanguage.help(nil) where !line.isEmpty { say("  " + line) }
+        case "quit", "exit", "logout":
             quit = true
         default:
-            let hint = closestMatch(to: verb, among: Self.words).map { "; did you mean '\($0)'?" } ?? ""
-            say("unknown command '\(verb)'\(hint) (help lists the commands)")
+            // Everything else is the technician's console language.
+            let known = Set(ConsoleLanguage.commands.map { String($0.name.split(separator: " ")[0]) })
+            if !known.contains(verb) && verb != "?", let hint = closestMatch(to: verb, among: Self.words + known.sorted()) {
+                return say("unknown command '\(verb)'; did you mean '\(hint)'? (help lists the commands)")
+            }
+            let reply = console.handle(words.joined(separator: " "), at: MonotonicClock.now(), backend: consoleBackend)
+            for line in reply.lines { say(line) }
         }
     }
 }

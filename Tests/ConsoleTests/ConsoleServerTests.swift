@@ -2,6 +2,7 @@ import Console
 import EVSECore
 import Foundation
 import Testing
+import TestSupport
 
 /// The console on a unix socket, driven as `evsed console` drives it: bytes in, screen out.
 @Suite(.serialized) struct ConsoleServerTests {
@@ -22,6 +23,12 @@ import Testing
     final class Terminal {
         let descriptor: Int32
         var screen = ""
+
+        /// The far end of a serial line.
+        init(serial path: String) throws {
+            descriptor = open(path, O_RDWR | O_NOCTTY)
+            guard descriptor >= 0 else { throw POSIXError(.ENOENT) }
+        }
 
         init(_ path: String) throws {
             descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -126,5 +133,26 @@ import Testing
         first.type("logout\r")
         #expect(first.waitFor("bye"))
         #expect(backend.executed.contains { $0.1.hasPrefix("socket #") })
+    }
+
+    @Test func theSerialPortIsAConsoleThatOutlivesALogout() throws {
+        let line = try PseudoTerminalPair()
+        defer { line.close() }
+        let backend = RecordingBackend()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("evsed-console-\(UUID().uuidString.prefix(8)).sock").path
+        let server = try ConsoleServer(socketPath: path, serialPorts: [line.first], pin: Self.pin, backend: backend)
+        defer { server.stop() }
+        let laptop = try Terminal(serial: line.second)
+        laptop.type("\r")
+        #expect(laptop.waitFor("evsed> "))
+        laptop.type("status\r")
+        #expect(laptop.waitFor("did status"))
+        laptop.type("logout\r")
+        #expect(laptop.waitFor("bye"))
+        // The port stays: a new session greets the next technician.
+        #expect(laptop.waitFor("evsed console (serial"))
+        laptop.type("version\r")
+        #expect(laptop.waitFor("did version"))
+        #expect(backend.executed.contains { $0.1.hasPrefix("serial ") })
     }
 }
