@@ -33,6 +33,9 @@ public final class ConsoleServer: @unchecked Sendable {
         var closing = false
         /// The other end went away (the socket closed, the serial device vanished).
         var lost = false
+        /// `watch`: the command shown again every second, until a key is pressed.
+        var watching: ParsedCommand?
+        var watchedAt: Instant = .zero
 
         init(descriptor: Int32, session: ConsoleSession, serialPath: String? = nil) {
             self.descriptor = descriptor
@@ -177,6 +180,13 @@ public final class ConsoleServer: @unchecked Sendable {
                 }
             }
             // Consoles accepted just now (at the end of the list) were not polled yet.
+            let now = Self.now()
+            for client in clients where client.watching != nil && now - client.watchedAt >= .seconds(1) && client.output.count < 4096 {
+                client.watchedAt = now
+                // Clear the screen, then the answer again.
+                client.output += Array("\u{1b}[H\u{1b}[2J".utf8)
+                client.say(backend.execute(client.watching!, console: client.session.name) + ["(any key stops)"])
+            }
             for (index, client) in clients.prefix(descriptors.count - 2).enumerated() {
                 let events = descriptors[index + 2].revents
                 if events & Int16(POLLIN | POLLHUP | POLLERR) != 0 { receive(client) }
@@ -219,6 +229,12 @@ public final class ConsoleServer: @unchecked Sendable {
         // Line by line: what a line's answer changes (a PIN prompt masks the echo) applies to the
         // bytes typed after it, even when they arrived in the same read.
         var start = 0
+        if client.watching != nil {
+            // A key ends `watch`; that key is not taken as input, what follows it is.
+            client.watching = nil
+            client.prompt()
+            start = 1
+        }
         var invalidReported = false
         while start < count, !client.closing {
             var end = start
@@ -240,6 +256,12 @@ public final class ConsoleServer: @unchecked Sendable {
             let reply = client.session.handle(line, at: Self.now(), backend: backend)
             client.say(reply.lines)
             client.editor.masked = reply.masked
+            if let watch = reply.watch {
+                client.watching = watch
+                client.watchedAt = Self.now()
+                client.say(["(any key stops)"])
+                return
+            }
             if reply.closes {
                 client.closing = true
                 return

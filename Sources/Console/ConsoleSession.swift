@@ -69,6 +69,8 @@ public struct ConsoleSession {
         public var closes = false
         /// The next line is a PIN: echo it masked.
         public var masked = false
+        /// Show `status` again every second until a key is pressed (`watch`).
+        public var watch: ParsedCommand?
     }
 
     /// Whether privileged commands are allowed now.
@@ -99,6 +101,9 @@ public struct ConsoleSession {
         case .logout:
             loggedInUntil = nil
             return Reply(lines: ["bye"], closes: true)
+        case .watch:
+            let status = ParsedCommand(command: .status, json: parsed.json)
+            return Reply(lines: backend.execute(status, console: name), watch: status)
         default:
             break
         }

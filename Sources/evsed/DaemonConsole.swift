@@ -65,7 +65,9 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
         case .enable: return send(.enable, "enable", console: console)
         case .disable: return send(.disable, "disable", console: console)
         case .clear(let code): return send(.clearFault(code), "clear \(code)", console: console)
-        case .watch, .alerts, .testContactor, .testResidualCurrentMonitor, .configShow, .configSet:
+        case .watch:
+            return status(json: json)
+        case .alerts, .testContactor, .testResidualCurrentMonitor, .configShow, .configSet:
             return ["\(ConsoleLanguage.spec(of: parsed.command).name) is not in this version of evsed yet"]
         case .help, .login, .logout:
             return []

@@ -155,4 +155,22 @@ import TestSupport
         #expect(laptop.waitFor("did version"))
         #expect(backend.executed.contains { $0.1.hasPrefix("serial ") })
     }
+
+    @Test func watchRepeatsTheStatusUntilAKeyIsPressed() throws {
+        let backend = RecordingBackend()
+        let (server, path) = try server(backend)
+        defer { server.stop() }
+        let terminal = try Terminal(path)
+        #expect(terminal.waitFor("evsed> "))
+        terminal.type("watch\r")
+        #expect(terminal.waitFor("(any key stops)"))
+        // Shown again a second later, after clearing the screen.
+        #expect(terminal.waitFor("\u{1b}[H\u{1b}[2Jdid status"))
+        terminal.type("q")
+        terminal.type("version\r")
+        #expect(terminal.waitFor("did version"))
+        let statuses = backend.executed.filter { $0.0.command == .status }.count
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(backend.executed.filter { $0.0.command == .status }.count == statuses, "watch went on after a key")
+    }
 }
