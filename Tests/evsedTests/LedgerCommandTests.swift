@@ -87,24 +87,12 @@ import TestSupport
 
     /// `evsed run` with `ledger`, until `needle` has been printed; then `signal`.
     func run(ledger: String, until needle: String, then signal: Int32) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
-        process.arguments = ["run", "--json"]
-        process.environment = CommandLineTests.environment(ledger: ledger)
-        process.currentDirectoryURL = URL(fileURLWithPath: CommandLineTests.root)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        let collected = LockedText()
-        output.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        #expect(collected.wait(for: needle, seconds: 60), "\(collected.text)")
-        kill(process.processIdentifier, signal)
-        #expect(CommandLineTests.waitForExit(process, seconds: 30))
-        output.fileHandleForReading.readabilityHandler = nil
-        return collected.text
+        let daemon = try RunningDaemon(["run", "--json"], ledger: ledger)
+        defer { daemon.stop() }
+        #expect(daemon.output.wait(for: needle, seconds: 60), "\(daemon.output.text)")
+        kill(daemon.process.processIdentifier, signal)
+        #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
+        return daemon.output.text
     }
 
     /// SIGTERM opens the contactor and leaves the session open; the next start resumes it.
@@ -209,19 +197,9 @@ struct SplitMix: RandomNumberGenerator {
         let socket = directory + "/console.sock"
         let pin = try cli.evsed(["console", "--hash-pin"], input: "2468\n").output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(pin.count == 16 + 1 + 64, "\(pin)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
-        process.arguments = ["run", "--console", socket, "--console-pin", pin]
-        process.environment = CommandLineTests.environment(ledger: directory + "/ledger.sqlite")
-        process.currentDirectoryURL = URL(fileURLWithPath: CommandLineTests.root)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        let collected = LockedText()
-        output.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
+        let daemon = try RunningDaemon(["run", "--console", socket, "--console-pin", pin], ledger: directory + "/ledger.sqlite")
+        defer { daemon.stop() }
+        let (process, collected) = (daemon.process, daemon.output)
         #expect(collected.wait(for: "contactor           closed", seconds: 60))
 
         let session = try cli.evsed(["console", "--socket", socket],
@@ -236,10 +214,35 @@ struct SplitMix: RandomNumberGenerator {
         #expect(collected.wait(for: "PWM 16.7 % (10.0 A)", seconds: 30))
         kill(process.processIdentifier, SIGINT)
         #expect(CommandLineTests.waitForExit(process, seconds: 30))
-        output.fileHandleForReading.readabilityHandler = nil
         #expect(!FileManager.default.fileExists(atPath: socket), "the socket is removed on stop")
         let missing = try cli.evsed(["console", "--socket", socket])
         #expect(missing.status == 1)
         #expect(missing.error.contains("is evsed running with a console?"))
+    }
+}
+
+/// `evsed run` in the background with its own ledger, its output collected as it comes.
+final class RunningDaemon {
+    let process = Process()
+    let output = LockedText()
+    private let pipe = Pipe()
+
+    init(_ arguments: [String], ledger: String) throws {
+        process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+        process.arguments = arguments
+        process.environment = CommandLineTests.environment(ledger: ledger)
+        process.currentDirectoryURL = URL(fileURLWithPath: CommandLineTests.root)
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        let output = self.output
+        pipe.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
+        try process.run()
+    }
+
+    /// Ends it if it still runs, and stops collecting.
+    func stop() {
+        if process.isRunning { process.terminate() }
+        pipe.fileHandleForReading.readabilityHandler = nil
     }
 }
