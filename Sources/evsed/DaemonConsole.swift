@@ -1,4 +1,5 @@
 import Billing
+import ConfigFile
 import Console
 import EVSECore
 import Ledger
@@ -37,13 +38,15 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
     private let daemon: Daemon
     private let view: ConsoleView
     private let ledgerPath: String
+    private let boardPath: String
     private var ledger: Ledger?
     private let catalogue: FaultCatalogue
 
-    init(daemon: Daemon, view: ConsoleView, ledgerPath: String) {
+    init(daemon: Daemon, view: ConsoleView, ledgerPath: String, boardPath: String) {
         self.daemon = daemon
         self.view = view
         self.ledgerPath = ledgerPath
+        self.boardPath = boardPath
         catalogue = FaultCatalogue(configuration: daemon.board.charger)
     }
 
@@ -67,11 +70,25 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
         case .clear(let code): return send(.clearFault(code), "clear \(code)", console: console)
         case .watch:
             return status(json: json)
-        case .alerts, .testContactor, .testResidualCurrentMonitor, .configShow, .configSet:
+        case .configShow:
+            return configuration()
+        case .alerts, .testContactor, .testResidualCurrentMonitor, .configSet:
             return ["\(ConsoleLanguage.spec(of: parsed.command).name) is not in this version of evsed yet"]
         case .help, .login, .logout:
             return []
         }
+    }
+
+    /// The board file in use, as read at start (changes to the file apply at the next start), and
+    /// where the ledger is.
+    private func configuration() -> [String] {
+        var lines = ["board file: \(boardPath) (\(daemon.board.name)); read at start", "ledger: \(ledgerPath)", ""]
+        do throws(ConfigError) {
+            lines += try ConfigDocument.text(at: boardPath).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        } catch {
+            lines.append("the board file cannot be read now: \(error)")
+        }
+        return lines
     }
 
     /// A command for the control loop; its refusal, if any, shows in the log.

@@ -101,7 +101,7 @@ struct RunCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        var terminal = TerminalSession(daemon: daemon, json: json, ledgerPath: path)
+        var terminal = TerminalSession(daemon: daemon, json: json, ledgerPath: path, boardPath: board)
         terminal.log = EventLog(style: terminal.log.style, catalogue: FaultCatalogue(configuration: description.charger),
                                 clock: recorder.books.clock, tariff: prices)
         terminal.log.origin = daemon.startedAt
@@ -121,7 +121,7 @@ struct RunCommand: ParsableCommand {
             }
             do throws(ConsoleError) {
                 consoleServer = try ConsoleServer(socketPath: socket, serialPorts: consoleSerial, pin: pin,
-                                                  backend: DaemonConsole(daemon: daemon, view: terminal.consoleView, ledgerPath: path))
+                                                  backend: DaemonConsole(daemon: daemon, view: terminal.consoleView, ledgerPath: path, boardPath: board))
                 terminal.say("console: evsed console --socket \(socket)" + (pin == nil ? " (no PIN configured: commands that change things are refused)" : ""))
             } catch {
                 LineWriter.standardError.write("evsed: console: \(error)")

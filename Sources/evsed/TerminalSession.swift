@@ -33,11 +33,11 @@ struct TerminalSession {
     /// systemd's notify socket and journal, when evsed runs as a service.
     private var service = ServiceReporter()
 
-    init(daemon: Daemon, json: Bool, ledgerPath: String) {
+    init(daemon: Daemon, json: Bool, ledgerPath: String, boardPath: String) {
         self.daemon = daemon
         self.json = json
         consoleView = ConsoleView()
-        consoleBackend = DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath)
+        consoleBackend = DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath)
         interactive = isatty(1) == 1 && !json
         if interactive && isatty(0) == 1 {
             // Without canonical mode and echo, what is typed stays on the status line's prompt

@@ -203,11 +203,11 @@ struct SplitMix: RandomNumberGenerator {
         #expect(collected.wait(for: "contactor           closed", seconds: 60))
 
         let session = try cli.evsed(["console", "--socket", socket],
-                                    input: "status\rlimit 10\rlogin\r1111\rlogin\r2468\rlimit 10\rfaults\rsessions\rsesion 1\r")
+                                    input: "status\rlimit 10\rlogin\r1111\rlogin\r2468\rlimit 10\rfaults\rsessions\rsesion 1\rconfig show\r")
         #expect(session.status == 0, "\(session.error)")
         let screen = session.output
         for expected in ["help lists the commands", "contactor closed    true", "limit changes the charger: login first",
-                         "wrong PIN", "logged in", "limit 10.0 A: sent", "no active faults", "did you mean 'session'?", "bye"] {
+                         "wrong PIN", "logged in", "limit 10.0 A: sent", "no active faults", "did you mean 'session'?", "board file: boards/sim.toml", "[charger]", "bye"] {
             #expect(screen.contains(expected), "the console did not show '\(expected)':\n\(screen)")
         }
         #expect(!screen.contains("2468"), "the PIN was echoed")
