@@ -209,6 +209,10 @@ public struct EventLog {
             }
         case .recoveryAttempt(let code, let attempt):
             return line(t, "recovery_attempt", text: "\(code) attempt \(attempt)") { $0.add("code", code.rawValue); $0.add("attempt", attempt) }
+        case .residualCurrentTestResult(let passed):
+            return line(t, "rcm_test_result", text: passed ? "residual-current monitor test passed" : "residual-current monitor test FAILED") {
+                $0.add("passed", passed)
+            }
         case .derating(let step):
             let factor = step == 0 ? 1 : step == 1 ? 0.5 : step == 2 ? 0.25 : 0
             return line(t, "derating", text: "temperature step \(step): current ×\(factor)") { $0.add("step", step); $0.add("factor", factor) }

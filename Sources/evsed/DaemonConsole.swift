@@ -72,7 +72,10 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
             return status(json: json)
         case .configShow:
             return configuration()
-        case .alerts, .testContactor, .testResidualCurrentMonitor, .configSet:
+        case .testResidualCurrentMonitor:
+            return send(.testResidualCurrentMonitor, "test rcm", console: console)
+                + ["the result shows in log as rcm_test_result within \(Int(daemon.board.charger.residualCurrentSelfTestTimeout.seconds * 1000)) ms"]
+        case .alerts, .testContactor, .configSet:
             return ["\(ConsoleLanguage.spec(of: parsed.command).name) is not in this version of evsed yet"]
         case .help, .login, .logout:
             return []

@@ -203,15 +203,17 @@ struct SplitMix: RandomNumberGenerator {
         #expect(collected.wait(for: "contactor           closed", seconds: 60))
 
         let session = try cli.evsed(["console", "--socket", socket],
-                                    input: "status\rlimit 10\rlogin\r1111\rlogin\r2468\rlimit 10\rfaults\rsessions\rsesion 1\rconfig show\r")
+                                    input: "status\rlimit 10\rlogin\r1111\rlogin\r2468\rlimit 10\rfaults\rsessions\rsesion 1\rconfig show\rtest rcm\r")
         #expect(session.status == 0, "\(session.error)")
         let screen = session.output
         for expected in ["help lists the commands", "contactor closed    true", "limit changes the charger: login first",
-                         "wrong PIN", "logged in", "limit 10.0 A: sent", "no active faults", "did you mean 'session'?", "board file: boards/sim.toml", "[charger]", "bye"] {
+                         "wrong PIN", "logged in", "limit 10.0 A: sent", "no active faults", "did you mean 'session'?", "board file: boards/sim.toml", "[charger]", "test rcm: sent", "bye"] {
             #expect(screen.contains(expected), "the console did not show '\(expected)':\n\(screen)")
         }
         #expect(!screen.contains("2468"), "the PIN was echoed")
         #expect(collected.wait(for: "PWM 16.7 % (10.0 A)", seconds: 30))
+        // A technician's RCM test while charging is refused, and the refusal is in the log.
+        #expect(collected.wait(for: "test rcm: the contactor is closed; stop or pause charging first", seconds: 30))
         kill(process.processIdentifier, SIGINT)
         #expect(CommandLineTests.waitForExit(process, seconds: 30))
         #expect(!FileManager.default.fileExists(atPath: socket), "the socket is removed on stop")

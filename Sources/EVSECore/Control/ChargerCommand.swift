@@ -10,6 +10,8 @@ public enum ChargerCommand: Hashable, Sendable, CustomStringConvertible {
     case pause
     case resume
     case clearFault(FaultCode)
+    /// The technician's residual-current monitor test (the console's `test rcm`).
+    case testResidualCurrentMonitor
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public enum ChargerCommand: Hashable, Sendable, CustomStringConvertible {
         case .pause: return "pause"
         case .resume: return "resume"
         case .clearFault(let code): return "clear \(code)"
+        case .testResidualCurrentMonitor: return "test rcm"
         }
     }
 }
@@ -39,6 +42,7 @@ extension ChargerStateMachine {
         case .pause: return try pause(at: now)
         case .resume: return try resume(at: now)
         case .clearFault(let code): return try clearFault(code, at: now)
+        case .testResidualCurrentMonitor: return try testResidualCurrentMonitor(at: now)
         }
     }
 }

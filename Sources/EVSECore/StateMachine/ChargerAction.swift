@@ -106,6 +106,9 @@ public enum ChargerAction: Hashable, Sendable {
     case faultLatched(FaultCode, RecoveryPolicy.Latch)
     case recoveryAttempt(FaultCode, attempt: Int)
     case derating(step: Int)
+    /// The technician's residual-current monitor test ended: the monitor tripped on its test input
+    /// and released again (passed), or did not (failed, and `rcm_self_test_failed` is raised).
+    case residualCurrentTestResult(passed: Bool)
 }
 
 /// An identifier of a charging session, unique on this charger.

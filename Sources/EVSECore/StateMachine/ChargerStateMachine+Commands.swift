@@ -10,6 +10,9 @@ public enum CommandRejection: Error, Hashable, Sendable, CustomStringConvertible
     case faultNotLatched(FaultCode)
     case alreadyPaused
     case notPaused
+    case contactorClosed
+    case selfTestRunning
+    case residualCurrentPresent
 
     public var description: String {
         switch self {
@@ -23,6 +26,9 @@ public enum CommandRejection: Error, Hashable, Sendable, CustomStringConvertible
         case .faultNotLatched(let code): return "\(code) is not latched; it clears by itself when its condition goes"
         case .alreadyPaused: return "the session is already paused"
         case .notPaused: return "the session is not paused"
+        case .contactorClosed: return "the contactor is closed; stop or pause charging first"
+        case .selfTestRunning: return "a residual-current monitor test is running"
+        case .residualCurrentPresent: return "the residual-current monitor reports a residual current now"
         }
     }
 }
@@ -108,6 +114,23 @@ extension ChargerStateMachine {
         guard open.pausedByCommand else { throw .notPaused }
         var actions = ActionList()
         session?.pausedByCommand = false
+        reconcile(at: now, into: &actions)
+        return actions
+    }
+
+    /// A technician tests the residual-current monitor (`test rcm`): its test input is driven, it
+    /// must trip within the self-test timeout and release again. Never while the contactor is
+    /// closed (the test trips the monitor). A failure raises `rcm_self_test_failed` as a failed
+    /// test before a close does; either way `residualCurrentTestResult` reports it.
+    public mutating func testResidualCurrentMonitor(at now: Instant) throws(CommandRejection) -> ActionList {
+        guard !contactorClosed else { throw .contactorClosed }
+        guard selfTest != .testing && selfTest != .releasing else { throw .selfTestRunning }
+        guard !residualCurrentTripped else { throw .residualCurrentPresent }
+        var actions = ActionList()
+        selfTest = .testing
+        selfTestByTechnician = true
+        actions.append(.setResidualCurrentTest(true))
+        startTimer(.residualCurrentSelfTest, at: now + configuration.residualCurrentSelfTestTimeout, into: &actions)
         reconcile(at: now, into: &actions)
         return actions
     }

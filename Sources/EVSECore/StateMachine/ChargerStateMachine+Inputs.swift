@@ -65,6 +65,12 @@ extension ChargerStateMachine {
             selfTest = .passed
             selfTestFailures = 0
             cancelTimer(.residualCurrentSelfTest, into: &actions)
+            if selfTestByTechnician {
+                selfTestByTechnician = false
+                actions.append(.residualCurrentTestResult(passed: true))
+                // A test done with no car does not stand in for the one before the next close.
+                if !vehiclePresent { selfTest = .notDone }
+            }
         case (.releasing, true), (_, false):
             break
         case (.notDone, true), (.passed, true):
@@ -175,6 +181,10 @@ extension ChargerStateMachine {
             if selfTest == .testing { actions.append(.setResidualCurrentTest(false)) }
             selfTest = .notDone
             raise(.residualCurrentSelfTestFailed, at: now, into: &actions)
+            if selfTestByTechnician {
+                selfTestByTechnician = false
+                actions.append(.residualCurrentTestResult(passed: false))
+            }
         case .stateFHold:
             stateFUntil = nil
         case .vehicleStop:

@@ -187,6 +187,7 @@ extension ChargerStateMachine {
             cancelTimer(.residualCurrentSelfTest, into: &actions)
         }
         selfTest = .notDone
+        selfTestByTechnician = false
         if session != nil { endSession(.vehicleUnplugged, at: now, into: &actions) }
         for code in FaultCode.all {
             var entry = faults[code]

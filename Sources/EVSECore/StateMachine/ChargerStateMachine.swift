@@ -26,6 +26,8 @@ public struct ChargerStateMachine: Sendable {
     var lockCommandedAt: Instant = .zero
     var selfTest: SelfTest = .notDone
     var selfTestFailures = 0
+    /// The running self-test was asked for by a technician (`test rcm`), not by a contactor close.
+    var selfTestByTechnician = false
     var diodeBadSamples = 0
     var stateFUntil: Instant?
     /// Whether the pilot was held in F (start-up, maintenance, out of service) rather than pulsed.
