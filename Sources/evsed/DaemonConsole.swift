@@ -148,9 +148,15 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
             let sessions = try ledger.sessions(limit: count, details: json)
             if json { return sessions.map(\.json.description) }
             if sessions.isEmpty { return ["no sessions yet"] }
+            // The open session's figures are the live ones: its last readings may still wait for their batch.
+            let live = view.snapshot
+            let openID = daemon.controller.status.latest()?.value.session
             return sessions.map { session in
-                "\(session.id)  \(session.startedAt.local)  \(fixed(Double(session.energyWh) / 1000, 3)) kWh  "
-                    + (session.costIncludingVAT.map { "\($0) \(session.currency ?? "")  " } ?? "") + (session.endReason ?? session.status)
+                let isLive = !session.closed && openID.map { Int64($0.rawValue) == session.id } == true
+                let energy = isLive ? live.sessionEnergyWh ?? session.energyWh : session.energyWh
+                let cost = isLive ? live.sessionCost?.description : session.costIncludingVAT.map { "\($0) \(session.currency ?? "")" }
+                return "\(session.id)  \(session.startedAt.local)  \(fixed(Double(energy) / 1000, 3)) kWh  "
+                    + (cost.map { "\($0)  " } ?? "") + (session.endReason ?? session.status)
             }
         } catch {
             return ["ledger: \(error)"]
