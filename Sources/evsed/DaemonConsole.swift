@@ -1,5 +1,6 @@
 import Billing
 import ConfigFile
+import Hardware
 import Console
 import EVSECore
 import Ledger
@@ -16,6 +17,8 @@ final class ConsoleView: Sendable {
         var sessionEnergyWh: Int64?
         var sessionCost: Money?
         var recent: [String] = []
+        /// Commands the state machine refused, newest last: (command, reason).
+        var refusals: [(command: ChargerCommand, reason: String)] = []
     }
 
     private let state = Mutex(Snapshot())
@@ -23,6 +26,13 @@ final class ConsoleView: Sendable {
 
     func update(_ body: (inout Snapshot) -> Void) { state.withLock { body(&$0) } }
     var snapshot: Snapshot { state.withLock { $0 } }
+
+    func refused(_ command: ChargerCommand, _ reason: String) {
+        state.withLock { snapshot in
+            snapshot.refusals.append((command, reason))
+            if snapshot.refusals.count > 50 { snapshot.refusals.removeFirst() }
+        }
+    }
 
     func remember(_ lines: [String]) {
         state.withLock { snapshot in
@@ -42,7 +52,12 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
     private var ledger: Ledger?
     private let catalogue: FaultCatalogue
 
-    init(daemon: Daemon, view: ConsoleView, ledgerPath: String, boardPath: String) {
+    /// Whether an answer waits for a refusal; not on the thread that itself records them (the
+    /// terminal of `evsed run`, where the refusal shows as the next log line).
+    private let waitsForRefusal: Bool
+
+    init(daemon: Daemon, view: ConsoleView, ledgerPath: String, boardPath: String, waitsForRefusal: Bool = true) {
+        self.waitsForRefusal = waitsForRefusal
         self.daemon = daemon
         self.view = view
         self.ledgerPath = ledgerPath
@@ -73,8 +88,9 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
         case .configShow:
             return configuration()
         case .testResidualCurrentMonitor:
-            return send(.testResidualCurrentMonitor, "test rcm", console: console)
-                + ["the result shows in log as rcm_test_result within \(Int(daemon.board.charger.residualCurrentSelfTestTimeout.seconds * 1000)) ms"]
+            let answer = send(.testResidualCurrentMonitor, "test rcm", console: console)
+            guard answer.first.map({ $0.hasSuffix(": done") || $0.hasSuffix(": sent") }) == true else { return answer }
+            return ["test rcm: started; the result shows in log as rcm_test_result within \(Int(daemon.board.charger.residualCurrentSelfTestTimeout.seconds * 1000)) ms"]
         case .alerts, .testContactor, .configSet:
             return ["\(ConsoleLanguage.spec(of: parsed.command).name) is not in this version of evsed yet"]
         case .help, .login, .logout:
@@ -94,11 +110,21 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
         return lines
     }
 
-    /// A command for the control loop; its refusal, if any, shows in the log.
+    /// A command for the control loop. The answer waits (at most 300 ms) for the state machine's
+    /// refusal, so the technician reads it here rather than in the log.
     private func send(_ command: ChargerCommand, _ text: String, console: String) -> [String] {
+        let before = view.snapshot.refusals.count
         guard daemon.controller.commands.push(command) else { return ["the control loop's command queue is full; try again"] }
         view.remember(["\(console): \(text)"])
-        return ["\(text): sent (log shows a refusal)"]
+        guard waitsForRefusal else { return ["\(text): sent"] }
+        let deadline = MonotonicClock.now() + .milliseconds(300)
+        while MonotonicClock.now() < deadline {
+            if let refusal = view.snapshot.refusals.dropFirst(before).first(where: { $0.command == command }) {
+                return ["\(text): refused: \(refusal.reason)"]
+            }
+            MonotonicClock.sleep(until: MonotonicClock.now() + .milliseconds(10))
+        }
+        return ["\(text): done"]
     }
 
     private func status(json: Bool) -> [String] {

@@ -37,7 +37,7 @@ struct TerminalSession {
         self.daemon = daemon
         self.json = json
         consoleView = ConsoleView()
-        consoleBackend = DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath)
+        consoleBackend = DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath, waitsForRefusal: false)
         interactive = isatty(1) == 1 && !json
         if interactive && isatty(0) == 1 {
             // Without canonical mode and echo, what is typed stays on the status line's prompt
@@ -107,6 +107,7 @@ struct TerminalSession {
                     snapshot.sessionEnergyWh = open?.figures.energyWh
                     snapshot.sessionCost = cost
                 }
+                if case .commandRejected(let command, let reason) = event.event { consoleView.refused(command, "\(reason)") }
                 consoleView.remember(entries.filter { $0.event != "reading" && $0.event != "temperature" }.map { $0.rendered(.text) })
             }
         }

@@ -207,7 +207,7 @@ struct SplitMix: RandomNumberGenerator {
         #expect(session.status == 0, "\(session.error)")
         let screen = session.output
         for expected in ["help lists the commands", "contactor closed    true", "limit changes the charger: login first",
-                         "wrong PIN", "logged in", "limit 10.0 A: sent", "no active faults", "did you mean 'session'?", "board file: boards/sim.toml", "[charger]", "test rcm: sent", "bye"] {
+                         "wrong PIN", "logged in", "limit 10.0 A: done", "no active faults", "did you mean 'session'?", "board file: boards/sim.toml", "[charger]", "test rcm: refused: the contactor is closed; stop or pause charging first", "bye"] {
             #expect(screen.contains(expected), "the console did not show '\(expected)':\n\(screen)")
         }
         #expect(!screen.contains("2468"), "the PIN was echoed")
