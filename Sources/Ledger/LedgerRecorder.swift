@@ -162,15 +162,9 @@ public final class LedgerRecorder {
     private func context() -> String {
         var parts = ["pilot \(pilot)"]
         if let reading = lastReading {
-            parts.append("\(fixed1(reading.minimumVoltage.value)) V, \(fixed1(reading.maximumCurrent.value)) A, \(fixed1(reading.power.value)) W")
+            parts.append("\(fixed(reading.minimumVoltage.value, 1)) V, \(fixed(reading.maximumCurrent.value, 1)) A, \(fixed(reading.power.value, 1)) W")
         }
-        if let celsius = lastTemperature { parts.append("\(fixed1(celsius.value)) °C") }
+        if let celsius = lastTemperature { parts.append("\(fixed(celsius.value, 1)) °C") }
         return parts.joined(separator: ", ")
-    }
-
-    private func fixed1(_ value: Double) -> String {
-        guard value.isFinite else { return "\(value)" }
-        let tenths = Int((value * 10).rounded())
-        return "\(tenths < 0 ? "-" : "")\(abs(tenths) / 10).\(abs(tenths) % 10)"
     }
 }

@@ -17,8 +17,6 @@ final class ConsoleView: Sendable {
         var sessionEnergyWh: Int64?
         var sessionCost: Money?
         var recent: [String] = []
-        /// Commands the state machine refused, newest last: (command, reason).
-        var refusals: [(command: ChargerCommand, reason: String)] = []
     }
 
     private let state = Mutex(Snapshot())
@@ -26,13 +24,6 @@ final class ConsoleView: Sendable {
 
     func update(_ body: (inout Snapshot) -> Void) { state.withLock { body(&$0) } }
     var snapshot: Snapshot { state.withLock { $0 } }
-
-    func refused(_ command: ChargerCommand, _ reason: String) {
-        state.withLock { snapshot in
-            snapshot.refusals.append((command, reason))
-            if snapshot.refusals.count > 50 { snapshot.refusals.removeFirst() }
-        }
-    }
 
     func remember(_ lines: [String]) {
         state.withLock { snapshot in
@@ -52,12 +43,7 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
     private var ledger: Ledger?
     private let catalogue: FaultCatalogue
 
-    /// Whether an answer waits for a refusal; not on the thread that itself records them (the
-    /// terminal of `evsed run`, where the refusal shows as the next log line).
-    private let waitsForRefusal: Bool
-
-    init(daemon: Daemon, view: ConsoleView, ledgerPath: String, boardPath: String, waitsForRefusal: Bool = true) {
-        self.waitsForRefusal = waitsForRefusal
+    init(daemon: Daemon, view: ConsoleView, ledgerPath: String, boardPath: String) {
         self.daemon = daemon
         self.view = view
         self.ledgerPath = ledgerPath
@@ -89,7 +75,7 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
             return configuration()
         case .testResidualCurrentMonitor:
             let answer = send(.testResidualCurrentMonitor, "test rcm", console: console)
-            guard answer.first.map({ $0.hasSuffix(": done") || $0.hasSuffix(": sent") }) == true else { return answer }
+            guard answer.first?.hasSuffix(": done") == true else { return answer }
             return ["test rcm: started; the result shows in log as rcm_test_result within \(Int(daemon.board.charger.residualCurrentSelfTestTimeout.seconds * 1000)) ms"]
         case .alerts, .testContactor, .configSet:
             return ["\(ConsoleLanguage.spec(of: parsed.command).name) is not in this version of evsed yet"]
@@ -110,21 +96,21 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
         return lines
     }
 
-    /// A command for the control loop. The answer waits (at most 300 ms) for the state machine's
-    /// refusal, so the technician reads it here rather than in the log.
+    /// A command for the control loop. The answer waits (at most 300 ms; the loop takes commands
+    /// every tick) for the loop's outcome, so the technician reads a refusal here, not in the log.
     private func send(_ command: ChargerCommand, _ text: String, console: String) -> [String] {
-        let before = view.snapshot.refusals.count
+        let outcomes = daemon.controller.commandOutcomes
+        let before = outcomes.latest()?.sequence ?? 0
         guard daemon.controller.commands.push(command) else { return ["the control loop's command queue is full; try again"] }
         view.remember(["\(console): \(text)"])
-        guard waitsForRefusal else { return ["\(text): sent"] }
         let deadline = MonotonicClock.now() + .milliseconds(300)
         while MonotonicClock.now() < deadline {
-            if let refusal = view.snapshot.refusals.dropFirst(before).first(where: { $0.command == command }) {
-                return ["\(text): refused: \(refusal.reason)"]
+            if let letter = outcomes.latest(), letter.sequence > before, letter.value.command == command {
+                return [letter.value.refusal.map { "\(text): refused: \($0)" } ?? "\(text): done"]
             }
-            MonotonicClock.sleep(until: MonotonicClock.now() + .milliseconds(10))
+            MonotonicClock.sleep(until: MonotonicClock.now() + .milliseconds(5))
         }
-        return ["\(text): done"]
+        return ["\(text): queued; the control loop has not answered within 300 ms (log shows the outcome)"]
     }
 
     private func status(json: Bool) -> [String] {

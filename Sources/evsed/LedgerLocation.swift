@@ -8,23 +8,17 @@ import Ledger
 /// $STATE_DIRECTORY, else /var/lib/evsed/ledger.sqlite.
 func ledgerPath(_ option: String?) -> String {
     if let option { return option }
-    if let variable = getenv("EVSED_LEDGER"), variable.pointee != 0 { return String(cString: variable) }
-    if let directory = getenv("STATE_DIRECTORY"), directory.pointee != 0 {
+    if let variable = environment("EVSED_LEDGER") { return variable }
+    if let directory = environment("STATE_DIRECTORY") {
         // systemd may list several directories, separated by colons; the first is ours.
-        let first = String(cString: directory).split(separator: ":").first.map(String.init) ?? "/var/lib/evsed"
-        return first + "/ledger.sqlite"
+        return (directory.split(separator: ":").first.map(String.init) ?? "/var/lib/evsed") + "/ledger.sqlite"
     }
     return "/var/lib/evsed/ledger.sqlite"
 }
 
 /// Opens the ledger or stops the command with the reason (exit status 3).
 func openLedgerOrExit(_ path: String, create: Bool, writable: Bool, chargerID: String = "evsed") throws -> Ledger {
-    do throws(LedgerError) {
-        return try Ledger(path: path, create: create, writable: writable, chargerID: chargerID)
-    } catch {
-        LineWriter.standardError.write("evsed: ledger: \(error)")
-        throw ExitCode(3)
-    }
+    try ledgerOrExit { () throws(LedgerError) in try Ledger(path: path, create: create, writable: writable, chargerID: chargerID) }
 }
 
 /// Runs `body`; a ledger failure stops the command with the reason (exit status 3).

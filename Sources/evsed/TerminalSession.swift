@@ -37,7 +37,7 @@ struct TerminalSession {
         self.daemon = daemon
         self.json = json
         consoleView = ConsoleView()
-        consoleBackend = DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath, waitsForRefusal: false)
+        consoleBackend = DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath)
         interactive = isatty(1) == 1 && !json
         if interactive && isatty(0) == 1 {
             // Without canonical mode and echo, what is typed stays on the status line's prompt
@@ -96,18 +96,26 @@ struct TerminalSession {
             let entries = log.entries(for: .event(event))
             show(entries)
             do {
-                let open = log.openSession
-                let cost = log.liveCost
+                // The session's figures change with a reading or a session action; the bill is
+                // worked out only then.
+                let sessionChanged: Bool
+                switch event.event {
+                case .meterReading, .action(.sessionStarted), .action(.sessionEnded), .action(.sessionResumed): sessionChanged = true
+                default: sessionChanged = false
+                }
+                let open = sessionChanged ? log.openSession : nil
+                let cost = sessionChanged ? log.liveCost : nil
                 consoleView.update { snapshot in
                     switch event.event {
                     case .meterReading(let reading): snapshot.reading = reading
                     case .temperature(let celsius): snapshot.temperature = celsius
                     default: break
                     }
-                    snapshot.sessionEnergyWh = open?.figures.energyWh
-                    snapshot.sessionCost = cost
+                    if sessionChanged {
+                        snapshot.sessionEnergyWh = open?.figures.energyWh
+                        snapshot.sessionCost = cost
+                    }
                 }
-                if case .commandRejected(let command, let reason) = event.event { consoleView.refused(command, "\(reason)") }
                 consoleView.remember(entries.filter { $0.event != "reading" && $0.event != "temperature" }.map { $0.rendered(.text) })
             }
         }

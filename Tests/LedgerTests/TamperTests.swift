@@ -50,6 +50,14 @@ import Testing
             UPDATE signed_sessions SET payload = replace(payload, '"EN":1233', '"EN":10') WHERE session = 1
             """))
         #expect(problem.session == 1)
+        // The payload was rewritten: its signature is what no longer holds.
+        let ledger = try ledger()
+        try ledger.database.execute("""
+            UPDATE sessions SET energy_wh = 10 WHERE id = 1;
+            UPDATE signed_sessions SET payload = replace(payload, '"EN":1233', '"EN":10') WHERE session = 1
+            """)
+        #expect(try ledger.database.query("SELECT payload FROM signed_sessions WHERE session = 1") { $0.text(0) }.first?.contains("\"EN\":10,") == true)
+        #expect(try ledger.verify().problems.contains { $0.session == 1 && $0.what.contains("signature") })
     }
 
     @Test func aChangedChainRecordIsNamed() throws {

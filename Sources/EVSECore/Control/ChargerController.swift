@@ -15,6 +15,9 @@ public final class ChargerController: @unchecked Sendable {
     public let events: any ControllerEventSink
     /// The machine's state after the latest tick, for other threads.
     public let status = Mailbox<ChargerStatus>()
+    /// The outcome of the latest command taken from `commands`: nil when the machine accepted it,
+    /// the refusal otherwise. A console that queued a command waits for the letter after its own.
+    public let commandOutcomes = Mailbox<CommandOutcome>()
 
     private var timers = TimerQueue()
     private var meterSequence: UInt64 = 0
@@ -61,8 +64,10 @@ public final class ChargerController: @unchecked Sendable {
         while let command = commands.pop() {
             do throws(CommandRejection) {
                 perform(try machine.handle(command, at: now), at: now)
+                commandOutcomes.post(CommandOutcome(command: command, refusal: nil), at: now)
             } catch {
                 events.publish(TimedEvent(at: now, event: .commandRejected(command, error)))
+                commandOutcomes.post(CommandOutcome(command: command, refusal: error), at: now)
             }
         }
         if let sample = readHardware(now, { () throws(HardwareError) in try devices.pilotSensor.sample() }) {
@@ -180,4 +185,11 @@ public final class ChargerController: @unchecked Sendable {
             return nil
         }
     }
+}
+
+/// What became of a queued command.
+public struct CommandOutcome: Hashable, Sendable {
+    public var command: ChargerCommand
+    /// Why the machine refused it; nil when it was carried out.
+    public var refusal: CommandRejection?
 }
