@@ -34,19 +34,11 @@ struct ConsoleClientCommand: ParsableCommand {
         }
         let path = socket ?? environment("EVSED_CONSOLE") ?? "/run/evsed/console.sock"
         let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard descriptor >= 0, bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        guard descriptor >= 0, let address = UnixSocketAddress(path) else {
             LineWriter.standardError.write("evsed: console: \(path): not a usable socket path")
             throw ExitCode(1)
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let connected = address.withSocketAddress { connect(descriptor, $0, $1) }
         guard connected == 0 else {
             LineWriter.standardError.write("evsed: console: \(path): \(String(cString: strerror(errno))) (is evsed running with a console? evsed run --console PATH)")
             throw ExitCode(1)

@@ -32,14 +32,8 @@ import TestSupport
 
         init(_ path: String) throws {
             descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { bytes in
-                for (index, byte) in path.utf8.enumerated() { bytes[index] = byte }
-            }
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
+            guard let address = UnixSocketAddress(path) else { throw POSIXError(.ENAMETOOLONG) }
+            let connected = address.withSocketAddress { connect(descriptor, $0, $1) }
             guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
         }
 
