@@ -5,8 +5,13 @@ SWIFT        ?= swift
 BOARD        ?= boards/sim.toml
 # The ledger of `make run`: in the user's state directory, so it outlives the checkout.
 LEDGER       ?= $(or $(XDG_STATE_HOME),$(HOME)/.local/state)/evsed/ledger.sqlite
-# systemd: systemd-analyze, -sysusers and -tmpfiles for the install checks.
-APT_PACKAGES := pkg-config libmodbus-dev libgpiod-dev libi2c-dev libsqlite3-dev sqlite3 socat mbpoll systemd
+# systemd: systemd-analyze, -sysusers and -tmpfiles for the install checks. libcurl and libmosquitto
+# carry the alerts; mosquitto, openssl and python3-venv (for aiosmtpd) are the tests' real peers.
+APT_PACKAGES := pkg-config libmodbus-dev libgpiod-dev libi2c-dev libsqlite3-dev sqlite3 socat mbpoll systemd \
+                libcurl4-openssl-dev libmosquitto-dev mosquitto mosquitto-clients openssl ca-certificates python3 python3-venv
+# The SMTP server of the alert tests (aiosmtpd, from PyPI) lives in its own virtual environment.
+PEERS_VENV   := Tests/peers/.venv
+AIOSMTPD     := aiosmtpd==1.4.6
 # sudo only when not root.
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
@@ -48,10 +53,15 @@ run: build
 	"$$($(SWIFT) build --show-bin-path)/evsed" run --board $(BOARD) --ledger "$(LEDGER)"
 
 ## test: the whole test suite: the install checks (a staged `make install`), then the Swift tests
-test: deps
+test: deps $(PEERS_VENV)/.installed
 	Tests/install/check-install.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+$(PEERS_VENV)/.installed:
+	python3 -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/pip install -q --disable-pip-version-check $(AIOSMTPD)
+	touch $@
 
 ## bench: every benchmark (about 14 minutes; BENCHMARKS.md explains them); writes bench/results/latest.md and .json
 bench: deps

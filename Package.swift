@@ -36,6 +36,16 @@ let package = Package(
             providers: [.apt(["libi2c-dev"])]
         ),
         .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
@@ -64,7 +74,7 @@ let package = Package(
         // Simulated devices, the EV model, scenarios and the virtual-time runner.
         .target(
             name: "Simulation",
-            dependencies: ["EVSECore", "ConfigFile", "Hardware", "Billing", "Ledger"]
+            dependencies: ["EVSECore", "ConfigFile", "Hardware", "Billing", "Ledger", "Alerts"]
         ),
 
         // The books: sessions, readings, faults and bills in SQLite, chained and signed; recovery
@@ -77,16 +87,27 @@ let package = Package(
             ]
         ),
 
+        // Owner alerts: the rules that raise them, templates, routing to owners' channels, the
+        // delivery worker over the ledger's outbox, and the channels (SMTP and HTTP through libcurl,
+        // MQTT through libmosquitto, SMS through a modem's AT commands or an HTTP gateway).
+        .target(
+            name: "Alerts",
+            dependencies: [
+                "EVSECore", "Billing", "ConfigFile", "Ledger", "Hardware", "CCurl", "CMosquitto",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // The technician's console: line editing and the command language (pure), its service.
         .target(
             name: "Console",
-            dependencies: ["EVSECore", "ConfigFile", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["EVSECore", "ConfigFile", "Hardware", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         .executableTarget(
             name: "evsed",
             dependencies: [
-                "EVSECore", "ConfigFile", "Hardware", "Simulation", "Billing", "Ledger", "Console",
+                "EVSECore", "ConfigFile", "Hardware", "Simulation", "Billing", "Ledger", "Console", "Alerts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -107,6 +128,7 @@ let package = Package(
         ),
         .testTarget(name: "ConfigFileTests", dependencies: ["ConfigFile"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "ConfigFile"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Ledger", "Billing", "EVSECore", "ConfigFile", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "EVSECore", "TestSupport"]),
         .testTarget(
             name: "LedgerTests",

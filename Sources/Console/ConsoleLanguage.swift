@@ -10,7 +10,7 @@ public enum ConsoleCommand: Hashable, Sendable {
     case sessions(count: Int)
     case session(id: Int64)
     case faults(all: Bool)
-    case alerts
+    case alerts(pendingOnly: Bool)
     case limit(amps: Double)
     case start(owner: String?)
     case stop
@@ -68,7 +68,7 @@ public enum ConsoleLanguage {
         CommandSpec(name: "sessions", arguments: "[N]", summary: "the last N sessions (10)", privileged: false),
         CommandSpec(name: "session", arguments: "ID", summary: "one session and its bill", privileged: false),
         CommandSpec(name: "faults", arguments: "[--all]", summary: "active faults; --all: the fault log", privileged: false),
-        CommandSpec(name: "alerts", arguments: "", summary: "the alert outbox", privileged: false),
+        CommandSpec(name: "alerts", arguments: "[--pending]", summary: "the alerts outbox: each delivery and how it stands", privileged: false),
         CommandSpec(name: "limit", arguments: "AMPS", summary: "set the current offered to the car", privileged: true),
         CommandSpec(name: "start", arguments: "[--owner NAME]", summary: "open a session for the connected car", privileged: true),
         CommandSpec(name: "stop", arguments: "", summary: "end the session", privileged: true),
@@ -157,7 +157,9 @@ public enum ConsoleLanguage {
             let all = rest == ["--all"]
             guard rest.isEmpty || all else { throw usage(spec(of: .faults(all: true)), "the only option is --all (found '\(rest[0])')") }
             command = .faults(all: all)
-        case "alerts": command = try noArguments(.alerts)
+        case "alerts":
+            guard rest.isEmpty || rest == ["--pending"] else { throw usage(spec(of: .alerts(pendingOnly: false)), "the only option is --pending") }
+            command = .alerts(pendingOnly: !rest.isEmpty)
         case "limit":
             guard rest.count == 1, let amps = Double(rest[0].lowercased().replacing("a", with: "")), amps.isFinite else {
                 throw usage(spec(of: .limit(amps: 0)), rest.isEmpty ? "how many amperes? (limit 16)" : "AMPS must be a number (found '\(rest.joined(separator: " "))')")

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import EVSECore
+import Hardware
 import Synchronization
 
 /// Why the console could not be offered.
@@ -108,27 +109,6 @@ public final class ConsoleServer: @unchecked Sendable {
         unlink(socketPath)
     }
 
-    /// Opens a serial port for the console: raw, 115200 8N1, no modem control lines.
-    static func openSerial(_ path: String) -> Int32? {
-        let descriptor = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        var settings = termios()
-        guard tcgetattr(descriptor, &settings) == 0 else {
-            close(descriptor)
-            return nil
-        }
-        cfmakeraw(&settings)
-        cfsetispeed(&settings, speed_t(B115200))
-        cfsetospeed(&settings, speed_t(B115200))
-        settings.c_cflag |= tcflag_t(CLOCAL | CREAD)
-        settings.c_cflag &= ~(tcflag_t(PARENB) | tcflag_t(CSTOPB) | tcflag_t(CRTSCTS))
-        guard tcsetattr(descriptor, TCSANOW, &settings) == 0 else {
-            close(descriptor)
-            return nil
-        }
-        return descriptor
-    }
-
     private func serve() {
         var clients: [Client] = []
         var number = 0
@@ -140,7 +120,7 @@ public final class ConsoleServer: @unchecked Sendable {
                 let now = Self.now()
                 guard now >= nextSerialAttempt[index] else { continue }
                 nextSerialAttempt[index] = now + .seconds(2)
-                guard let descriptor = Self.openSerial(path) else { continue }
+                guard let descriptor = try? RawSerialPort.open(path, baudRate: 115_200) else { continue }
                 let name = "serial " + (path.split(separator: "/").last.map(String.init) ?? path)
                 let client = Client(descriptor: descriptor, session: ConsoleSession(name: name, pin: pin), serialPath: path)
                 client.say(["", "evsed console (\(name)); help lists the commands"])

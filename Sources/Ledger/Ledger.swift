@@ -16,6 +16,8 @@ public final class Ledger {
     /// The charger this ledger belongs to.
     public let chargerID: String
     let database: SQLiteConnection
+    /// The schema version of the file as opened (older than `LedgerSchema.version` only for a reader).
+    private(set) var schemaVersion = LedgerSchema.version
     private(set) var signingKey: SigningKey?
     private var lastSequence: Int64 = 0
     private var lastHash = ChainRecord.genesis
@@ -79,8 +81,9 @@ public final class Ledger {
                 // Only possible before the first table: lets retention return pages to the file system.
                 try database.execute("PRAGMA auto_vacuum=INCREMENTAL")
             }
-            if version < LedgerSchema.version {
-                guard writable else { throw LedgerError.newerVersion(path: path, found: version, supported: LedgerSchema.version) }
+            if !writable && !fresh { schemaVersion = version }
+            // A reader leaves an older schema as it is (what it lacks reads as empty); a writer upgrades it.
+            if version < LedgerSchema.version && (writable || fresh) {
                 try database.transaction { () throws(SQLiteError) in
                     for migration in LedgerSchema.migrations[Int(version)...] { try database.execute(migration) }
                     try database.execute("PRAGMA application_id=\(LedgerSchema.applicationID); PRAGMA user_version=\(LedgerSchema.version)")

@@ -11,6 +11,8 @@ public final class LedgerRecorder {
     public let meter: String
     /// The longest readings wait in memory before they are written.
     public var batchInterval: Duration = .seconds(10)
+    /// The owner the next session is recorded with (from the alert rules: named at the console, or the default).
+    public var nextOwner: String?
     /// How long readings are kept at full resolution.
     public var retention = RetentionPolicy()
     private var pending: [MeterSample] = []
@@ -112,7 +114,7 @@ public final class LedgerRecorder {
         switch change {
         case .started(let id, let at, let register):
             try flush()
-            try ledger.openSession(Int64(id.rawValue), at: at, startRegisterWh: register, owner: nil, meter: meter, tariff: books.tariff)
+            try ledger.openSession(Int64(id.rawValue), at: at, startRegisterWh: register, owner: nextOwner, meter: meter, tariff: books.tariff)
         case .sample(let id, let sample):
             if pendingSession != id { try flush() }
             pendingSession = id

@@ -49,6 +49,24 @@ enum LedgerSchema {
         -- The signed record of each closed session, in the spirit of OCMF.
         CREATE TABLE signed_sessions(session INTEGER PRIMARY KEY, payload TEXT NOT NULL, signature TEXT NOT NULL);
         """,
+        // 2: the alerts outbox. An alert is stored in words, once, with one delivery per channel,
+        // before any attempt; each attempt is recorded with its error.
+        """
+        CREATE TABLE alerts(
+            id INTEGER PRIMARY KEY, created_ms INTEGER NOT NULL, kind TEXT NOT NULL, session INTEGER,
+            owner TEXT, subject TEXT NOT NULL, text TEXT NOT NULL, sms TEXT NOT NULL, facts TEXT NOT NULL);
+        CREATE INDEX alerts_created ON alerts(created_ms);
+        CREATE TABLE deliveries(
+            id INTEGER PRIMARY KEY, alert INTEGER NOT NULL REFERENCES alerts(id), channel TEXT NOT NULL,
+            address TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'expired', 'skipped')),
+            attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL, last_error TEXT,
+            done_ms INTEGER, UNIQUE(alert, channel, address));
+        CREATE INDEX deliveries_due ON deliveries(next_attempt_ms) WHERE state = 'pending';
+        CREATE TABLE delivery_attempts(
+            delivery INTEGER NOT NULL REFERENCES deliveries(id), at_ms INTEGER NOT NULL, error TEXT);
+        CREATE INDEX delivery_attempts_delivery ON delivery_attempts(delivery);
+        """,
     ]
 
     static var version: Int64 { Int64(migrations.count) }

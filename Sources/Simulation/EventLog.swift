@@ -1,3 +1,4 @@
+import Alerts
 import Billing
 import EVSECore
 import FoundationEssentials
@@ -26,6 +27,8 @@ public struct EventLog {
     public var books: SessionBooks
     /// The ledger that keeps the books: each change is durable before its line is made.
     public var recorder: LedgerRecorder?
+    /// Owner alerts: raised from the same events and books, stored in the ledger's outbox, shown as `alert` lines.
+    public var alerts: AlertPublisher?
     /// Per session that ended and is not final yet: why it ended and its interruptions so far.
     private var ending: [SessionID: (reason: String, interruptions: Int)] = [:]
     private var interruptions: [SessionID: Int] = [:]
@@ -59,6 +62,7 @@ public struct EventLog {
             var problems: [EventEntry] = []
             let changes: [SessionBooks.Change]
             if let recorder {
+                if case .action(.sessionStarted) = event.event { recorder.nextOwner = alerts?.rules.ownerOfNextSession }
                 do throws(LedgerError) {
                     changes = try recorder.record(event)
                 } catch {
@@ -68,7 +72,53 @@ public struct EventLog {
             } else {
                 changes = books.observe(event)
             }
-            return problems + lines(for: event) + changes.flatMap { entries(for: $0) }
+            return problems + lines(for: event) + changes.flatMap { entries(for: $0) } + alertEntries(for: event, changes: changes)
+        }
+    }
+
+    /// The line of an alert delivery attempt.
+    public func entry(for report: AlertDelivery.Report, at t: Instant) -> EventEntry {
+        let outcome = report.error.map { "failed: \($0)" + (report.retryAt.map { "; retry at \($0.local.isoTime)" } ?? "") } ?? "delivered"
+        return line(t, report.error == nil ? "alert_sent" : "alert_failed",
+                    text: "\(report.kind) by \(report.channel) to \(report.address) (\(report.deliveryID), attempt \(report.attempts)): \(outcome)") { json in
+            json.add("delivery_id", report.deliveryID)
+            json.add("kind", report.kind)
+            json.add("channel", report.channel)
+            json.add("address", report.address)
+            json.add("attempt", report.attempts)
+            if let error = report.error { json.add("error", error) }
+            if let retry = report.retryAt { json.add("retry_at", retry.description) }
+        }
+    }
+
+    /// What the rules ask of the charger (stop a session at its owner's limit), since the last call.
+    public mutating func takeAlertRequests() -> [AlertRules.Request] {
+        alerts?.rules.takeRequests() ?? []
+    }
+
+    private mutating func alertEntries(for event: TimedEvent, changes: [SessionBooks.Change]) -> [EventEntry] {
+        guard var publisher = alerts else { return [] }
+        var published = publisher.observe(event, open: openSession)
+        for change in changes { published += publisher.observe(change) }
+        alerts = publisher
+        return published.map { alertEntry($0, at: event.at) }
+    }
+
+    private func alertEntry(_ published: AlertPublisher.Published, at t: Instant) -> EventEntry {
+        let alert = published.alert
+        let channels = published.deliveries.map { $0.skipped == nil ? $0.channel : "\($0.channel) (skipped: \($0.skipped!))" }
+        let to = alert.owner.map { " for \($0)" } ?? ""
+        let via = channels.isEmpty ? " (journal only)" : " → \(channels.joined(separator: ", "))"
+        let failed = published.error.map { "; NOT STORED in the outbox: \($0)" } ?? ""
+        return line(t, "alert", text: "\(alert.kind)\(to): \(published.message.subject)\(via)\(failed)") { json in
+            json.add("kind", alert.kind.rawValue)
+            if let session = alert.session { json.add("session", "\(session)") }
+            if let owner = alert.owner { json.add("owner", owner) }
+            json.add("subject", published.message.subject)
+            json.add("text", published.message.text)
+            json.add("sms", published.message.sms)
+            json.add("channels", channels.joined(separator: ","))
+            if let error = published.error { json.add("error", "\(error)") }
         }
     }
 
@@ -76,12 +126,19 @@ public struct EventLog {
     /// last one known; with a ledger, the readings are written and the stop recorded (an open
     /// session stays open, to be resumed).
     public mutating func finish(at now: Instant) -> [EventEntry] {
-        guard let recorder else { return books.finish(at: now).flatMap { entries(for: $0) } }
+        guard let recorder else { return books.finish(at: now).flatMap { entries(for: $0) + alertEntries(for: $0, at: now) } }
         do throws(LedgerError) {
-            return try recorder.stop(at: now).flatMap { entries(for: $0) }
+            return try recorder.stop(at: now).flatMap { entries(for: $0) + alertEntries(for: $0, at: now) }
         } catch {
             return [ledgerError(error, at: now)]
         }
+    }
+
+    private mutating func alertEntries(for change: SessionBooks.Change, at t: Instant) -> [EventEntry] {
+        guard var publisher = alerts else { return [] }
+        let published = publisher.observe(change)
+        alerts = publisher
+        return published.map { alertEntry($0, at: t) }
     }
 
     private func ledgerError(_ error: LedgerError, at t: Instant) -> EventEntry {

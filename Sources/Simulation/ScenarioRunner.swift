@@ -20,8 +20,10 @@ public struct ScenarioRunner {
         self.scenario = scenario
     }
 
-    /// Runs the scenario to its end; `observe` sees every record as it happens.
-    public func run(observe: (LogRecord) -> Void = { _ in }) -> SimulationResult {
+    /// Runs the scenario to its end; `observe` sees every record as it happens, and `commands`
+    /// answers with what the observer asks of the charger in return (the alert rules stop a
+    /// session at its owner's limit).
+    public func run(observe: (LogRecord) -> Void = { _ in }, commands: () -> [ChargerCommand] = { [] }) -> SimulationResult {
         let world = SimulatedWorld(ev: scenario.ev, initialRegister: settings.initialRegister)
         let meter = SimulatedEnergyMeter(world: world)
         let thermometer = SimulatedTemperatureSensor(world: world)
@@ -42,6 +44,7 @@ public struct ScenarioRunner {
                 observe(.event(event))
                 sessions += tracker.observe(event)
             }
+            for command in commands() { controller.commands.push(command) }
         }
 
         let end = Instant.zero + scenario.duration

@@ -1,3 +1,4 @@
+import Alerts
 import Billing
 import ConfigFile
 import Hardware
@@ -33,6 +34,13 @@ final class ConsoleView: Sendable {
     }
 }
 
+/// Owners named at a console for the next session, for the thread that runs the alert rules.
+final class OwnerRequests: Sendable {
+    private let names = Mutex<[String]>([])
+    func post(_ name: String) { names.withLock { $0.append(name) } }
+    func take() -> [String] { names.withLock { names in defer { names = [] }; return names } }
+}
+
 /// The daemon's answers to the console: status from the control loop, commands into its queue,
 /// sessions and faults from the ledger (read on the console's own connection).
 final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
@@ -42,9 +50,13 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
     private let boardPath: String
     private var ledger: Ledger?
     private let catalogue: FaultCatalogue
+    private let owners: [String]
+    private let ownerRequests: OwnerRequests
 
-    init(daemon: Daemon, view: ConsoleView, ledgerPath: String, boardPath: String) {
+    init(daemon: Daemon, view: ConsoleView, ledgerPath: String, boardPath: String, owners: [String], ownerRequests: OwnerRequests) {
         self.daemon = daemon
+        self.owners = owners
+        self.ownerRequests = ownerRequests
         self.view = view
         self.ledgerPath = ledgerPath
         self.boardPath = boardPath
@@ -62,7 +74,17 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
         case .log(let count): return Array(view.snapshot.recent.suffix(count))
         case .version: return [BuildInfo.versionText]
         case .limit(let amps): return send(.setCurrentLimit(Amperes(amps)), "limit \(amps) A", console: console)
-        case .start: return send(.startSession, "start", console: console)
+        case .start(let owner?):
+            guard owners.contains(owner) else {
+                return [owners.isEmpty ? "start --owner: no owners are configured (the alerts file's [[owner]] tables)"
+                                       : "start --owner: no owner '\(owner)'\(closestMatch(to: owner, among: owners).map { " (did you mean '\($0)'?)" } ?? ""); owners: \(owners.joined(separator: ", "))"]
+            }
+            // Posted before the command: the session it starts is seen after the name.
+            ownerRequests.post(owner)
+            return send(.startSession, "start --owner \(owner)", console: console).map {
+                $0.contains("refused") ? $0 + "; the next session will belong to \(owner)" : $0
+            }
+        case .start(nil): return send(.startSession, "start", console: console)
         case .stop: return send(.stopSession, "stop", console: console)
         case .pause: return send(.pause, "pause", console: console)
         case .resume: return send(.resume, "resume", console: console)
@@ -77,7 +99,14 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
             let answer = send(.testResidualCurrentMonitor, "test rcm", console: console)
             guard answer.first?.hasSuffix(": done") == true else { return answer }
             return ["test rcm: started; the result shows in log as rcm_test_result within \(Int(daemon.board.charger.residualCurrentSelfTestTimeout.seconds * 1000)) ms"]
-        case .alerts, .testContactor, .configSet:
+        case .alerts(let pendingOnly):
+            guard let ledger = openLedger() else { return ["the ledger cannot be read: \(ledgerPath)"] }
+            do throws(LedgerError) {
+                return OutboxListing.lines(try ledger.outbox(pendingOnly: pendingOnly, limit: 30), json: json)
+            } catch {
+                return ["ledger: \(error)"]
+            }
+        case .testContactor, .configSet:
             return ["\(ConsoleLanguage.spec(of: parsed.command).name) is not in this version of evsed yet"]
         case .help, .login, .logout:
             return []

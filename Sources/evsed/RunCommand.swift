@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Alerts
 import ArgumentParser
 import Billing
 import Console
@@ -33,6 +34,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(name: .long, help: "The tariff that prices the sessions (default: boards/tariff.toml when it exists).")
     var tariff: String?
+
+    @Option(name: .long, help: "The owners and channels of alerts (default: $CONFIGURATION_DIRECTORY/alerts.toml under systemd; without one, alerts go to the log only).")
+    var alerts: String?
 
     @Option(name: .long, help: "The ledger (default: $EVSED_LEDGER, else $STATE_DIRECTORY/ledger.sqlite, else /var/lib/evsed/ledger.sqlite); created when missing.")
     var ledger: String?
@@ -68,14 +72,16 @@ struct RunCommand: ParsableCommand {
 
         // The books first: a session left open by a power cut or a stop is resolved before anything runs.
         let prices = try loadTariff(tariff)
+        let (alertsPath, alertSettings) = try loadAlerts(alerts)
         let path = ledgerPath(ledger)
         let books = try openLedgerOrExit(path, create: true, writable: true, chargerID: description.name)
         try lockLedgerOrExit(path)
         let startedAt = MonotonicClock.now()
         var now = Timestamp.now()
+        let lastRecorded = try ledgerOrExit { () throws(LedgerError) in try books.lastRecordedTime() }
         // A board without a battery-backed clock may start with a clock behind the books' last
         // entry until NTP has synchronised: the books never go backwards.
-        if let last = try ledgerOrExit({ () throws(LedgerError) in try books.lastRecordedTime() }), last > now {
+        if let last = lastRecorded, last > now {
             LineWriter.standardError.write("evsed: ledger: the clock (\(now)) is behind the ledger's last entry (\(last)); its times continue from there")
             now = Timestamp(milliseconds: last.milliseconds + 1)
         }
@@ -101,16 +107,31 @@ struct RunCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        var terminal = TerminalSession(daemon: daemon, json: json, ledgerPath: path, boardPath: board)
+        var terminal = TerminalSession(daemon: daemon, json: json, ledgerPath: path, boardPath: board, owners: alertSettings.owners.map(\.name))
         terminal.log = EventLog(style: terminal.log.style, catalogue: FaultCatalogue(configuration: description.charger),
                                 clock: recorder.books.clock, tariff: prices)
         terminal.log.origin = daemon.startedAt
         terminal.log.readingInterval = .seconds(30)
         terminal.log.recorder = recorder
+        var rules = AlertRules(configuration: alertSettings, charger: description.name, catalogue: FaultCatalogue(configuration: description.charger),
+                               clock: recorder.books.clock, tariff: prices?.tariff)
+        if let carried = recovery.carriedOver {
+            let owner = try ledgerOrExit { () throws(LedgerError) in try books.session(Int64(carried.rawValue))?.owner }
+            rules.expectCarriedOver(carried, cause: recovery.cause ?? "power_loss", owner: owner,
+                                    down: lastRecorded.map { .milliseconds(max(0, now.milliseconds - $0.milliseconds)) })
+        }
+        terminal.log.alerts = AlertPublisher(rules: rules, ledger: books)
+        let channels = ChannelKind.allCases.filter(alertSettings.hasChannel)
+        let delivery = AlertDelivery(ledgerPath: path, chargerID: description.name, kinds: channels, retry: alertSettings.delivery.retry,
+                                     reports: terminal.deliveryReports) { [charger = description.name] in AlertChannels.make(alertSettings, charger: charger) }
+        terminal.alertDelivery = delivery
         if let cause = recovery.cause, let carried = recovery.carriedOver {
             terminal.say("session \(carried) was open when evsed last stopped (\(cause)); it resumes if the car is still connected")
         }
         terminal.say("ledger: \(path)")
+        if let alertsPath {
+            terminal.say("alerts: \(alertsPath): \(alertSettings.owners.count) owner(s), channels: \(channels.isEmpty ? "none" : channels.map(\.rawValue).joined(separator: ", "))")
+        }
         var consoleServer: ConsoleServer?
         if let socket = consoleSocketPath(console) ?? (consoleSerial.isEmpty ? nil : path + ".console.sock") {
             let pinText = consolePin ?? environment("EVSED_CONSOLE_PIN")
@@ -121,7 +142,7 @@ struct RunCommand: ParsableCommand {
             }
             do throws(ConsoleError) {
                 consoleServer = try ConsoleServer(socketPath: socket, serialPorts: consoleSerial, pin: pin,
-                                                  backend: DaemonConsole(daemon: daemon, view: terminal.consoleView, ledgerPath: path, boardPath: board))
+                                                  backend: terminal.makeConsoleBackend())
                 terminal.say("console: evsed console --socket \(socket)" + (pin == nil ? " (no PIN configured: commands that change things are refused)" : ""))
             } catch {
                 LineWriter.standardError.write("evsed: console: \(error)")
@@ -134,6 +155,8 @@ struct RunCommand: ParsableCommand {
             LineWriter.standardError.write("evsed: the hardware could not be put in its safe state; not starting")
             throw ExitCode(1)
         }
+        delivery.start()
+        defer { delivery.stop() }
         terminal.runUntilStopped { stopSignal.load(ordering: .relaxed) != 0 }
         let statistics = daemon.loopStatistics
         daemon.stop()

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Alerts
 import ArgumentParser
 import Billing
 import ConfigFile
@@ -26,6 +27,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "The tariff that prices the sessions (default: boards/tariff.toml when it exists).")
     var tariff: String?
 
+    @Option(name: .long, help: "The owners and channels of alerts (alerts.toml); alerts are shown (and stored with --ledger), not sent.")
+    var alerts: String?
+
     @Flag(name: .long, help: "One JSON object per line instead of text.")
     var json = false
 
@@ -47,12 +51,14 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         let (board, settings, scenario) = try loadOrExit()
         let prices = try loadTariff(tariff)
+        let alertSettings = try loadAlerts(alerts).configuration
         var runner = ScenarioRunner(board: board, settings: settings, scenario: scenario)
         var clock = WallClock(originInstant: .zero, originTimestamp: Timestamp(local: scenario.start))
         let register = meterState.map { MeterStateFile(path: $0) }
         if let register, let stored = register.read() { runner.settings.initialRegister = stored }
         runner.meterRead = register.map { file in { file.write($0.importEnergy) } }
         var recorder: LedgerRecorder?
+        var carriedOver: (id: SessionID, cause: String, owner: String?)?
         if let ledger {
             let opened = try openLedgerOrExit(ledger, create: true, writable: true, chargerID: board.name)
             try lockLedgerOrExit(ledger)
@@ -67,18 +73,31 @@ struct SimulateCommand: ParsableCommand {
                 CarriedOverSession(id: $0, endReasonIfGone: recovery.cause == "daemon_stopped" ? .daemonStopped : .powerLoss)
             }
             recorder = books
+            if let carried = recovery.carriedOver {
+                carriedOver = (carried, recovery.cause ?? "power_loss", try ledgerOrExit { () throws(LedgerError) in try opened.session(Int64(carried.rawValue))?.owner })
+            }
         }
         var log = EventLog(style: json ? .json : .text, catalogue: FaultCatalogue(configuration: board.charger), clock: clock, tariff: prices)
         log.recorder = recorder
+        var rules = AlertRules(configuration: alertSettings, charger: board.name, catalogue: FaultCatalogue(configuration: board.charger),
+                               clock: clock, tariff: prices?.tariff)
+        if let carriedOver { rules.expectCarriedOver(carriedOver.id, cause: carriedOver.cause, owner: carriedOver.owner, down: nil) }
+        log.alerts = AlertPublisher(rules: rules, ledger: recorder?.ledger)
         log.showTimers = timers
         log.readingInterval = readings > 0 ? .nanoseconds(Int64(readings * 1e9)) : nil
         let output = LineWriter.standardOutput
         if !json {
             output.write("scenario \(scenario.name) on \(board.name) (\(scenario.path)), \(scenario.duration.seconds) s of virtual time")
         }
-        let result = runner.run { record in
+        let result = runner.run(observe: { record in
             for line in log.lines(for: record) { output.write(line) }
-        }
+        }, commands: {
+            log.takeAlertRequests().map { request in
+                switch request {
+                case .stopSession: return .stopSession
+                }
+            }
+        })
         for entry in log.finish(at: .zero + scenario.duration) { output.write(entry.rendered(log.style)) }
         output.flush()
         guard check else { return }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Alerts
 import ConfigFile
 import Console
 import EVSECore
@@ -32,12 +33,24 @@ struct TerminalSession {
     private let consoleBackend: DaemonConsole
     /// systemd's notify socket and journal, when evsed runs as a service.
     private var service = ServiceReporter()
+    /// Owners named at a console (`start --owner`), for the alert rules.
+    let ownerRequests = OwnerRequests()
+    /// What the alert delivery threads report of each attempt, shown here (the journal under systemd).
+    let deliveryReports = BoundedQueue<AlertDelivery.Report>(capacity: 256)
+    /// Sends the outbox; it also publishes the live state on MQTT.
+    var alertDelivery: AlertDelivery?
+    private let ledgerPath: String
+    private let boardPath: String
+    private let owners: [String]
 
-    init(daemon: Daemon, json: Bool, ledgerPath: String, boardPath: String) {
+    init(daemon: Daemon, json: Bool, ledgerPath: String, boardPath: String, owners: [String]) {
         self.daemon = daemon
         self.json = json
+        self.ledgerPath = ledgerPath
+        self.boardPath = boardPath
+        self.owners = owners
         consoleView = ConsoleView()
-        consoleBackend = DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath)
+        consoleBackend = DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath, owners: owners, ownerRequests: ownerRequests)
         interactive = isatty(1) == 1 && !json
         if interactive && isatty(0) == 1 {
             // Without canonical mode and echo, what is typed stays on the status line's prompt
@@ -58,6 +71,11 @@ struct TerminalSession {
         log.readingInterval = .seconds(30)
     }
 
+    /// A console backend on this daemon, for the console server's consoles.
+    func makeConsoleBackend() -> DaemonConsole {
+        DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath, owners: owners, ownerRequests: ownerRequests)
+    }
+
     /// Serves the terminal until `shouldStop` or a `quit` command.
     mutating func runUntilStopped(_ shouldStop: () -> Bool) {
         while !shouldStop() && !quit {
@@ -71,8 +89,10 @@ struct TerminalSession {
                 simulation.world.withState { $0.ev.plug(at: now) }
                 say("the simulated car plugs in")
             }
+            drainDeliveryReports()
             if now - lastStatusAt >= (interactive ? .seconds(1) : .seconds(10)) {
                 lastStatusAt = now
+                if let alertDelivery, let status { alertDelivery.updateState(stateDocument(status)) }
                 if !service.usesJournal { showStatus() }
             }
             service.update(now: now, status: status, loop: daemon.loopStatistics, summary: statusLine())
@@ -93,8 +113,17 @@ struct TerminalSession {
     mutating func drainEvents() {
         while let event = daemon.events.pop() {
             if case .meterReading(let reading) = event.event { lastReading = reading }
+            // A name posted before a start command is taken before the session it starts is seen.
+            for name in ownerRequests.take() { log.alerts?.rules.nameNextOwner(name) }
             let entries = log.entries(for: .event(event))
             show(entries)
+            for request in log.takeAlertRequests() {
+                switch request {
+                case .stopSession(let id):
+                    say("session \(id) reached its owner's limit: stopping it")
+                    daemon.controller.commands.push(.stopSession)
+                }
+            }
             do {
                 // The session's figures change with a reading or a session action; the bill is
                 // worked out only then.
@@ -120,6 +149,29 @@ struct TerminalSession {
             }
         }
         if let letter = daemon.controller.status.latest() { status = letter.value }
+    }
+
+    /// Shows what the alert delivery threads did.
+    private mutating func drainDeliveryReports() {
+        var entries: [EventEntry] = []
+        while let report = deliveryReports.pop() { entries.append(log.entry(for: report, at: MonotonicClock.now())) }
+        show(entries)
+    }
+
+    /// The charger's state for the MQTT state topic: what changes at most once a second.
+    private func stateDocument(_ status: ChargerStatus) -> String {
+        var json = JSONLine()
+        json.add("charger", daemon.board.name)
+        json.add("state", status.pilotLevel.rawValue)
+        json.add("enabled", status.enabled)
+        json.add("offered_a", status.offeredCurrent.value, decimals: 1)
+        json.add("contactor_closed", status.contactorClosed)
+        if let session = status.session { json.add("session", "\(session)") }
+        if let reading = lastReading { json.add("power_w", (reading.power.value / 100).rounded() * 100, decimals: 0) }
+        let snapshot = consoleView.snapshot
+        if let energy = snapshot.sessionEnergyWh { json.add("session_energy_wh", energy / 100 * 100) }
+        json.add("faults", "\(status.activeFaults)")
+        return json.description
     }
 
     /// After the daemon stopped: the session that ended and still waited for its final register.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Alerts
 import ArgumentParser
 import Billing
 import ConfigFile
@@ -16,6 +17,18 @@ func loadTariff(_ named: String?) throws -> TariffSnapshot? {
         path = "boards/tariff.toml"
     }
     return try configurationOrExit { () throws(ConfigError) in try TariffSnapshot(text: ConfigDocument.text(at: path), file: path) }
+}
+
+/// The owners and channels of the alerts: --alerts, else $CONFIGURATION_DIRECTORY/alerts.toml
+/// under systemd when it exists; without either, alerts go to the journal only. A mistake stops the
+/// command with its file, line and key.
+func loadAlerts(_ named: String?) throws -> (path: String?, configuration: AlertConfiguration) {
+    var path = named
+    if path == nil, let directory = environment("CONFIGURATION_DIRECTORY"), access(directory + "/alerts.toml", F_OK) == 0 {
+        path = directory + "/alerts.toml"
+    }
+    guard let path else { return (nil, AlertConfiguration()) }
+    return (path, try configurationOrExit { () throws(ConfigError) in try AlertConfiguration.load(path) })
 }
 
 /// Runs `read`; a mistake in a configuration file (board, scenario, tariff) is printed with its

@@ -1,0 +1,182 @@
+import ConfigFile
+
+/// A server's URL taken apart, checked when the alerts file is read.
+public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+    public var url: String
+    public var scheme: String
+    public var host: String
+    public var port: Int
+
+    static let defaultPorts = ["http": 80, "https": 443, "smtp": 25, "smtps": 465]
+
+    init(_ url: String, schemes: [String], table: ConfigTable, key: String) throws(ConfigError) {
+        self.url = url
+        guard let separator = url.firstRange(of: "://") else { throw table.error(key, "'\(url)' is not a URL (\(schemes.map { "\($0)://" }.joined(separator: " or "))…)") }
+        scheme = String(url[..<separator.lowerBound]).lowercased()
+        guard schemes.contains(scheme) else { throw table.error(key, "'\(url)': the scheme must be \(schemes.joined(separator: " or ")), not '\(scheme)'") }
+        let rest = url[separator.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        let hostPort = authority.split(separator: "@").last.map(String.init) ?? ""
+        if hostPort.hasPrefix("[") {
+            // [::1]:8080
+            let close = hostPort.firstIndex(of: "]") ?? hostPort.endIndex
+            host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
+            let after = hostPort[close...].dropFirst()
+            port = after.hasPrefix(":") ? Int(after.dropFirst()) ?? -1 : Self.defaultPorts[scheme] ?? 0
+        } else if let colon = hostPort.lastIndex(of: ":") {
+            host = String(hostPort[..<colon])
+            port = Int(hostPort[hostPort.index(after: colon)...]) ?? -1
+        } else {
+            host = hostPort
+            port = Self.defaultPorts[scheme] ?? 0
+        }
+        guard !host.isEmpty else { throw table.error(key, "'\(url)' names no host") }
+        guard (1...65_535).contains(port) else { throw table.error(key, "'\(url)': the port must be a number 1 … 65535") }
+    }
+
+    init(host: String, port: Int) {
+        self.url = "\(host):\(port)"
+        self.scheme = "tcp"
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { "\(host):\(port)" }
+}
+
+/// `[email]`: an SMTP server. `smtp://` with `security = "starttls"` (the default) upgrades the
+/// connection; `smtps://` is TLS from the first byte; `security = "none"` only for a relay on the
+/// board's own network.
+public struct EmailSettings: Sendable {
+    public enum Security: String, Sendable { case starttls, tls, none }
+    public var server: Endpoint
+    public var security: Security
+    public var from: String
+    public var username: String?
+    public var password: String?
+    /// "PLAIN" or "LOGIN"; nil lets the server and libcurl choose.
+    public var authentication: String?
+    /// A CA bundle for a server whose certificate is not in the system's store.
+    public var caFile: String?
+
+    static func read(_ table: ConfigTable) throws(ConfigError) -> EmailSettings {
+        let server = try Endpoint(try table.required("url", table.string), schemes: ["smtp", "smtps"], table: table, key: "url")
+        let security = try Security(rawValue: table.choice("security", of: ["starttls", "tls", "none"], default: server.scheme == "smtps" ? "tls" : "starttls"))!
+        if server.scheme == "smtps" && security != .tls { throw table.error("security", "smtps:// is TLS from the start; security must be \"tls\"") }
+        if server.scheme == "smtp" && security == .tls { throw table.error("security", "implicit TLS needs an smtps:// URL") }
+        let from = try table.required("from", table.string)
+        guard from.contains("@") else { throw table.error("from", "'\(from)' has no email address") }
+        let settings = EmailSettings(
+            server: server, security: security, from: from, username: try table.string("username"), password: try table.string("password"),
+            authentication: try table.string("auth").map { (text) throws(ConfigError) in
+                let upper = text.uppercased()
+                guard ["PLAIN", "LOGIN"].contains(upper) else { throw table.error("auth", "'\(text)' is not PLAIN or LOGIN") }
+                return upper
+            },
+            caFile: try table.string("ca_file"))
+        if (settings.username == nil) != (settings.password == nil) { throw table.error(settings.username == nil ? "password" : "username", "username and password go together") }
+        if settings.username != nil && security == .none { throw table.error("security", "a password is not sent without TLS; use starttls or tls") }
+        try table.rejectUnknownKeys()
+        return settings
+    }
+
+    /// The address part of `from` ("Charger <c@example.org>" → "c@example.org").
+    public var fromAddress: String {
+        guard let open = from.firstIndex(of: "<"), let close = from.lastIndex(of: ">"), open < close else { return from }
+        return String(from[from.index(after: open)..<close])
+    }
+}
+
+/// `[sms]`: a GSM modem on a serial port (`modem`), or an HTTP SMS gateway (`gateway_url`).
+public enum SMSSettings: Sendable {
+    case modem(device: String, baudRate: Int, simPIN: String?)
+    /// `body` is a template with {to} and {text}; the values are encoded for `contentType`.
+    case gateway(endpoint: Endpoint, body: AlertTemplate, contentType: String, username: String?, password: String?, caFile: String?)
+
+    static func read(_ table: ConfigTable) throws(ConfigError) -> SMSSettings {
+        let device = try table.string("modem")
+        let url = try table.string("gateway_url")
+        let settings: SMSSettings
+        switch (device, url) {
+        case (let device?, nil):
+            let baud = try table.integer("baud", default: 115_200, in: 1200...921_600)
+            guard [1200, 2400, 4800, 9600, 19_200, 38_400, 57_600, 115_200, 230_400, 460_800, 921_600].contains(baud) else {
+                throw table.error("baud", "\(baud) is not a standard baud rate")
+            }
+            settings = .modem(device: device, baudRate: baud, simPIN: try table.string("sim_pin"))
+        case (nil, let url?):
+            let endpoint = try Endpoint(url, schemes: ["http", "https"], table: table, key: "gateway_url")
+            let contentType = try table.choice("gateway_content_type", of: ["application/x-www-form-urlencoded", "application/json"],
+                                               default: "application/x-www-form-urlencoded")
+            let source = try table.string("gateway_body") ?? (contentType == "application/json" ? "{{\"to\": {to}, \"text\": {text}}}" : "to={to}&text={text}")
+            let body: AlertTemplate
+            do throws(TemplateError) { body = try AlertTemplate(source, allowed: ["to", "text", "charger"]) } catch {
+                throw table.error("gateway_body", error.problem)
+            }
+            settings = .gateway(endpoint: endpoint, body: body, contentType: contentType, username: try table.string("username"),
+                                password: try table.string("password"), caFile: try table.string("ca_file"))
+        case (nil, nil):
+            throw table.error(nil, "[sms] needs either modem = \"/dev/tty…\" or gateway_url = \"https://…\"")
+        case (.some, .some):
+            throw table.error("gateway_url", "[sms] takes a modem or a gateway, not both")
+        }
+        try table.rejectUnknownKeys()
+        return settings
+    }
+}
+
+/// `[webhook]`: how owners' webhooks are called. Each POST carries the JSON alert and, with a
+/// secret, `X-Evsed-Signature: sha256=<HMAC-SHA256 of the body, hex>`.
+public struct WebhookSettings: Sendable {
+    public var secret: String?
+    public var caFile: String?
+
+    static func read(_ table: ConfigTable) throws(ConfigError) -> WebhookSettings {
+        let settings = WebhookSettings(secret: try table.string("secret"), caFile: try table.string("ca_file"))
+        if let secret = settings.secret, secret.utf8.count < 16 { throw table.error("secret", "a secret of \(secret.utf8.count) bytes is too short to sign with (16 or more)") }
+        try table.rejectUnknownKeys()
+        return settings
+    }
+}
+
+/// `[mqtt]`: the broker. Alerts go to each owner's topic with QoS 1; the charger's live state to
+/// `state_topic`, retained.
+public struct MQTTSettings: Sendable {
+    public var broker: Endpoint
+    public var username: String?
+    public var password: String?
+    public var clientID: String?
+    /// "{charger}" is replaced by the charger's name.
+    public var stateTopic: String
+    public var caFile: String?
+
+    static func read(_ table: ConfigTable) throws(ConfigError) -> MQTTSettings {
+        let host = try table.required("host", table.string)
+        let tls = try table.string("ca_file")
+        let port = try table.integer("port", default: tls == nil ? 1883 : 8883, in: 1...65_535)
+        let settings = MQTTSettings(
+            broker: Endpoint(host: host, port: port), username: try table.string("username"), password: try table.string("password"),
+            clientID: try table.string("client_id"), stateTopic: try table.string("state_topic") ?? "evsed/{charger}/state", caFile: tls)
+        if settings.stateTopic.contains("+") || settings.stateTopic.contains("#") { throw table.error("state_topic", "no wildcards in a topic to publish to") }
+        try table.rejectUnknownKeys()
+        return settings
+    }
+}
+
+/// When a failed delivery is tried again: after `first`, doubling up to `maximum`, each wait
+/// drawn between half and all of it (jitter, so that many chargers do not retry in step); a
+/// delivery not done within `maximumAge` of its alert is given up.
+public struct RetryPolicy: Hashable, Sendable {
+    public var first: Duration = .seconds(10)
+    public var maximum: Duration = .seconds(3600)
+    public var maximumAge: Duration = .seconds(86_400)
+
+    public init() {}
+
+    /// The wait after the `attempts`-th failed attempt (1 = the first); `unit` in 0..<1 picks the jitter.
+    public func delay(afterAttempts attempts: Int, unit: Double) -> Duration {
+        let exponent = min(max(attempts - 1, 0), 30)
+        let base = min(first.seconds * Double(1 << exponent), maximum.seconds)
+        return .milliseconds(Int64((base * (0.5 + 0.5 * min(max(unit, 0), 1))) * 1000))
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+@testable import Ledger
+
+@Suite struct OutboxTests {
+    func alert(at milliseconds: Int64, kind: String = "ended") -> NewAlert {
+        NewAlert(at: Timestamp(milliseconds: milliseconds), kind: kind, session: 1, owner: "alex", subject: "s", text: "t", sms: "m", facts: "{}")
+    }
+
+    @Test func anAlertAndItsDeliveriesAreStoredBeforeAnyAttemptAndSurviveAReopen() throws {
+        let path = temporaryLedgerPath()
+        do {
+            let ledger = try Ledger(path: path, create: true)
+            let id = try ledger.enqueueAlert(alert(at: 1000), deliveries: [
+                NewDelivery(channel: "email", address: "alex@example.org", notBefore: Timestamp(milliseconds: 1000)),
+                NewDelivery(channel: "sms", address: "+49176", notBefore: Timestamp(milliseconds: 1000)),
+                NewDelivery(channel: "mqtt", address: "t", notBefore: Timestamp(milliseconds: 1000), skipped: "quiet hours"),
+            ])
+            #expect(id == 1)
+        }
+        let ledger = try Ledger(path: path)
+        #expect(try ledger.dueDeliveries(on: "email", at: Timestamp(milliseconds: 999)).isEmpty)
+        let due = try ledger.dueDeliveries(on: "email", at: Timestamp(milliseconds: 1000))
+        #expect(due.map(\.address) == ["alex@example.org"])
+        #expect(try ledger.dueDeliveries(on: "mqtt", at: Timestamp(milliseconds: 5000)).isEmpty, "a skipped delivery is never due")
+        #expect(try ledger.outbox().map(\.state).sorted() == ["pending", "pending", "skipped"])
+        #expect(try ledger.outbox(pendingOnly: true).count == 2)
+    }
+
+    @Test func attemptsAreRecordedUntilDeliveredOrGivenUp() throws {
+        let ledger = try Ledger(path: temporaryLedgerPath(), create: true)
+        try ledger.enqueueAlert(alert(at: 0), deliveries: [
+            NewDelivery(channel: "email", address: "a@example.org", notBefore: Timestamp(milliseconds: 0)),
+            NewDelivery(channel: "webhook", address: "http://x", notBefore: Timestamp(milliseconds: 0)),
+        ])
+        let email = try #require(ledger.dueDeliveries(on: "email", at: Timestamp(milliseconds: 0)).first)
+        try ledger.recordAttempt(email.id, at: Timestamp(milliseconds: 10), error: "Couldn't connect", retryAt: Timestamp(milliseconds: 20_000))
+        #expect(try ledger.dueDeliveries(on: "email", at: Timestamp(milliseconds: 19_999)).isEmpty)
+        let again = try #require(ledger.dueDeliveries(on: "email", at: Timestamp(milliseconds: 20_000)).first)
+        #expect(again.attempts == 1 && again.lastError == "Couldn't connect")
+        try ledger.recordAttempt(email.id, at: Timestamp(milliseconds: 20_010), error: nil, retryAt: nil)
+        let webhook = try #require(ledger.dueDeliveries(on: "webhook", at: Timestamp(milliseconds: 0)).first)
+        try ledger.recordAttempt(webhook.id, at: Timestamp(milliseconds: 30), error: "HTTP 410", retryAt: nil)
+        let states = Dictionary(uniqueKeysWithValues: try ledger.outbox().map { ($0.channel, ($0.state, $0.attempts)) })
+        #expect(states["email"]! == ("delivered", 2))
+        #expect(states["webhook"]! == ("expired", 1))
+        #expect(try ledger.attempts(ofDelivery: email.id).map(\.error) == ["Couldn't connect", nil])
+        #expect(try ledger.outbox(pendingOnly: true).isEmpty)
+    }
+
+    @Test func aReaderOfAnOlderLedgerSeesAnEmptyOutbox() throws {
+        let path = temporaryLedgerPath()
+        _ = try Ledger(path: path, create: true)
+        // Make it look like schema 1, as an evsed before the outbox left it.
+        let database = try SQLiteConnection(path: path, create: false)
+        try database.execute("DROP TABLE delivery_attempts; DROP TABLE deliveries; DROP TABLE alerts; PRAGMA user_version=1")
+        let reader = try Ledger(path: path, writable: false)
+        #expect(try reader.outbox().isEmpty)
+        // A writer upgrades it.
+        let writer = try Ledger(path: path)
+        try writer.enqueueAlert(alert(at: 0), deliveries: [])
+        #expect(try writer.alerts().count == 1)
+    }
+}
