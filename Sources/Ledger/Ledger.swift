@@ -41,8 +41,6 @@ public final class Ledger {
         if !exists {
             guard create && writable else { throw .unavailable(path: path, problem: "no ledger here (evsed run creates it; name another with --ledger)") }
             try Self.makeDirectory(of: path)
-        } else {
-            try Self.checkHeader(path)
         }
         let database: SQLiteConnection
         do throws(SQLiteError) {
@@ -129,6 +127,11 @@ public final class Ledger {
         } catch let error as LedgerError {
             throw error
         } catch let error as SQLiteError {
+            // A file that is not SQLite at all is found by SQLite's first read, which writes nothing.
+            // (Not by reading its header ourselves: closing any descriptor of the file would drop the
+            // POSIX locks of this process's other connections, and another process could then take
+            // the WAL from under them.)
+            if error.isNotADatabase { throw .corrupt(path: path, detail: "not an SQLite database") }
             throw error.isCorruption ? .corrupt(path: path, detail: error.message) : .sqlite(error)
         } catch {
             throw .unavailable(path: path, problem: "\(error)")
@@ -137,19 +140,6 @@ public final class Ledger {
 
     private static func loadKey(for path: String) throws(LedgerError) -> SigningKey {
         try SigningKey.load(from: keyPath(for: path))
-    }
-
-    /// Refuses a file that is not SQLite at all, before SQLite sees it.
-    private static func checkHeader(_ path: String) throws(LedgerError) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .unavailable(path: path, problem: "cannot be opened: \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        var header = [UInt8](repeating: 0, count: 16)
-        let count = header.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, 16) }
-        // An empty file is an empty database; anything else must carry SQLite's magic.
-        guard count == 0 || (count == 16 && header == Array("SQLite format 3\0".utf8)) else {
-            throw .corrupt(path: path, detail: "not an SQLite database")
-        }
     }
 
     /// Creates the directories above `path` (mode 0750), like `mkdir -p`.

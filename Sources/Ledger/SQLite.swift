@@ -10,6 +10,9 @@ public struct SQLiteError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The primary result code (the low byte of the extended one).
     public var primaryCode: Int32 { code & 0xff }
     /// The file is not a database, or is damaged.
+    /// The file is not an SQLite database at all.
+    public var isNotADatabase: Bool { primaryCode == SQLITE_NOTADB }
+
     public var isCorruption: Bool { primaryCode == SQLITE_CORRUPT || primaryCode == SQLITE_NOTADB }
 
     public var description: String { "\(path): \(message) (SQLite code \(code))" }

@@ -62,3 +62,35 @@ import Testing
         #expect(try writer.alerts().count == 1)
     }
 }
+
+@Suite struct SharedLedgerTests {
+    /// Another process's view, as `evsed ledger` or `evsed alerts` has it.
+    func count(_ path: String, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [path, sql]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        process.waitUntilExit()
+        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A second connection in the daemon's process (a console, a delivery thread) once dropped the
+    /// process's locks on the file; a reader that came and went then took the WAL with it, and
+    /// what the daemon wrote next was seen by nobody until it stopped.
+    @Test func writesStayVisibleToOtherProcessesWhileSeveralConnectionsAreOpen() throws {
+        let path = temporaryLedgerPath()
+        let daemon = try Ledger(path: path, create: true)
+        try daemon.enqueueAlert(NewAlert(at: Timestamp(milliseconds: 1), kind: "started", session: 1, owner: nil, subject: "", text: "", sms: "", facts: "{}"), deliveries: [])
+        let worker = try Ledger(path: path)
+        let console = try Ledger(path: path, writable: false)
+        #expect(try console.alerts().count == 1)
+        #expect(try count(path, "SELECT count(*) FROM alerts") == "1")
+        for number in 2...3 {
+            try worker.enqueueAlert(NewAlert(at: Timestamp(milliseconds: Int64(number)), kind: "ended", session: 1, owner: nil, subject: "", text: "", sms: "", facts: "{}"), deliveries: [])
+            #expect(try count(path, "SELECT count(*) FROM alerts") == "\(number)")
+        }
+        _ = daemon
+    }
+}
