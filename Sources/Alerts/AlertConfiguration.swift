@@ -18,6 +18,8 @@ public struct AlertConfiguration: Sendable {
     public var delivery = DeliverySettings()
     public var email: EmailSettings?
     public var sms: SMSSettings?
+    /// Where the file names the modem, for a probe's report.
+    public var modemLocation: ConfigError?
     public var webhook: WebhookSettings?
     public var mqtt: MQTTSettings?
     public var templates = AlertTemplates.standard
@@ -96,7 +98,11 @@ public struct AlertConfiguration: Sendable {
             try delivery.rejectUnknownKeys()
         }
         section { () throws(ConfigError) in configuration.email = try table.table("email").map { (t) throws(ConfigError) in try EmailSettings.read(t) } }
-        section { () throws(ConfigError) in configuration.sms = try table.table("sms").map { (t) throws(ConfigError) in try SMSSettings.read(t) } }
+        section { () throws(ConfigError) in
+            guard let sms = try table.table("sms") else { return }
+            configuration.sms = try SMSSettings.read(sms)
+            configuration.modemLocation = sms.error("modem", "")
+        }
         section { () throws(ConfigError) in configuration.webhook = try table.table("webhook").map { (t) throws(ConfigError) in try WebhookSettings.read(t) } }
         section { () throws(ConfigError) in configuration.mqtt = try table.table("mqtt").map { (t) throws(ConfigError) in try MQTTSettings.read(t) } }
         section { () throws(ConfigError) in configuration.templates = try AlertTemplates.read(try table.table("template")) }

@@ -62,11 +62,12 @@ enum AlertFacts {
         return parts.isEmpty ? "free" : parts.joined(separator: "; ") + " (incl. VAT)"
     }
 
-    /// The bill's lines, one per line, with the totals.
+    /// The bill's lines, one per line, with the totals. Lines are shown without VAT, as the
+    /// totals add them up: the VAT is rounded once, on the total.
     static func bill(_ bill: Bill) -> String {
         var lines = bill.lines.map { item in
             let unit = item.dimension == .energy ? "kWh" : item.dimension == .flat ? "session" : "h"
-            return "\(item.dimension.rawValue.lowercased().replacing("_", with: " ")): \(item.quantity) \(unit) × \(item.unitPrice) = \(Money(item.amountIncludingVAT, bill.currency).rounded) incl. \(item.vatPercent) % VAT"
+            return "\(item.dimension.rawValue.lowercased().replacing("_", with: " ")): \(item.quantity) \(unit) × \(item.unitPrice) = \(Money(item.amountExcludingVAT, bill.currency).rounded) + \(item.vatPercent) % VAT"
         }
         if bill.adjustment != 0 {
             lines.append("\(bill.adjustment > 0 ? "minimum" : "maximum") price: \(Money(bill.adjustment, bill.currency).rounded) excl. VAT")

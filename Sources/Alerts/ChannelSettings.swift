@@ -6,11 +6,14 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     public var scheme: String
     public var host: String
     public var port: Int
+    /// Where the file names it, for a probe's report.
+    public var location: ConfigError
 
     static let defaultPorts = ["http": 80, "https": 443, "smtp": 25, "smtps": 465]
 
     init(_ url: String, schemes: [String], table: ConfigTable, key: String) throws(ConfigError) {
         self.url = url
+        location = table.error(key, "")
         guard let separator = url.firstRange(of: "://") else { throw table.error(key, "'\(url)' is not a URL (\(schemes.map { "\($0)://" }.joined(separator: " or "))…)") }
         scheme = String(url[..<separator.lowerBound]).lowercased()
         guard schemes.contains(scheme) else { throw table.error(key, "'\(url)': the scheme must be \(schemes.joined(separator: " or ")), not '\(scheme)'") }
@@ -34,7 +37,8 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         guard (1...65_535).contains(port) else { throw table.error(key, "'\(url)': the port must be a number 1 … 65535") }
     }
 
-    init(host: String, port: Int) {
+    init(host: String, port: Int, location: ConfigError) {
+        self.location = location
         self.url = "\(host):\(port)"
         self.scheme = "tcp"
         self.host = host
@@ -155,28 +159,10 @@ public struct MQTTSettings: Sendable {
         let tls = try table.string("ca_file")
         let port = try table.integer("port", default: tls == nil ? 1883 : 8883, in: 1...65_535)
         let settings = MQTTSettings(
-            broker: Endpoint(host: host, port: port), username: try table.string("username"), password: try table.string("password"),
+            broker: Endpoint(host: host, port: port, location: table.error("host", "")), username: try table.string("username"), password: try table.string("password"),
             clientID: try table.string("client_id"), stateTopic: try table.string("state_topic") ?? "evsed/{charger}/state", caFile: tls)
         if settings.stateTopic.contains("+") || settings.stateTopic.contains("#") { throw table.error("state_topic", "no wildcards in a topic to publish to") }
         try table.rejectUnknownKeys()
         return settings
-    }
-}
-
-/// When a failed delivery is tried again: after `first`, doubling up to `maximum`, each wait
-/// drawn between half and all of it (jitter, so that many chargers do not retry in step); a
-/// delivery not done within `maximumAge` of its alert is given up.
-public struct RetryPolicy: Hashable, Sendable {
-    public var first: Duration = .seconds(10)
-    public var maximum: Duration = .seconds(3600)
-    public var maximumAge: Duration = .seconds(86_400)
-
-    public init() {}
-
-    /// The wait after the `attempts`-th failed attempt (1 = the first); `unit` in 0..<1 picks the jitter.
-    public func delay(afterAttempts attempts: Int, unit: Double) -> Duration {
-        let exponent = min(max(attempts - 1, 0), 30)
-        let base = min(first.seconds * Double(1 << exponent), maximum.seconds)
-        return .milliseconds(Int64((base * (0.5 + 0.5 * min(max(unit, 0), 1))) * 1000))
     }
 }

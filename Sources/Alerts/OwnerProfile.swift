@@ -11,6 +11,8 @@ public struct OwnerProfile: Hashable, Sendable {
     public var phone: String?
     /// The owner's webhook (their app's push endpoint).
     public var webhook: String?
+    /// The webhook's server, for `check-config`'s probe.
+    public var webhookEndpoint: Endpoint?
     /// The MQTT topic of their alerts.
     public var mqttTopic: String?
     /// Which alerts go out on each channel the owner can be reached on.
@@ -60,7 +62,7 @@ public struct OwnerProfile: Hashable, Sendable {
             throw table.error("phone", "'\(phone)' is not a phone number in international form (+ and digits, e.g. +4917612345678)")
         }
         owner.webhook = try table.string("webhook")
-        if let url = owner.webhook { _ = try Endpoint(url, schemes: ["http", "https"], table: table, key: "webhook") }
+        owner.webhookEndpoint = try owner.webhook.map { (url) throws(ConfigError) in try Endpoint(url, schemes: ["http", "https"], table: table, key: "webhook") }
         owner.mqttTopic = try table.string("mqtt_topic")
         if let topic = owner.mqttTopic, topic.isEmpty || topic.contains("+") || topic.contains("#") {
             throw table.error("mqtt_topic", "'\(topic)' is not a topic to publish to (no wildcards)")

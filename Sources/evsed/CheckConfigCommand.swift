@@ -1,26 +1,63 @@
+import Alerts
 import ArgumentParser
 import ConfigFile
 import Hardware
 
-/// `evsed check-config`: every mistake of a board file, before it goes on a charger.
+/// `evsed check-config`: every mistake of a board file or an alerts file, before it goes on a charger.
 struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
-        abstract: "Check a board file and report every problem with its file, line and key.",
-        discussion: "Exits 0 when the board file is usable, 1 when it has problems. Devices are not opened.")
+        abstract: "Check a board file and an alerts file; report every problem with its file, line and key.",
+        discussion: """
+            Exits 0 when the files are usable, 1 when they have problems. Devices are not opened. \
+            For an alerts file, each server it names (SMTP, MQTT, SMS gateway, the owners' webhooks) \
+            must resolve and accept a connection, and the modem must open; --offline skips that.
+            """)
 
     @Option(name: .long, help: "The board file.")
-    var board: String
+    var board: String?
+
+    @Option(name: .long, help: "The alerts file (owners, channels, templates).")
+    var alerts: String?
+
+    @Flag(name: .long, help: "Do not try the alerts file's servers and modem.")
+    var offline = false
+
+    func validate() throws {
+        if board == nil && alerts == nil { throw ValidationError("name a file to check: --board FILE and/or --alerts FILE") }
+    }
 
     func run() throws {
-        let problems = BoardDescription.problems(in: board)
-        guard problems.isEmpty else {
-            for problem in problems { LineWriter.standardError.write("\(problem)") }
-            LineWriter.standardError.write("\(board): \(problems.count) problem(s)")
-            throw ExitCode(1)
+        var failed = false
+        let output = LineWriter.standardOutput, errors = LineWriter.standardError
+        if let board {
+            let problems = BoardDescription.problems(in: board)
+            if problems.isEmpty {
+                let description = try? BoardDescription.load(board)
+                output.write("\(board): ok (\(description?.name ?? ""), \(description?.kind.rawValue ?? ""))")
+            } else {
+                for problem in problems { errors.write("\(problem)") }
+                errors.write("\(board): \(problems.count) problem(s)")
+                failed = true
+            }
         }
-        let description = try? BoardDescription.load(board)
-        LineWriter.standardOutput.write("\(board): ok (\(description?.name ?? ""), \(description?.kind.rawValue ?? ""))")
-        LineWriter.standardOutput.flush()
+        if let alerts {
+            var problems = AlertConfiguration.problems(in: alerts)
+            if problems.isEmpty, !offline, let configuration = try? AlertConfiguration.load(alerts) {
+                problems = ServerProbe.problems(configuration)
+            }
+            if problems.isEmpty {
+                let configuration = try? AlertConfiguration.load(alerts)
+                let channels = ChannelKind.allCases.filter { configuration?.hasChannel($0) == true }.map(\.rawValue)
+                output.write("\(alerts): ok (\(configuration?.owners.count ?? 0) owner(s); channels: \(channels.isEmpty ? "none" : channels.joined(separator: ", "))"
+                             + (offline ? "; servers not tried" : "; every server answered") + ")")
+            } else {
+                for problem in problems { errors.write("\(problem)") }
+                errors.write("\(alerts): \(problems.count) problem(s)")
+                failed = true
+            }
+        }
+        output.flush()
+        if failed { throw ExitCode(1) }
     }
 }

@@ -11,7 +11,7 @@ struct EVSEd: ParsableCommand {
             from the energy meter's register. boards/sim.toml describes a fully simulated board.
             """,
         version: BuildInfo.versionText,
-        subcommands: [RunCommand.self, SimulateCommand.self, LedgerCommand.self, ConsoleClientCommand.self, CheckConfigCommand.self, FaultsCommand.self, MeterCommand.self, SimMeterCommand.self]
+        subcommands: [RunCommand.self, SimulateCommand.self, LedgerCommand.self, AlertsCommand.self, ConsoleClientCommand.self, CheckConfigCommand.self, FaultsCommand.self, MeterCommand.self, SimMeterCommand.self]
     )
 }
 

@@ -228,6 +228,12 @@ final class RunningDaemon {
     let process = Process()
     let output = LockedText()
     private let pipe = Pipe()
+    private let input = Pipe()
+
+    /// Types a line on the daemon's terminal (the simulated board's commands: plug, unplug, …).
+    func type(_ line: String) {
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
 
     init(_ arguments: [String], ledger: String) throws {
         process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
@@ -236,7 +242,7 @@ final class RunningDaemon {
         process.currentDirectoryURL = URL(fileURLWithPath: CommandLineTests.root)
         process.standardOutput = pipe
         process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = input
         let output = self.output
         pipe.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
         try process.run()
