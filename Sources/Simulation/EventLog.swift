@@ -76,6 +76,23 @@ public struct EventLog {
         }
     }
 
+    /// "contactor test passed: closed in 32.0 ms, opened in 18.0 ms".
+    public static func contactorTestText(closedAfter: Duration?, openedAfter: Duration?, passed: Bool) -> String {
+        func time(_ duration: Duration?, _ verb: String) -> String {
+            duration.map { "\(verb) in \(fixed($0.seconds * 1000, 1)) ms" } ?? "did not \(verb == "closed" ? "close" : "open") within the settle time"
+        }
+        return "contactor test \(passed ? "passed" : "FAILED"): \(time(closedAfter, "closed")), \(time(openedAfter, "opened"))"
+    }
+
+    /// The line of a console's command that changes the charger: "serial /dev/ttyAMA0: limit 10.0 A".
+    public func entry(console text: String, at t: Instant) -> EventEntry {
+        line(t, "console", text: text) { json in
+            let parts = text.split(separator: ":", maxSplits: 1)
+            json.add("console", String(parts.first ?? ""))
+            json.add("command", parts.count > 1 ? String(parts[1].dropFirst()) : "")
+        }
+    }
+
     /// The line of an alert delivery attempt.
     public func entry(for report: AlertDelivery.Report, at t: Instant) -> EventEntry {
         let outcome = report.error.map { "failed: \($0)" + (report.retryAt.map { "; retry at \($0.local.isoTime)" } ?? "") } ?? "delivered"
@@ -269,6 +286,12 @@ public struct EventLog {
         case .residualCurrentTestResult(let passed):
             return line(t, "rcm_test_result", text: passed ? "residual-current monitor test passed" : "residual-current monitor test FAILED") {
                 $0.add("passed", passed)
+            }
+        case .contactorTestResult(let closed, let opened, let passed):
+            return line(t, "contactor_test", text: Self.contactorTestText(closedAfter: closed, openedAfter: opened, passed: passed)) { json in
+                json.add("passed", passed)
+                if let closed { json.add("closed_ms", closed.seconds * 1000, decimals: 1) }
+                if let opened { json.add("opened_ms", opened.seconds * 1000, decimals: 1) }
             }
         case .derating(let step):
             let factor = step == 0 ? 1 : step == 1 ? 0.5 : step == 2 ? 0.25 : 0

@@ -10,6 +10,10 @@ import Testing
 /// 3. after every step, an active fault means an open contactor, and a closed contactor means a
 ///    pilot that allows energy; a closed contactor with the PWM withdrawn is only the bounded wait
 ///    for the vehicle to stop (IEC 61851-1: at most 6 s).
+///
+/// One exception, the technician's contactor test: the contactor may close with no vehicle, with
+/// the pilot held in F, no session, no fault and the charger enabled, and stays closed only while
+/// the settle deadline that opens it again is armed.
 @Suite struct SafetyInvariantTests {
     /// One thing that can happen to the charger.
     enum Stimulus: CaseIterable {
@@ -19,6 +23,7 @@ import Testing
         case wait1s, wait7s, wait5min, loopOverruns
         case pause, resume, stop, start, disable, enable, limit10, clearWeld
         case lockEngaged, lockReleased
+        case testContactor
     }
 
     /// A machine with the timers a control loop would keep, stepped by stimuli.
@@ -97,6 +102,7 @@ import Testing
             case .clearWeld: command(.clearFault(.contactorWelded))
             case .lockEngaged: step { $0.connectorLockFeedbackChanged(locked: true, at: at) }
             case .lockReleased: step { $0.connectorLockFeedbackChanged(locked: false, at: at) }
+            case .testContactor: command(.testContactor)
             }
             return steps
         }
@@ -106,6 +112,17 @@ import Testing
     static func violations(before: ChargerStateMachine, actions: ActionList, after: ChargerStateMachine) -> [String] {
         var problems: [String] = []
         let config = after.configuration
+        if after.contactorTest != nil && (after.isContactorClosed || actions.contains(.closeContactor)) {
+            // The technician's contactor test: its own, narrower rule.
+            if after.pilotOutput != .stateF { problems.append("contactor test with the pilot at \(after.pilotOutput)") }
+            if !after.activeFaults.isEmpty { problems.append("contactor test with faults \(after.activeFaults)") }
+            if after.session != nil || after.vehiclePresent { problems.append("contactor test with a vehicle or a session") }
+            if !after.isEnabled { problems.append("contactor test while disabled") }
+            if after.deadline(of: .contactorSettle) == nil { problems.append("contactor test closed without the deadline that opens it") }
+            let raised = actions.contains { if case .faultRaised = $0 { true } else { false } }
+            if raised && before.isContactorClosed && actions.first != .openContactor { problems.append("a fault during the contactor test did not open it first") }
+            return problems
+        }
         let allowsEnergy = after.pilotLevel == .c || (after.pilotLevel == .d && config.ventilationAvailable)
         if actions.contains(.closeContactor) && !after.isConnectorLocked { problems.append("closed with the plug not locked") }
         if actions.contains(.closeContactor) {
@@ -185,7 +202,7 @@ import Testing
             let failure = Self.explore(rig, depth: 3, path: [], visited: &visited)
             #expect(failure == nil, "from \(name): \(failure ?? "")")
         }
-        // 28 stimuli, three deep, four seeds: every one of the 4 × 28³ sequences was stepped.
+        // 29 stimuli, three deep, four seeds: every one of the 4 × 28³ sequences was stepped.
         #expect(visited >= 4 * Stimulus.allCases.count * Stimulus.allCases.count * Stimulus.allCases.count)
     }
 
@@ -217,5 +234,14 @@ import Testing
         _ = disabled.disable(at: .seconds(100))
         #expect(!Self.violations(before: disabled, actions: [.closeContactor], after: disabled).isEmpty)
         #expect(!Self.violations(before: charging, actions: [.faultRaised(.overcurrent)], after: charging).isEmpty)
+        // The contactor test's exception is live in the exploration (it closes from the idle seed)
+        // and narrow: the same closed contactor with the pilot out of F is a violation.
+        var idle = Self.seeds(configuration)[0].1
+        let steps = idle.apply(.testContactor)
+        #expect(idle.machine.isContactorClosed && steps.contains { $0.actions.contains(.closeContactor) })
+        #expect(Self.violations(before: steps[0].before, actions: steps[0].actions, after: idle.machine).isEmpty)
+        var unsafe = idle.machine
+        unsafe.pilot = .steady
+        #expect(!Self.violations(before: steps[0].before, actions: steps[0].actions, after: unsafe).isEmpty)
     }
 }

@@ -12,6 +12,8 @@ public enum ChargerCommand: Hashable, Sendable, CustomStringConvertible {
     case clearFault(FaultCode)
     /// The technician's residual-current monitor test (the console's `test rcm`).
     case testResidualCurrentMonitor
+    /// Close the contactor with no vehicle connected, check its feedback, open it, report the times.
+    case testContactor
 
     public var description: String {
         switch self {
@@ -25,6 +27,7 @@ public enum ChargerCommand: Hashable, Sendable, CustomStringConvertible {
         case .resume: return "resume"
         case .clearFault(let code): return "clear \(code)"
         case .testResidualCurrentMonitor: return "test rcm"
+        case .testContactor: return "test contactor"
         }
     }
 }
@@ -43,6 +46,7 @@ extension ChargerStateMachine {
         case .resume: return try resume(at: now)
         case .clearFault(let code): return try clearFault(code, at: now)
         case .testResidualCurrentMonitor: return try testResidualCurrentMonitor(at: now)
+        case .testContactor: return try testContactor(at: now)
         }
     }
 }

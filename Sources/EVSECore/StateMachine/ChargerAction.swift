@@ -109,6 +109,9 @@ public enum ChargerAction: Hashable, Sendable {
     /// The technician's residual-current monitor test ended: the monitor tripped on its test input
     /// and released again (passed), or did not (failed, and `rcm_self_test_failed` is raised).
     case residualCurrentTestResult(passed: Bool)
+    /// The technician's contactor test ended: how long the feedback took to follow the close and
+    /// the open command (nil: it did not follow within the settle time), and whether both did.
+    case contactorTestResult(closedAfter: Duration?, openedAfter: Duration?, passed: Bool)
 }
 
 /// An identifier of a charging session, unique on this charger.

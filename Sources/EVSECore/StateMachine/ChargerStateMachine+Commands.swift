@@ -13,6 +13,9 @@ public enum CommandRejection: Error, Hashable, Sendable, CustomStringConvertible
     case contactorClosed
     case selfTestRunning
     case residualCurrentPresent
+    case vehicleConnected
+    case noContactorFeedback
+    case contactorTestRunning
 
     public var description: String {
         switch self {
@@ -29,6 +32,9 @@ public enum CommandRejection: Error, Hashable, Sendable, CustomStringConvertible
         case .contactorClosed: return "the contactor is closed; stop or pause charging first"
         case .selfTestRunning: return "a residual-current monitor test is running"
         case .residualCurrentPresent: return "the residual-current monitor reports a residual current now"
+        case .vehicleConnected: return "a vehicle is connected (the pilot is not in state A); unplug it first"
+        case .noContactorFeedback: return "this board has no contactor feedback, so there is nothing to check the contactor against"
+        case .contactorTestRunning: return "a contactor test is running"
         }
     }
 }
@@ -122,7 +128,32 @@ extension ChargerStateMachine {
     /// must trip within the self-test timeout and release again. Never while the contactor is
     /// closed (the test trips the monitor). A failure raises `rcm_self_test_failed` as a failed
     /// test before a close does; either way `residualCurrentTestResult` reports it.
+    /// The technician's contactor test: with no vehicle connected (pilot confirmed in A), no
+    /// session and no fault, the pilot goes to F, the contactor closes, and once its feedback
+    /// follows it opens again; `contactorTestResult` reports both times. The pilot comes back
+    /// from F after the test (the vehicle, if one came meanwhile, is detected anew).
+    public mutating func testContactor(at now: Instant) throws(CommandRejection) -> ActionList {
+        guard configuration.hasContactorFeedback else { throw .noContactorFeedback }
+        guard started, enabled else { throw .chargerDisabled }
+        guard contactorTest == nil else { throw .contactorTestRunning }
+        guard debouncer.confirmed == .a, !vehiclePresent else { throw .vehicleConnected }
+        guard !contactorClosed else { throw .contactorClosed }
+        guard session == nil, carriedOver == nil else { throw .sessionAlreadyOpen }
+        if let code = faults.active.first { throw .outOfService(code) }
+        guard selfTest != .testing && selfTest != .releasing else { throw .selfTestRunning }
+        var actions = ActionList()
+        contactorTest = ContactorTestRun(startedAt: now)
+        // The pilot goes to F first (desiredPilot), so a car plugged in meanwhile is told "not available".
+        reconcile(at: now, into: &actions)
+        contactorClosed = true
+        contactorCommandedAt = now
+        actions.append(.closeContactor)
+        startTimer(.contactorSettle, at: now + configuration.contactorSettleTime, into: &actions)
+        return actions
+    }
+
     public mutating func testResidualCurrentMonitor(at now: Instant) throws(CommandRejection) -> ActionList {
+        guard contactorTest == nil else { throw .contactorTestRunning }
         guard !contactorClosed else { throw .contactorClosed }
         guard selfTest != .testing && selfTest != .releasing else { throw .selfTestRunning }
         guard !residualCurrentTripped else { throw .residualCurrentPresent }

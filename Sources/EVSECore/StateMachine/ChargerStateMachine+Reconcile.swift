@@ -12,7 +12,7 @@ extension ChargerStateMachine {
 
     /// What the pilot should show now.
     func desiredPilot() -> PilotOutput {
-        if !started || !enabled || holdsStateF || stateFUntil != nil { return .stateF }
+        if !started || !enabled || holdsStateF || stateFUntil != nil || contactorTest != nil { return .stateF }
         if chargingPermitted, let duty = try? PWMDuty(offering: offeredCurrent) { return .pwm(duty) }
         return .steady
     }
@@ -27,10 +27,12 @@ extension ChargerStateMachine {
         if session != nil, outOfServiceFault != nil {
             endSession(.fault, at: now, into: &actions)
         }
+        // The contactor test first: when it ends here, the pilot below leaves F in the same step.
+        if contactorTest != nil { continueContactorTest(at: now, into: &actions) }
         let desired = desiredPilot()
         if desired == .stateF && (!started || !enabled || holdsStateF) { stateFWasHeld = true }
 
-        if contactorClosed && !mayStayClosed(desired: desired, at: now, into: &actions) {
+        if contactorTest == nil && contactorClosed && !mayStayClosed(desired: desired, at: now, into: &actions) {
             openContactor(at: now, into: &actions)
         }
         // While the lock is faulted it is not commanded to lock again (the retry does that), but it
@@ -59,6 +61,39 @@ extension ChargerStateMachine {
             startTimer(.vehicleStop, at: now + configuration.vehicleStopTimeout, into: &actions)
         }
         return true
+    }
+
+    /// The contactor test's next step: open once the feedback closed (or did not in time), and
+    /// report once the feedback opened (or did not in time). Anything that would forbid closing
+    /// for charging (a fault, a vehicle, a session, the charger disabled) opens it at once.
+    mutating func continueContactorTest(at now: Instant, into actions: inout ActionList) {
+        guard var test = contactorTest else { return }
+        let settled = now - contactorCommandedAt >= configuration.contactorSettleTime
+        if contactorClosed {
+            let abort = !faults.active.isEmpty || vehiclePresent || session != nil || !enabled || !started
+            if contactorFeedback == true && test.closedAfter == nil && !abort {
+                test.closedAfter = now - test.startedAt
+            } else if !abort && !settled {
+                return
+            } else {
+                test.failed = test.failed || abort || test.closedAfter == nil
+            }
+            openContactor(at: now, into: &actions)
+            test.openCommandedAt = now
+            contactorTest = test
+            return
+        }
+        guard let openedAt = test.openCommandedAt else { return }
+        if contactorFeedback == false {
+            contactorTest = nil
+            stateFWasHeld = true
+            actions.append(.contactorTestResult(closedAfter: test.closedAfter, openedAfter: now - openedAt, passed: !test.failed))
+        } else if settled {
+            // Still closed after the settle time: welded (raised by the feedback check).
+            contactorTest = nil
+            stateFWasHeld = true
+            actions.append(.contactorTestResult(closedAfter: test.closedAfter, openedAfter: nil, passed: false))
+        }
     }
 
     /// Commands the connector lock and checks its feedback after the settle time.

@@ -28,6 +28,8 @@ public struct ChargerStateMachine: Sendable {
     var selfTestFailures = 0
     /// The running self-test was asked for by a technician (`test rcm`), not by a contactor close.
     var selfTestByTechnician = false
+    /// The technician's contactor test (`test contactor`), while it runs.
+    var contactorTest: ContactorTestRun?
     var diodeBadSamples = 0
     var stateFUntil: Instant?
     /// Whether the pilot was held in F (start-up, maintenance, out of service) rather than pulsed.
@@ -187,4 +189,17 @@ public struct CarriedOverSession: Hashable, Sendable {
         self.id = id
         self.endReasonIfGone = endReasonIfGone
     }
+}
+
+/// The technician's contactor test in progress: the one time the contactor closes without a
+/// vehicle. It runs only from state A with no session and no fault, with the pilot held in F for
+/// its whole length, and takes twice the contactor's settle time at most.
+struct ContactorTestRun: Hashable, Sendable {
+    let startedAt: Instant
+    /// How long the feedback took to follow the close command; nil until it did.
+    var closedAfter: Duration?
+    /// When the open command went out.
+    var openCommandedAt: Instant?
+    /// Why the test failed, once it has.
+    var failed = false
 }
