@@ -56,7 +56,10 @@ public final class ConsoleServer: @unchecked Sendable {
 
     /// Listens on `socketPath` (mode 0660; a stale socket there is replaced, any other file is not),
     /// and serves a console on each of `serialPorts` (115200 8N1, raw: evsed edits the line).
-    public init(socketPath: String, serialPorts: [String] = [], pin: ConsolePIN?, backend: any ConsoleBackend) throws(ConsoleError) {
+    /// - Parameter socketGroup: the group given the socket (the daemon must be a member), so its
+    ///   members may connect; nil keeps the daemon's own group.
+    public init(socketPath: String, serialPorts: [String] = [], pin: ConsolePIN?, socketGroup: String? = nil,
+                backend: any ConsoleBackend) throws(ConsoleError) {
         self.socketPath = socketPath
         self.serialPorts = serialPorts
         self.pin = pin
@@ -79,6 +82,19 @@ public final class ConsoleServer: @unchecked Sendable {
             let reason = String(cString: strerror(errno))
             close(descriptor)
             throw ConsoleError(description: "\(socketPath): \(reason)")
+        }
+        if let socketGroup {
+            guard let group = getgrnam(socketGroup) else {
+                close(descriptor)
+                unlink(socketPath)
+                throw ConsoleError(description: "\(socketPath): no group '\(socketGroup)' (socket_group in the board's [console] table)")
+            }
+            guard chown(socketPath, uid_t.max, group.pointee.gr_gid) == 0 else {
+                let reason = String(cString: strerror(errno))
+                close(descriptor)
+                unlink(socketPath)
+                throw ConsoleError(description: "\(socketPath): cannot give it to group '\(socketGroup)': \(reason) (evsed must be a member)")
+            }
         }
         listener = descriptor
         var ends: [Int32] = [-1, -1]

@@ -1,6 +1,7 @@
 import Alerts
 import ArgumentParser
 import ConfigFile
+import Console
 import Hardware
 
 /// `evsed check-config`: every mistake of a board file or an alerts file, before it goes on a charger.
@@ -31,7 +32,10 @@ struct CheckConfigCommand: ParsableCommand {
         var failed = false
         let output = LineWriter.standardOutput, errors = LineWriter.standardError
         if let board {
-            let problems = BoardDescription.problems(in: board)
+            var problems = BoardDescription.problems(in: board)
+            if problems.isEmpty, let description = try? BoardDescription.load(board) {
+                do throws(ConfigError) { _ = try ConsoleSettings.read(description.console) } catch { problems.append(error) }
+            }
             if problems.isEmpty {
                 let description = try? BoardDescription.load(board)
                 output.write("\(board): ok (\(description?.name ?? ""), \(description?.kind.rawValue ?? ""))")

@@ -18,10 +18,14 @@ final class ConsoleView: Sendable {
         var sessionEnergyWh: Int64?
         var sessionCost: Money?
         var recent: [String] = []
+        /// The technician tests' results, numbered so a console can wait for the next one.
+        var testResults: (count: Int, text: String) = (0, "")
     }
 
     private let state = Mutex(Snapshot())
     static let recentLimit = 200
+    /// What the consoles changed, with the console's name, for the log (the journal under systemd).
+    let audit = BoundedQueue<String>(capacity: 64)
 
     func update(_ body: (inout Snapshot) -> Void) { state.withLock { body(&$0) } }
     var snapshot: Snapshot { state.withLock { $0 } }
@@ -52,9 +56,12 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
     private let catalogue: FaultCatalogue
     private let owners: [String]
     private let ownerRequests: OwnerRequests
+    private let settings: SiteSettingsStore
 
-    init(daemon: Daemon, view: ConsoleView, ledgerPath: String, boardPath: String, owners: [String], ownerRequests: OwnerRequests) {
+    init(daemon: Daemon, view: ConsoleView, ledgerPath: String, boardPath: String, owners: [String], ownerRequests: OwnerRequests,
+         settings: SiteSettingsStore) {
         self.daemon = daemon
+        self.settings = settings
         self.owners = owners
         self.ownerRequests = ownerRequests
         self.view = view
@@ -106,17 +113,55 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
             } catch {
                 return ["ledger: \(error)"]
             }
-        case .testContactor, .configSet:
-            return ["\(ConsoleLanguage.spec(of: parsed.command).name) is not in this version of evsed yet"]
+        case .testContactor:
+            // The result comes from the control loop once the contactor's feedback followed (at
+            // most twice its settle time): wait for it here, so the technician reads it at once.
+            let before = view.snapshot.testResults.count
+            let answer = send(.testContactor, "test contactor", console: console)
+            guard answer.first?.hasSuffix(": done") == true else { return answer }
+            let deadline = MonotonicClock.now() + daemon.board.charger.contactorSettleTime * 2 + .seconds(1)
+            while MonotonicClock.now() < deadline {
+                let results = view.snapshot.testResults
+                if results.count > before { return [results.text] }
+                MonotonicClock.sleep(until: MonotonicClock.now() + .milliseconds(10))
+            }
+            return ["test contactor: started; the result shows in log as contactor_test"]
+        case .configSet(let key, let value):
+            return configSet(key, value, console: console)
         case .help, .login, .logout:
             return []
         }
     }
 
+    /// Checks and saves a site setting; the current limit goes to the control loop first and is
+    /// saved only if the loop took it.
+    private func configSet(_ key: String, _ value: String, console: String) -> [String] {
+        let changed: SiteSettings
+        do throws(SettingError) { changed = try settings.checked(key, value) } catch { return ["config set: \(error)"] }
+        var applied = "applies at the next start"
+        if key == "current_limit_a", let amps = changed.currentLimit {
+            let answer = send(.setCurrentLimit(Amperes(amps)), "limit \(fixed(amps, 1)) A", console: console)
+            guard answer.first?.hasSuffix(": done") == true else { return ["config set \(key): not saved: " + (answer.first ?? "")] }
+            applied = "applied now"
+        } else if key == "start_enabled" {
+            applied = "applies at the next start; enable and disable act now"
+        }
+        do throws(SettingError) { try settings.save(changed) } catch { return ["config set: \(error)"] }
+        view.audit.push("\(console): config set \(key) \(value)")
+        return ["\(key) = \(value) (saved in \(settings.path); \(applied))"]
+    }
+
     /// The board file in use, as read at start (changes to the file apply at the next start), and
     /// where the ledger is.
     private func configuration() -> [String] {
-        var lines = ["board file: \(boardPath) (\(daemon.board.name)); read at start", "ledger: \(ledgerPath)", ""]
+        let site = settings.settings
+        var lines = ["board file: \(boardPath) (\(daemon.board.name)); read at start", "ledger: \(ledgerPath)",
+                     "settings (config set KEY VALUE, saved in \(settings.path)):"]
+        for key in SiteSettings.keys {
+            let value = key.name == "current_limit_a" ? site.currentLimit.map { fixed($0, 1) } : site.startEnabled.map { "\($0)" }
+            lines.append("  \(key.name) = \(value ?? "(not set)")  — \(key.summary)")
+        }
+        lines.append("")
         do throws(ConfigError) {
             lines += try ConfigDocument.text(at: boardPath).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         } catch {
@@ -131,7 +176,7 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
         let outcomes = daemon.controller.commandOutcomes
         let before = outcomes.latest()?.sequence ?? 0
         guard daemon.controller.commands.push(command) else { return ["the control loop's command queue is full; try again"] }
-        view.remember(["\(console): \(text)"])
+        view.audit.push("\(console): \(text)")
         let deadline = MonotonicClock.now() + .milliseconds(300)
         while MonotonicClock.now() < deadline {
             if let letter = outcomes.latest(), letter.sequence > before, letter.value.command == command {

@@ -107,7 +107,12 @@ struct RunCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        var terminal = TerminalSession(daemon: daemon, json: json, ledgerPath: path, boardPath: board, owners: alertSettings.owners.map(\.name))
+        let settingsPath = SiteSettings.path(besides: path)
+        let site = try configurationOrExit { () throws(ConfigError) in
+            try SiteSettings.load(settingsPath, maximumCurrent: description.charger.maximumCurrent.value)
+        }
+        var terminal = TerminalSession(daemon: daemon, json: json, ledgerPath: path, boardPath: board, owners: alertSettings.owners.map(\.name),
+                                       settings: SiteSettingsStore(path: settingsPath, maximumCurrent: description.charger.maximumCurrent.value, settings: site))
         terminal.log = EventLog(style: terminal.log.style, catalogue: FaultCatalogue(configuration: description.charger),
                                 clock: recorder.books.clock, tariff: prices)
         terminal.log.origin = daemon.startedAt
@@ -132,18 +137,22 @@ struct RunCommand: ParsableCommand {
         if let alertsPath {
             terminal.say("alerts: \(alertsPath): \(alertSettings.owners.count) owner(s), channels: \(channels.isEmpty ? "none" : channels.map(\.rawValue).joined(separator: ", "))")
         }
+        // The console: the options, else the board file's [console] table.
+        let boardConsole = try configurationOrExit { () throws(ConfigError) in try ConsoleSettings.read(description.console) }
+        let serialPorts = consoleSerial.isEmpty ? boardConsole.serialPorts : consoleSerial
         var consoleServer: ConsoleServer?
-        if let socket = consoleSocketPath(console) ?? (consoleSerial.isEmpty ? nil : path + ".console.sock") {
+        if let socket = consoleSocketPath(console) ?? (serialPorts.isEmpty ? nil : path + ".console.sock") {
             let pinText = consolePin ?? environment("EVSED_CONSOLE_PIN")
-            let pin = pinText.flatMap(ConsolePIN.init)
+            let pin = pinText.flatMap(ConsolePIN.init) ?? (pinText == nil ? boardConsole.pin : nil)
             if pinText != nil && pin == nil {
                 LineWriter.standardError.write("evsed: the console PIN must be SALT:SHA256HEX (evsed console --hash-pin makes one)")
                 throw ExitCode(2)
             }
             do throws(ConsoleError) {
-                consoleServer = try ConsoleServer(socketPath: socket, serialPorts: consoleSerial, pin: pin,
+                consoleServer = try ConsoleServer(socketPath: socket, serialPorts: serialPorts, pin: pin, socketGroup: boardConsole.socketGroup,
                                                   backend: terminal.makeConsoleBackend())
-                terminal.say("console: evsed console --socket \(socket)" + (pin == nil ? " (no PIN configured: commands that change things are refused)" : ""))
+                terminal.say("console: evsed console --socket \(socket)" + (serialPorts.isEmpty ? "" : ", serial \(serialPorts.joined(separator: ", "))")
+                             + (pin == nil ? " (no PIN configured: commands that change things are refused)" : ""))
             } catch {
                 LineWriter.standardError.write("evsed: console: \(error)")
             }
@@ -154,6 +163,12 @@ struct RunCommand: ParsableCommand {
             terminal.drainEvents()
             LineWriter.standardError.write("evsed: the hardware could not be put in its safe state; not starting")
             throw ExitCode(1)
+        }
+        // The technician's settings, on top of the board file.
+        if let amps = site.currentLimit { daemon.controller.commands.push(.setCurrentLimit(Amperes(amps))) }
+        if site.startEnabled == false {
+            daemon.controller.commands.push(.disable)
+            terminal.say("the charger stays disabled (start_enabled = false in \(settingsPath)); enable it at the console")
         }
         delivery.start()
         defer { delivery.stop() }

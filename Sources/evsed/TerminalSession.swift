@@ -42,15 +42,18 @@ struct TerminalSession {
     private let ledgerPath: String
     private let boardPath: String
     private let owners: [String]
+    /// The site settings (`config set`), shared by every console.
+    let settings: SiteSettingsStore
 
-    init(daemon: Daemon, json: Bool, ledgerPath: String, boardPath: String, owners: [String]) {
+    init(daemon: Daemon, json: Bool, ledgerPath: String, boardPath: String, owners: [String], settings: SiteSettingsStore) {
         self.daemon = daemon
+        self.settings = settings
         self.json = json
         self.ledgerPath = ledgerPath
         self.boardPath = boardPath
         self.owners = owners
         consoleView = ConsoleView()
-        consoleBackend = DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath, owners: owners, ownerRequests: ownerRequests)
+        consoleBackend = DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath, owners: owners, ownerRequests: ownerRequests, settings: settings)
         interactive = isatty(1) == 1 && !json
         if interactive && isatty(0) == 1 {
             // Without canonical mode and echo, what is typed stays on the status line's prompt
@@ -73,7 +76,7 @@ struct TerminalSession {
 
     /// A console backend on this daemon, for the console server's consoles.
     func makeConsoleBackend() -> DaemonConsole {
-        DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath, owners: owners, ownerRequests: ownerRequests)
+        DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath, owners: owners, ownerRequests: ownerRequests, settings: settings)
     }
 
     /// Serves the terminal until `shouldStop` or a `quit` command.
@@ -138,6 +141,8 @@ struct TerminalSession {
                     switch event.event {
                     case .meterReading(let reading): snapshot.reading = reading
                     case .temperature(let celsius): snapshot.temperature = celsius
+                    case .action(.contactorTestResult(let closed, let opened, let passed)):
+                        snapshot.testResults = (snapshot.testResults.count + 1, EventLog.contactorTestText(closedAfter: closed, openedAfter: opened, passed: passed))
                     default: break
                     }
                     if sessionChanged {
@@ -151,11 +156,13 @@ struct TerminalSession {
         if let letter = daemon.controller.status.latest() { status = letter.value }
     }
 
-    /// Shows what the alert delivery threads did.
+    /// Shows what the alert delivery threads did and what the consoles changed.
     private mutating func drainDeliveryReports() {
         var entries: [EventEntry] = []
         while let report = deliveryReports.pop() { entries.append(log.entry(for: report, at: MonotonicClock.now())) }
+        while let change = consoleView.audit.pop() { entries.append(log.entry(console: change, at: MonotonicClock.now())) }
         show(entries)
+        consoleView.remember(entries.map { $0.rendered(.text) })
     }
 
     /// The charger's state for the MQTT state topic: what changes at most once a second.

@@ -19,44 +19,15 @@ import TestSupport
         }
     }
 
-    /// A connected console: what it types, what it has seen.
-    final class Terminal {
-        let descriptor: Int32
-        var screen = ""
-
-        /// The far end of a serial line.
-        init(serial path: String) throws {
-            descriptor = open(path, O_RDWR | O_NOCTTY)
-            guard descriptor >= 0 else { throw POSIXError(.ENOENT) }
+    /// A console connected to the unix socket at `path`.
+    static func console(at path: String) throws -> TerminalScreen {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard let address = UnixSocketAddress(path) else { throw POSIXError(.ENAMETOOLONG) }
+        guard address.withSocketAddress({ connect(descriptor, $0, $1) }) == 0 else {
+            close(descriptor)
+            throw POSIXError(.ECONNREFUSED)
         }
-
-        init(_ path: String) throws {
-            descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            guard let address = UnixSocketAddress(path) else { throw POSIXError(.ENAMETOOLONG) }
-            let connected = address.withSocketAddress { connect(descriptor, $0, $1) }
-            guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-        }
-
-        deinit { close(descriptor) }
-
-        func type(_ text: String) { send(Array(text.utf8)) }
-
-        func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } }
-
-        /// Reads until `needle` is on the screen (at most 10 s, the machine may be busy).
-        @discardableResult
-        func waitFor(_ needle: String) -> Bool {
-            let deadline = Date().addingTimeInterval(10)
-            while !screen.contains(needle) && Date() < deadline {
-                var descriptors = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
-                guard poll(&descriptors, 1, 100) > 0 else { continue }
-                var buffer = [UInt8](repeating: 0, count: 65536)
-                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-                if count <= 0 { break }
-                screen += String(decoding: buffer[0..<count], as: UTF8.self)
-            }
-            return screen.contains(needle)
-        }
+        return TerminalScreen(descriptor: descriptor)
     }
 
     static let pin = ConsolePIN(ConsolePIN.hash("4711", salt: "s4lt"))!
@@ -70,7 +41,7 @@ import TestSupport
         let backend = RecordingBackend()
         let (server, path) = try server(backend)
         defer { server.stop() }
-        let terminal = try Terminal(path)
+        let terminal = try Self.console(at: path)
         #expect(terminal.waitFor("help lists the commands"))
         #expect(terminal.waitFor("evsed> "))
         terminal.type("status\r")
@@ -88,7 +59,7 @@ import TestSupport
         let backend = RecordingBackend()
         let (server, path) = try server(backend)
         defer { server.stop() }
-        let terminal = try Terminal(path)
+        let terminal = try Self.console(at: path)
         terminal.type("limit 16\r")
         #expect(terminal.waitFor("limit changes the charger: login first"))
         terminal.type("login\r")
@@ -113,14 +84,14 @@ import TestSupport
         let backend = RecordingBackend()
         let (server, path) = try server(backend)
         defer { server.stop() }
-        let first = try Terminal(path), second = try Terminal(path)
+        let first = try Self.console(at: path), second = try Self.console(at: path)
         #expect(first.waitFor("evsed> ") && second.waitFor("evsed> "))
         first.type(String(repeating: "z", count: 5000) + "\r")
         #expect(first.waitFor("longer than 256 characters; dropped"))
         first.send([0xff, 0xfe, 0x0d])
         #expect(first.waitFor("not UTF-8 text were dropped"))
         // A console that asks for a lot and never reads is dropped; the other one is served.
-        let stuck = try Terminal(path)
+        let stuck = try Self.console(at: path)
         for _ in 0..<40 { stuck.type("log 1000\r") }
         second.type("version\r")
         #expect(second.waitFor("did version"))
@@ -136,7 +107,7 @@ import TestSupport
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("evsed-console-\(UUID().uuidString.prefix(8)).sock").path
         let server = try ConsoleServer(socketPath: path, serialPorts: [line.first], pin: Self.pin, backend: backend)
         defer { server.stop() }
-        let laptop = try Terminal(serial: line.second)
+        let laptop = try TerminalScreen(serial: line.second)
         laptop.type("\r")
         #expect(laptop.waitFor("evsed> "))
         laptop.type("status\r")
@@ -154,7 +125,7 @@ import TestSupport
         let backend = RecordingBackend()
         let (server, path) = try server(backend)
         defer { server.stop() }
-        let terminal = try Terminal(path)
+        let terminal = try Self.console(at: path)
         #expect(terminal.waitFor("evsed> "))
         terminal.type("watch\r")
         #expect(terminal.waitFor("(any key stops)"))
@@ -166,5 +137,19 @@ import TestSupport
         let statuses = backend.executed.filter { $0.0.command == .status }.count
         Thread.sleep(forTimeInterval: 1.5)
         #expect(backend.executed.filter { $0.0.command == .status }.count == statuses, "watch went on after a key")
+    }
+
+    @Test func theSocketGoesToTheConfiguredGroup() throws {
+        let group = try #require(getgrgid(getgid()))
+        let name = String(cString: group.pointee.gr_name)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("evsed-group-\(UUID().uuidString.prefix(8)).sock").path
+        let server = try ConsoleServer(socketPath: path, pin: Self.pin, socketGroup: name, backend: RecordingBackend())
+        defer { server.stop() }
+        var status = stat()
+        #expect(stat(path, &status) == 0 && status.st_gid == getgid() && status.st_mode & 0o777 == 0o660)
+        #expect(throws: ConsoleError.self) {
+            try ConsoleServer(socketPath: path + "2", pin: Self.pin, socketGroup: "no-such-group-evsed", backend: RecordingBackend())
+        }
+        #expect(!FileManager.default.fileExists(atPath: path + "2"), "no socket is left behind")
     }
 }

@@ -23,6 +23,9 @@ public struct BoardDescription {
     public var temperaturePollInterval: Duration
     /// The `[simulation]` table, read by the Simulation module; nil on real boards.
     public var simulation: ConfigTable?
+    /// The `[console]` table (serial consoles, the PIN's hash, the socket's group), read by the
+    /// Console module; nil when the board file has none.
+    public var console: ConfigTable?
     /// Where a real board's devices are; nil on the simulated board.
     public var linux: LinuxBoardConfiguration?
 
@@ -173,12 +176,14 @@ public struct BoardDescription {
                 throw document.error("simulation", "a linux board has real devices: remove the [simulation] table")
             }
         }
+        var console: ConfigTable?
+        attempt { () throws(ConfigError) in console = try document.table("console") }
         attempt { () throws(ConfigError) in try document.rejectUnknownKeys() }
         guard problems.isEmpty else { return nil }
 
         return BoardDescription(
             path: document.file, name: name, kind: kind, charger: charger, controlPeriod: period,
-            meterPollInterval: meterPoll, temperaturePollInterval: temperaturePoll, simulation: simulation, linux: linux)
+            meterPollInterval: meterPoll, temperaturePollInterval: temperaturePoll, simulation: simulation, console: console, linux: linux)
     }
 
     private static func seconds(_ value: Double) -> Duration { .nanoseconds(Int64((value * 1e9).rounded())) }

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The technician at the charger's serial port: `evsed run --console-serial` on one end of a
+/// pseudo-terminal pair, the technician's keystrokes on the other, every command of the console
+/// typed and its answer read off the screen, the refusals included.
+@Suite(.serialized) struct ConsoleTerminalTests {
+    let cli = CommandLineTests()
+
+    @Test func everyCommandAtTheSerialConsole() throws {
+        let line = try PseudoTerminalPair()
+        defer { line.close() }
+        let directory = try Peer.scratchDirectory("serial-console")
+        let ledger = directory + "/ledger.sqlite"
+        let pin = try cli.evsed(["console", "--hash-pin"], input: "2468\n").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let daemon = try RunningDaemon(["run", "--console-serial", line.first, "--console-pin", pin], ledger: ledger)
+        defer { daemon.stop() }
+        #expect(daemon.output.wait(for: "contactor           closed", seconds: 60), "\(daemon.output.text)")
+        let laptop = try TerminalScreen(serial: line.second)
+
+        /// Types `input` and expects each of `answers` on the screen after it.
+        func says(_ input: String, _ answers: String...) {
+            laptop.clear()
+            laptop.type(input)
+            for answer in answers {
+                #expect(laptop.waitFor(answer, seconds: 20), "after \(input.debugDescription) the screen did not show '\(answer)':\n\(laptop.screen)")
+            }
+        }
+
+        says("\r", "evsed> ")
+        says("help\r", "status", "watch", "test contactor", "config set KEY VALUE", "logout")
+        says("help limit\r", "limit AMPS")
+        says("stauts\r", "did you mean 'status'?")
+        says("status\r", "state               C", "contactor closed    true", "session             1")
+        says("status --json\r", #""state":"C""#)
+        says("watch\r", "contactor closed    true")
+        says("q", "evsed> ")
+        says("meter\r", "voltage_l1_v", "import_register_kwh")
+        says("sessions\r", "1  ")
+        says("session 1\r", "session 1")
+        says("session 99\r", "no session 99")
+        says("faults\r", "no active faults")
+        says("faults --all\r", "no faults recorded")
+        says("alerts\r", "the outbox is empty")
+        says("log 3\r", "evsed> ")
+        says("version\r", "evsed ")
+        says("config show\r", "board file: boards/sim.toml", "current_limit_a = (not set)")
+        // Changes need the PIN.
+        says("limit 10\r", "limit changes the charger: login first")
+        says("login\r", "PIN:")
+        says("1111\r", "wrong PIN")
+        says("login\r", "PIN:")
+        says("2468\r", "logged in")
+        #expect(!laptop.screen.contains("2468"), "the PIN is not echoed")
+        says("limit 10\r", "limit 10.0 A: done")
+        says("limit 900\r", "limit 900.0 A: refused")
+        says("test contactor\r", "test contactor: refused: a vehicle is connected (the pilot is not in state A); unplug it first")
+        says("test rcm\r", "test rcm: refused: the contactor is closed")
+        says("clear contactor_welded\r", "clear contactor_welded: refused: contactor_welded is not active")
+        says("pause\r", "pause: done")
+        says("resume\r", "resume: done")
+        says("stop\r", "stop: done")
+        // The session ends once the contactor is open and the meter has its last reading.
+        #expect(daemon.output.wait(for: "session_ended", seconds: 30))
+        says("start\r", "start: done")
+        says("start --owner kim\r", "start --owner: no owners are configured")
+        says("config set current_limit_a 12\r", "current_limit_a = 12 (saved in", "applied now")
+        says("config set current_limit_a 12x\r", "'12x' is not a number of amperes")
+        says("disable\r", "disable: done")
+        says("enable\r", "enable: done")
+        // Line editing: Ctrl-C drops the line, ↑ brings the last command back.
+        says("stat\u{3}", "evsed> ")
+        says("\u{1B}[A\r", "enable: ")
+        // The car leaves: now the contactor test runs, closes and opens, and says how fast.
+        daemon.type("unplug")
+        let deadline = Date().addingTimeInterval(30)
+        repeat {
+            laptop.clear()
+            laptop.type("status\r")
+            laptop.waitFor("faults ", seconds: 5)
+        } while !laptop.screen.contains("state               A") && Date() < deadline
+        #expect(laptop.screen.contains("state               A"), "\(laptop.screen)")
+        says("test contactor\r", "contactor test passed: closed in")
+        says("logout\r", "bye")
+        says("limit 10\r", "login first")
+        let name = "serial " + (line.first.split(separator: "/").last.map(String.init) ?? "")
+        #expect(daemon.output.wait(for: "console             \(name): limit 10.0 A", seconds: 10), "privileged commands are logged with the console")
+        #expect(daemon.output.text.contains("console             \(name): test contactor"))
+
+        // The setting outlives the daemon.
+        kill(daemon.process.processIdentifier, SIGTERM)
+        #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
+        let again = try RunningDaemon(["run"], ledger: ledger)
+        defer { again.stop() }
+        #expect(again.output.wait(for: "PWM 20.0 % (12.0 A)", seconds: 60), "\(again.output.text)")
+    }
+}
