@@ -76,14 +76,42 @@ def proc_figures(pid):
     return rss, (int(fields[11]) + int(fields[12])) / ticks
 
 
-def start_daemon(binary, board, directory, name):
+def start_daemon(binary, board, directory, name, extra=()):
     ledger = os.path.join(directory, name, "ledger.sqlite")
     environment = dict(os.environ, EVSED_LEDGER=ledger)
     environment.pop("NOTIFY_SOCKET", None)
     log = open(os.path.join(directory, name + ".log"), "w")
-    process = subprocess.Popen([binary, "run", "--board", board, "--json"], cwd=ROOT, env=environment,
+    process = subprocess.Popen([binary, "run", "--board", board, "--json", *extra], cwd=ROOT, env=environment,
                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     return process, time.monotonic()
+
+
+def alerts_file(directory):
+    """Email, webhook and MQTT channels whose servers do not answer: the libraries are loaded and
+    the deliveries wait for their retries, as on a charger whose network is down."""
+    closed = []
+    for _ in range(3):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            closed.append(probe.getsockname()[1])
+    path = os.path.join(directory, "alerts.toml")
+    with open(path, "w") as output:
+        output.write(f"""default_owner = "alex"
+[email]
+url = "smtp://127.0.0.1:{closed[0]}"
+security = "none"
+from = "charger@example.org"
+[webhook]
+[mqtt]
+host = "127.0.0.1"
+port = {closed[1]}
+[[owner]]
+name = "alex"
+email = "alex@example.org"
+webhook = "http://127.0.0.1:{closed[2]}/hook"
+mqtt_topic = "alerts"
+""")
+    return path
 
 
 def idle_board(directory):
@@ -207,6 +235,8 @@ def main():
     print("footprint: evsed run on the simulated board, charging and idle, in the background...", flush=True)
     charging, charging_started = start_daemon(evsed, "boards/sim.toml", directory, "charging")
     idle, idle_started = start_daemon(evsed, idle_board(directory), directory, "idle")
+    alerting, alerting_started = start_daemon(evsed, "boards/sim.toml", directory, "charging_with_alerts",
+                                              ["--alerts", alerts_file(directory)])
     print("building the benchmarks and the pymodbus environment...", flush=True)
     build("loop-bench")
     build("ledger-bench")
@@ -262,13 +292,15 @@ def main():
     if remaining > 0:
         print(f"  (waiting {remaining:.0f} s more for the footprint runs)", flush=True)
         time.sleep(remaining)
-    for name, process, started in (("charging", charging, charging_started), ("idle", idle, idle_started)):
+    for name, process, started in (("charging", charging, charging_started), ("idle", idle, idle_started),
+                                   ("charging_with_alerts", alerting, alerting_started)):
         rss, cpu = proc_figures(process.pid)
         elapsed = time.monotonic() - started
-        figure("footprint", f"rss_{name}_mb", rss / 1024, "MB", f"resident memory of evsed run after {elapsed:.0f} s {name}",
+        what = "charging, with email, webhook and MQTT channels (libcurl and libmosquitto loaded)" if name == "charging_with_alerts" else name
+        figure("footprint", f"rss_{name}_mb", rss / 1024, "MB", f"resident memory of evsed run after {elapsed:.0f} s {what}",
                "≤ 20 MB" if name == "charging" else None, rss / 1024 <= 20 if name == "charging" else None)
         share = cpu / elapsed * 100
-        figure("footprint", f"cpu_{name}_percent", share, "% of one core", f"{cpu:.2f} s CPU in {elapsed:.0f} s {name}",
+        figure("footprint", f"cpu_{name}_percent", share, "% of one core", f"{cpu:.2f} s CPU in {elapsed:.0f} s {what}",
                "≤ 1 %", share <= 1)
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)

@@ -3,6 +3,28 @@ import Glibc
 #endif
 import CCurl
 
+/// libcurl, opened at the first transfer (see Sources/CCurl/shim.h) and initialised once. The
+/// function table never changes once loaded, hence unchecked Sendable.
+private final class CurlLibrary: @unchecked Sendable {
+    let api: Result<evsed_curl, DeliveryError>
+
+    static let shared = CurlLibrary()
+
+    private init() {
+        var api = evsed_curl()
+        guard evsed_curl_open(&api) != 0 else {
+            let reason = dlerror().map { String(cString: $0) } ?? "a function is missing"
+            self.api = .failure(DeliveryError("libcurl could not be loaded (\(reason)); install libcurl4"))
+            return
+        }
+        guard api.global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK else {
+            self.api = .failure(DeliveryError("libcurl could not be initialised"))
+            return
+        }
+        self.api = .success(api)
+    }
+}
+
 /// One transfer through libcurl's easy interface (the only importer of CCurl): an HTTP POST, or
 /// a mail handed to an SMTP server. Signals are off (CURLOPT_NOSIGNAL): it runs on a worker thread.
 final class CurlTransfer {
@@ -15,10 +37,11 @@ final class CurlTransfer {
     private var upload: [UInt8] = []
     private var uploaded = 0
 
-    private static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+    private let api: evsed_curl
 
     init(url: String, timeout: Duration, caFile: String?) throws(DeliveryError) {
-        guard Self.initialized, let handle = curl_easy_init() else { throw DeliveryError("libcurl could not be initialised") }
+        api = try CurlLibrary.shared.api.get()
+        guard let handle = api.easy_init() else { throw DeliveryError("libcurl could not make a transfer") }
         self.handle = handle
         try set(CURLOPT_URL, string: url)
         try set(CURLOPT_NOSIGNAL, 1)
@@ -26,8 +49,9 @@ final class CurlTransfer {
         try set(CURLOPT_CONNECTTIMEOUT_MS, Int(min(timeout.seconds, 10) * 1000))
         try set(CURLOPT_PROTOCOLS_STR, string: "http,https,smtp,smtps")
         if let caFile { try set(CURLOPT_CAINFO, string: caFile) }
-        let check = errorBuffer.withUnsafeMutableBufferPointer { evsed_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, $0.baseAddress) }
-        guard check == CURLE_OK else { throw DeliveryError("libcurl: \(String(cString: curl_easy_strerror(check)))") }
+        var api = self.api
+        let check = errorBuffer.withUnsafeMutableBufferPointer { evsed_curl_set_pointer(&api, handle, CURLOPT_ERRORBUFFER, $0.baseAddress) }
+        guard check == CURLE_OK else { throw DeliveryError("libcurl: \(describe(check))") }
         let me = Unmanaged.passUnretained(self).toOpaque()
         try set(CURLOPT_WRITEDATA, pointer: me)
         try set(CURLOPT_WRITEFUNCTION) { data, size, count, context in
@@ -42,36 +66,36 @@ final class CurlTransfer {
     }
 
     deinit {
-        curl_easy_cleanup(handle)
-        for list in lists { curl_slist_free_all(list) }
+        api.easy_cleanup(handle)
+        for list in lists { api.slist_free_all(list) }
         for string in strings { free(string) }
     }
 
     func set(_ option: CURLoption, _ value: Int) throws(DeliveryError) {
-        try check(evsed_curl_set_long(handle, option, value), option)
+        try check(withAPI { evsed_curl_set_long($0, handle, option, value) }, option)
     }
 
     func set(_ option: CURLoption, string: String) throws(DeliveryError) {
         // libcurl copies most strings, but not all of them in every version: keep ours alive.
         let copy = strdup(string)!
         strings.append(copy)
-        try check(evsed_curl_set_pointer(handle, option, copy), option)
+        try check(withAPI { evsed_curl_set_pointer($0, handle, option, copy) }, option)
     }
 
     func set(_ option: CURLoption, list: [String]) throws(DeliveryError) {
         var head: UnsafeMutablePointer<curl_slist>?
-        for item in list { head = curl_slist_append(head, item) }
+        for item in list { head = api.slist_append(head, item) }
         guard let head else { return }
         lists.append(head)
-        try check(evsed_curl_set_pointer(handle, option, head), option)
+        try check(withAPI { evsed_curl_set_pointer($0, handle, option, head) }, option)
     }
 
     private func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer) throws(DeliveryError) {
-        try check(evsed_curl_set_pointer(handle, option, pointer), option)
+        try check(withAPI { evsed_curl_set_pointer($0, handle, option, pointer) }, option)
     }
 
     private func set(_ option: CURLoption, function: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int) throws(DeliveryError) {
-        try check(evsed_curl_set_function(handle, option, function), option)
+        try check(withAPI { evsed_curl_set_function($0, handle, option, function) }, option)
     }
 
     /// The bytes libcurl reads as the body of an upload (the mail).
@@ -96,15 +120,15 @@ final class CurlTransfer {
     /// The body of a POST (copied by libcurl).
     func setPostBody(_ body: String) throws(DeliveryError) {
         try set(CURLOPT_POSTFIELDSIZE, body.utf8.count)
-        try check(body.withCString { evsed_curl_set_pointer(handle, CURLOPT_COPYPOSTFIELDS, $0) }, CURLOPT_COPYPOSTFIELDS)
+        try check(body.withCString { text in withAPI { evsed_curl_set_pointer($0, handle, CURLOPT_COPYPOSTFIELDS, text) } }, CURLOPT_COPYPOSTFIELDS)
     }
 
     /// Runs the transfer (`curl_easy_perform`); a failure names what libcurl saw.
     func perform() throws(DeliveryError) {
-        let result = curl_easy_perform(handle)
+        let result = api.easy_perform(handle)
         guard result == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let summary = String(cString: curl_easy_strerror(result))
+            let summary = describe(result)
             // 5xx from an SMTP server (a recipient refused, a sender not allowed) will not change by retrying.
             let permanent = result == CURLE_LOGIN_DENIED || result == CURLE_REMOTE_ACCESS_DENIED || (result == CURLE_SEND_ERROR && detail.contains(" 55"))
                 || result == CURLE_UNSUPPORTED_PROTOCOL || (result == CURLE_RECV_ERROR && detail.contains("RCPT failed: 55"))
@@ -115,7 +139,7 @@ final class CurlTransfer {
     /// The HTTP status or the last SMTP reply code.
     var responseCode: Int {
         var code = 0
-        _ = evsed_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &code)
+        _ = withAPI { evsed_curl_get_long($0, handle, CURLINFO_RESPONSE_CODE, &code) }
         return code
     }
 
@@ -124,9 +148,18 @@ final class CurlTransfer {
         String(decoding: response.prefix { $0 != 10 && $0 != 13 }.prefix(200), as: UTF8.self)
     }
 
+    private func describe(_ code: CURLcode) -> String {
+        api.easy_strerror(code).map { String(cString: $0) } ?? "libcurl error \(code.rawValue)"
+    }
+
+    /// The function table, for the shim's typed doors.
+    private func withAPI<Result>(_ body: (UnsafePointer<evsed_curl>) -> Result) -> Result {
+        withUnsafePointer(to: api, body)
+    }
+
     private func check(_ result: CURLcode, _ option: CURLoption) throws(DeliveryError) {
         guard result == CURLE_OK else {
-            throw DeliveryError("libcurl refused option \(option.rawValue): \(String(cString: curl_easy_strerror(result)))", permanent: true)
+            throw DeliveryError("libcurl refused option \(option.rawValue): \(describe(result))", permanent: true)
         }
     }
 }

@@ -24,7 +24,26 @@ public final class MQTTChannel: AlertChannel {
         var published: Swift.Set<Int32> = []
     }
 
-    private static let initialized: Bool = mosquitto_lib_init() == MOSQ_ERR_SUCCESS.rawValue
+    /// libmosquitto, opened with the first MQTT channel (see Sources/CMosquitto/shim.h). The
+    /// function table never changes once loaded, hence unchecked Sendable.
+    private final class Library: @unchecked Sendable {
+        let api: Result<evsed_mosquitto, DeliveryError>
+        static let shared = Library()
+
+        private init() {
+            var api = evsed_mosquitto()
+            guard evsed_mosquitto_open(&api) != 0 else {
+                let reason = dlerror().map { String(cString: $0) } ?? "a function is missing"
+                self.api = .failure(DeliveryError("libmosquitto could not be loaded (\(reason)); install libmosquitto1"))
+                return
+            }
+            guard api.lib_init() == MOSQ_ERR_SUCCESS.rawValue else {
+                self.api = .failure(DeliveryError("libmosquitto could not be initialised"))
+                return
+            }
+            self.api = .success(api)
+        }
+    }
 
     public init(settings: MQTTSettings, charger: String, timeout: Duration) {
         self.settings = settings
@@ -33,9 +52,9 @@ public final class MQTTChannel: AlertChannel {
     }
 
     deinit {
-        if let client {
-            mosquitto_disconnect(client)
-            mosquitto_destroy(client)
+        if let client, case .success(let api) = Library.shared.api {
+            _ = api.disconnect(client)
+            api.destroy(client)
         }
     }
 
@@ -58,23 +77,24 @@ public final class MQTTChannel: AlertChannel {
 
     /// Keeps the connection alive between deliveries (PINGREQ, incoming acknowledgements).
     public func service() {
-        guard let client, events.connected else { return }
-        let result = mosquitto_loop(client, 0, 1)
+        guard let client, events.connected, case .success(let api) = Library.shared.api else { return }
+        let result = api.loop(client, 0, 1)
         if result != MOSQ_ERR_SUCCESS.rawValue { events.connected = false }
     }
 
     private func publish(_ payload: String, to topic: String, retain: Bool) throws(DeliveryError) {
+        let api = try Library.shared.api.get()
         for attempt in 0..<2 {
             let client = try connected()
             var mid: Int32 = 0
             let bytes = Array(payload.utf8)
-            let result = bytes.withUnsafeBytes { mosquitto_publish(client, &mid, topic, Int32($0.count), $0.baseAddress, 1, retain) }
+            let result = bytes.withUnsafeBytes { api.publish(client, &mid, topic, Int32($0.count), $0.baseAddress, 1, retain) }
             if result == MOSQ_ERR_NO_CONN.rawValue || result == MOSQ_ERR_CONN_LOST.rawValue, attempt == 0 {
                 // The broker dropped us since the last delivery: connect again, once.
                 events.connected = false
                 continue
             }
-            guard result == MOSQ_ERR_SUCCESS.rawValue else { throw DeliveryError(Self.describe(result), permanent: result == MOSQ_ERR_PAYLOAD_SIZE.rawValue) }
+            guard result == MOSQ_ERR_SUCCESS.rawValue else { throw DeliveryError(describe(result), permanent: result == MOSQ_ERR_PAYLOAD_SIZE.rawValue) }
             try run(until: timeout, what: "the broker's PUBACK") { $0.published.contains(mid) }
             events.published.remove(mid)
             return
@@ -84,43 +104,43 @@ public final class MQTTChannel: AlertChannel {
     /// The client, connected (CONNACK accepted).
     private func connected() throws(DeliveryError) -> OpaquePointer {
         if let client, events.connected { return client }
-        guard Self.initialized else { throw DeliveryError("libmosquitto could not be initialised") }
+        let api = try Library.shared.api.get()
         if let old = client {
-            mosquitto_destroy(old)
+            api.destroy(old)
             client = nil
         }
         let context = Unmanaged.passUnretained(events).toOpaque()
-        guard let created = mosquitto_new(settings.clientID, true, context) else { throw DeliveryError("libmosquitto: cannot make a client: \(String(cString: strerror(errno)))") }
+        guard let created = api.create(settings.clientID, true, context) else { throw DeliveryError("libmosquitto: cannot make a client: \(String(cString: strerror(errno)))") }
         client = created
-        mosquitto_int_option(created, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311)
-        mosquitto_connect_callback_set(created) { _, context, code in
+        _ = api.int_option(created, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311)
+        api.connect_callback_set(created) { _, context, code in
             let events = Unmanaged<Events>.fromOpaque(context!).takeUnretainedValue()
             if code == 0 { events.connected = true } else { events.refusal = code }
         }
-        mosquitto_disconnect_callback_set(created) { _, context, _ in
+        api.disconnect_callback_set(created) { _, context, _ in
             Unmanaged<Events>.fromOpaque(context!).takeUnretainedValue().connected = false
         }
-        mosquitto_publish_callback_set(created) { _, context, mid in
+        api.publish_callback_set(created) { _, context, mid in
             Unmanaged<Events>.fromOpaque(context!).takeUnretainedValue().published.insert(mid)
         }
         if let username = settings.username {
-            let result = mosquitto_username_pw_set(created, username, settings.password)
-            guard result == MOSQ_ERR_SUCCESS.rawValue else { throw DeliveryError(Self.describe(result)) }
+            let result = api.username_pw_set(created, username, settings.password)
+            guard result == MOSQ_ERR_SUCCESS.rawValue else { throw DeliveryError(describe(result)) }
         }
         if let caFile = settings.caFile {
-            let result = mosquitto_tls_set(created, caFile, nil, nil, nil, nil)
-            guard result == MOSQ_ERR_SUCCESS.rawValue else { throw DeliveryError("TLS with \(caFile): \(Self.describe(result))", permanent: true) }
+            let result = api.tls_set(created, caFile, nil, nil, nil, nil)
+            guard result == MOSQ_ERR_SUCCESS.rawValue else { throw DeliveryError("TLS with \(caFile): \(describe(result))", permanent: true) }
         }
         events.connected = false
         events.refusal = nil
-        let result = mosquitto_connect(created, settings.broker.host, Int32(settings.broker.port), 60)
+        let result = api.connect(created, settings.broker.host, Int32(settings.broker.port), 60)
         guard result == MOSQ_ERR_SUCCESS.rawValue else {
-            let reason = result == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno)) : Self.describe(result)
+            let reason = result == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno)) : describe(result)
             throw DeliveryError("cannot connect: \(reason)")
         }
         try run(until: timeout, what: "the broker's CONNACK") { $0.connected || $0.refusal != nil }
         if let refusal = events.refusal {
-            throw DeliveryError("the broker refused the connection: \(String(cString: mosquitto_connack_string(refusal)))", permanent: refusal == 4 || refusal == 5)
+            throw DeliveryError("the broker refused the connection: \(api.connack_string(refusal).map { String(cString: $0) } ?? "code \(refusal)")", permanent: refusal == 4 || refusal == 5)
         }
         return created
     }
@@ -128,19 +148,23 @@ public final class MQTTChannel: AlertChannel {
     /// Runs libmosquitto's network loop until `done` or the timeout.
     private func run(until timeout: Duration, what: String, _ done: (Events) -> Bool) throws(DeliveryError) {
         guard let client else { throw DeliveryError("not connected") }
+        let api = try Library.shared.api.get()
         let deadline = MonotonicClock.now() + timeout
         while !done(events) {
             guard MonotonicClock.now() < deadline else {
                 events.connected = false
                 throw DeliveryError("no \(what) within \(Int(timeout.seconds)) s")
             }
-            let result = mosquitto_loop(client, 100, 1)
+            let result = api.loop(client, 100, 1)
             if result != MOSQ_ERR_SUCCESS.rawValue {
                 events.connected = false
-                throw DeliveryError("connection lost while waiting for \(what): \(Self.describe(result))")
+                throw DeliveryError("connection lost while waiting for \(what): \(describe(result))")
             }
         }
     }
 
-    private static func describe(_ code: Int32) -> String { String(cString: mosquitto_strerror(code)) }
+    private func describe(_ code: Int32) -> String {
+        guard case .success(let api) = Library.shared.api, let text = api.error_string(code) else { return "MQTT error \(code)" }
+        return String(cString: text)
+    }
 }
