@@ -31,6 +31,9 @@ public final class AlertDelivery: Sendable {
     private let retry: RetryPolicy
     private let reports: BoundedQueue<Report>
     private let threads = Mutex<[PeriodicThread]>([])
+    /// The write ends of the threads' wake-up pipes, and their read ends.
+    private let wakers = Mutex<[Int32]>([])
+    private let readEnds = Mutex<[Int32]>([])
     /// The latest live state for the MQTT state topic, set by the daemon.
     private let state = Mutex<(document: String, published: Bool)?>(nil)
     private let makeChannels: @Sendable () -> [any AlertChannel]
@@ -61,15 +64,37 @@ public final class AlertDelivery: Sendable {
             guard threads.isEmpty else { return }
             for kind in kinds {
                 let worker = Worker(delivery: self, kind: kind)
-                // New alerts go out within half a second; a failed one waits for its retry time.
-                threads.append(PeriodicThread(name: "alerts-\(kind)", period: .milliseconds(500)) { _, _ in worker.tick() })
+                // A new alert wakes the thread (notify()); otherwise it looks every half second for
+                // deliveries whose retry time or quiet hours have passed.
+                var ends: [Int32] = [-1, -1]
+                guard pipe(&ends) == 0 else { continue }
+                for end in ends {
+                    _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+                    _ = fcntl(end, F_SETFL, O_NONBLOCK)
+                }
+                let (readEnd, writeEnd) = (ends[0], ends[1])
+                wakers.withLock { $0.append(writeEnd) }
+                let wake = PeriodicThread.WakeSource(descriptor: readEnd) {
+                    var bytes = [UInt8](repeating: 0, count: 64)
+                    while bytes.withUnsafeMutableBytes({ read(readEnd, $0.baseAddress, $0.count) }) > 0 {}
+                }
+                threads.append(PeriodicThread(name: "alerts-\(kind)", period: .milliseconds(500), wakeSources: [wake]) { _, _ in worker.tick() })
+                readEnds.withLock { $0.append(readEnd) }
             }
         }
+    }
+
+    /// Wakes the delivery threads: an alert was just stored.
+    public func notify() {
+        var byte: UInt8 = 1
+        for descriptor in wakers.withLock({ $0 }) { _ = write(descriptor, &byte, 1) }
     }
 
     /// Stops the threads after their current attempt.
     public func stop() {
         for thread in threads.withLock({ threads in defer { threads = [] }; return threads }) { thread.stop() }
+        for descriptor in wakers.withLock({ wakers in defer { wakers = [] }; return wakers }) { close(descriptor) }
+        for descriptor in readEnds.withLock({ ends in defer { ends = [] }; return ends }) { close(descriptor) }
     }
 
     /// One channel's deliveries; used by its thread only (hence unchecked).

@@ -8,6 +8,8 @@ import Ledger
 public struct AlertPublisher {
     public var rules: AlertRules
     public let ledger: Ledger?
+    /// Called once alerts with deliveries were stored (the daemon wakes its delivery threads).
+    public var stored: (@Sendable () -> Void)?
 
     /// An alert as it left the rules: its words, its deliveries, and whether the outbox took it.
     public struct Published: Sendable {
@@ -31,7 +33,7 @@ public struct AlertPublisher {
     }
 
     public func publish(_ alerts: [Alert]) -> [Published] {
-        alerts.map { alert in
+        let results = alerts.map { alert in
             let configuration = rules.configuration
             let message = configuration.templates[alert.kind].render(alert.facts)
             let deliveries = AlertRouting.deliveries(for: alert, configuration: configuration)
@@ -49,5 +51,7 @@ public struct AlertPublisher {
             }
             return published
         }
+        if results.contains(where: { $0.error == nil && $0.deliveries.contains { $0.skipped == nil } }) { stored?() }
+        return results
     }
 }

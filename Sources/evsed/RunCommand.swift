@@ -125,10 +125,12 @@ struct RunCommand: ParsableCommand {
             rules.expectCarriedOver(carried, cause: recovery.cause ?? "power_loss", owner: owner,
                                     down: lastRecorded.map { .milliseconds(max(0, now.milliseconds - $0.milliseconds)) })
         }
-        terminal.log.alerts = AlertPublisher(rules: rules, ledger: books)
         let channels = ChannelKind.allCases.filter(alertSettings.hasChannel)
         let delivery = AlertDelivery(ledgerPath: path, chargerID: description.name, kinds: channels, retry: alertSettings.delivery.retry,
                                      reports: terminal.deliveryReports) { [charger = description.name] in AlertChannels.make(alertSettings, charger: charger) }
+        var publisher = AlertPublisher(rules: rules, ledger: books)
+        publisher.stored = { delivery.notify() }
+        terminal.log.alerts = publisher
         terminal.alertDelivery = delivery
         if let cause = recovery.cause, let carried = recovery.carriedOver {
             terminal.say("session \(carried) was open when evsed last stopped (\(cause)); it resumes if the car is still connected")
