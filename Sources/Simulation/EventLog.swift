@@ -76,6 +76,12 @@ public struct EventLog {
         }
     }
 
+    /// The technician's residual-current monitor test in words.
+    public static func residualCurrentTestText(passed: Bool) -> String {
+        passed ? "residual-current monitor test passed: it tripped on its test input and released"
+            : "residual-current monitor test FAILED: it did not trip on its test input (rcm_self_test_failed)"
+    }
+
     /// "contactor test passed: closed in 32.0 ms, opened in 18.0 ms".
     public static func contactorTestText(closedAfter: Duration?, openedAfter: Duration?, passed: Bool) -> String {
         func time(_ duration: Duration?, _ verb: String) -> String {
@@ -284,7 +290,7 @@ public struct EventLog {
         case .recoveryAttempt(let code, let attempt):
             return line(t, "recovery_attempt", text: "\(code) attempt \(attempt)") { $0.add("code", code.rawValue); $0.add("attempt", attempt) }
         case .residualCurrentTestResult(let passed):
-            return line(t, "rcm_test_result", text: passed ? "residual-current monitor test passed" : "residual-current monitor test FAILED") {
+            return line(t, "rcm_test_result", text: Self.residualCurrentTestText(passed: passed)) {
                 $0.add("passed", passed)
             }
         case .contactorTestResult(let closed, let opened, let passed):

@@ -103,9 +103,7 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
         case .configShow:
             return configuration()
         case .testResidualCurrentMonitor:
-            let answer = send(.testResidualCurrentMonitor, "test rcm", console: console)
-            guard answer.first?.hasSuffix(": done") == true else { return answer }
-            return ["test rcm: started; the result shows in log as rcm_test_result within \(Int(daemon.board.charger.residualCurrentSelfTestTimeout.seconds * 1000)) ms"]
+            return test(.testResidualCurrentMonitor, "test rcm", within: daemon.board.charger.residualCurrentSelfTestTimeout, console: console)
         case .alerts(let pendingOnly):
             guard let ledger = openLedger() else { return ["the ledger cannot be read: \(ledgerPath)"] }
             do throws(LedgerError) {
@@ -114,23 +112,27 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
                 return ["ledger: \(error)"]
             }
         case .testContactor:
-            // The result comes from the control loop once the contactor's feedback followed (at
-            // most twice its settle time): wait for it here, so the technician reads it at once.
-            let before = view.snapshot.testResults.count
-            let answer = send(.testContactor, "test contactor", console: console)
-            guard answer.first?.hasSuffix(": done") == true else { return answer }
-            let deadline = MonotonicClock.now() + daemon.board.charger.contactorSettleTime * 2 + .seconds(1)
-            while MonotonicClock.now() < deadline {
-                let results = view.snapshot.testResults
-                if results.count > before { return [results.text] }
-                MonotonicClock.sleep(until: MonotonicClock.now() + .milliseconds(10))
-            }
-            return ["test contactor: started; the result shows in log as contactor_test"]
+            return test(.testContactor, "test contactor", within: daemon.board.charger.contactorSettleTime * 2, console: console)
         case .configSet(let key, let value):
             return configSet(key, value, console: console)
         case .help, .login, .logout:
             return []
         }
+    }
+
+    /// A technician's test: the command, then its result from the control loop (it comes within
+    /// `within`), so the technician reads it at once.
+    private func test(_ command: ChargerCommand, _ text: String, within: Duration, console: String) -> [String] {
+        let before = view.snapshot.testResults.count
+        let answer = send(command, text, console: console)
+        guard answer.first?.hasSuffix(": done") == true else { return answer }
+        let deadline = MonotonicClock.now() + within + .seconds(1)
+        while MonotonicClock.now() < deadline {
+            let results = view.snapshot.testResults
+            if results.count > before { return [results.text] }
+            MonotonicClock.sleep(until: MonotonicClock.now() + .milliseconds(10))
+        }
+        return ["\(text): started; its result will be in the log"]
     }
 
     /// Checks and saves a site setting; the current limit goes to the control loop first and is

@@ -143,6 +143,8 @@ struct TerminalSession {
                     case .temperature(let celsius): snapshot.temperature = celsius
                     case .action(.contactorTestResult(let closed, let opened, let passed)):
                         snapshot.testResults = (snapshot.testResults.count + 1, EventLog.contactorTestText(closedAfter: closed, openedAfter: opened, passed: passed))
+                    case .action(.residualCurrentTestResult(let passed)):
+                        snapshot.testResults = (snapshot.testResults.count + 1, EventLog.residualCurrentTestText(passed: passed))
                     default: break
                     }
                     if sessionChanged {

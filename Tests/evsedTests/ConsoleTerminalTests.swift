@@ -82,6 +82,7 @@ import TestSupport
         } while !laptop.screen.contains("state               A") && Date() < deadline
         #expect(laptop.screen.contains("state               A"), "\(laptop.screen)")
         says("test contactor\r", "contactor test passed: closed in")
+        says("test rcm\r", "residual-current monitor test passed: it tripped on its test input and released")
         says("logout\r", "bye")
         says("limit 10\r", "login first")
         let name = "serial " + (line.first.split(separator: "/").last.map(String.init) ?? "")
