@@ -42,7 +42,7 @@ public enum AlertKind: String, CaseIterable, Hashable, Sendable, CustomStringCon
         case .idle: return ["idle_fee", "energy", "cost"]
         case .fault, .needsService, .meterLost: return ["fault", "title", "instruction", "repeats"]
         case .resumed: return ["fault", "title"]
-        case .powerCut: return ["outcome", "down"]
+        case .powerCut: return ["outcome", "down", "cause"]
         }
     }
 

@@ -135,6 +135,7 @@ public struct AlertRules: Sendable {
                 sessions[id] = Tracked(id: id, owner: carried.owner, startedAt: now)
                 return [alert(.powerCut, at: now, session: id, owner: carried.owner, [
                     "outcome": "resumed charging where it left off", "down": carried.down.map(AlertFacts.duration) ?? "a while",
+                    "cause": Self.cause(carried.cause),
                 ])]
             }
             guard var tracked = sessions[id] else { return [] }
@@ -158,7 +159,7 @@ public struct AlertRules: Sendable {
                 sessions[id] = Tracked(id: id, owner: carried.owner, startedAt: now, endReason: reason.rawValue)
                 return [alert(.powerCut, at: now, session: id, owner: carried.owner, [
                     "outcome": "ended, since the car was gone when the charger came back; the bill follows",
-                    "down": carried.down.map(AlertFacts.duration) ?? "a while",
+                    "down": carried.down.map(AlertFacts.duration) ?? "a while", "cause": Self.cause(carried.cause),
                 ])]
             }
             if sessions[id]?.stopRequested == true && reason == .stopCommand {
@@ -296,6 +297,11 @@ public struct AlertRules: Sendable {
                                           left: .seconds(wait), stops: false))
         }
         return predictions
+    }
+
+    /// Why the charger was off, in words: the ledger says `daemon_stopped` for a planned stop.
+    static func cause(_ cause: String) -> String {
+        cause == "daemon_stopped" ? "a restart" : "a power cut"
     }
 
     /// The time until the power falls to 5 % of `peak`, from an exponential fitted to `taper`

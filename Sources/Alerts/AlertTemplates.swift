@@ -94,9 +94,9 @@ public struct AlertTemplates: Sendable {
                     "{charger} tried to recover from '{title}' and could not: it needs a technician. Charging is off since {time}.{repeats}\n\n{instruction}",
                     "{charger} needs service: {title}. Charging is off. {instruction}")
         case .powerCut:
-            return ("Charger restarted after a power cut ({charger})",
-                    "{charger} was without power or stopped for {down}. Session {session}: {outcome}.",
-                    "{charger}: back after {down} without power. Session {session} {outcome}.")
+            return ("Charger back after {cause} ({charger})",
+                    "{charger} was off for {down} ({cause}). Session {session}: {outcome}.",
+                    "{charger}: back after {cause} ({down}). Session {session} {outcome}.")
         case .meterLost:
             return ("Charging paused: the meter does not answer ({charger})",
                     "The energy meter of {charger} stopped answering at {time}; charging is paused so that nothing is charged that was not measured.{repeats}\n\n{instruction}",

@@ -193,12 +193,17 @@ struct RulesHarness {
         #expect(harness.alerts[0].owner == "sam")
         #expect(harness.alerts[0].facts["outcome"] == "resumed charging where it left off")
         #expect(harness.alerts[0].facts["down"] == "9 min")
+        #expect(harness.alerts[0].facts["cause"] == "a power cut")
+        let message = AlertTemplates.standard[.powerCut].render(harness.alerts[0].facts)
+        #expect(message.subject == "Charger back after a power cut (Garage)")
+        #expect(message.text == "Garage was off for 9 min (a power cut). Session 4: resumed charging where it left off.")
 
         var gone = try RulesHarness(Self.owners)
-        gone.rules.expectCarriedOver(SessionID(rawValue: 4), cause: "power_loss", owner: nil, down: nil)
+        gone.rules.expectCarriedOver(SessionID(rawValue: 4), cause: "daemon_stopped", owner: nil, down: nil)
         gone.feed(.action(.sessionEnded(SessionID(rawValue: 4), .powerLoss)))
         #expect(gone.kinds == [.powerCut])
         #expect(gone.alerts[0].facts["outcome"]?.hasPrefix("ended") == true)
+        #expect(gone.alerts[0].facts["cause"] == "a restart", "a planned stop is not called a power cut")
     }
 
     @Test func aLostMeterIsItsOwnAlert() throws {
