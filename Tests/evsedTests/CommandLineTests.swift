@@ -384,7 +384,9 @@ final class LockedText: @unchecked Sendable {
     @Test func meterScanFindsTheAddressAndTheModelsThatFit() throws {
         try withSimulatedMeter(model: "sdm630", address: 3) { line in
             let outcome = try CommandLineTests().evsed(
-                ["meter", "scan", "--port", line.second, "--baud", "38400", "--from", "1", "--to", "4", "--timeout", "100"])
+                // A whole second per address: on a busy machine the simulated meter may answer late,
+                // and a late answer must not read as "no meter" (a real scan uses 100 ms).
+                ["meter", "scan", "--port", line.second, "--baud", "38400", "--from", "1", "--to", "4", "--timeout", "1000"])
             #expect(outcome.status == 0, "\(outcome.error)")
             // The SDM72D-M shares the SDM630's registers for these values, and the SDM120's are a
             // subset of them: all three fit, the most complete first.
