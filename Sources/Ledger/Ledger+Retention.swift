@@ -7,15 +7,21 @@ public struct RetentionPolicy: Sendable {
     public var fullResolution: Duration = .seconds(30 * 86_400)
     /// After that, one reading per this interval is kept (and each session's first and last).
     public var keepEvery: Duration = .seconds(300)
+    /// Alerts whose deliveries are all done (delivered, given up, skipped) are removed from the
+    /// outbox this long after they were raised; the sessions they were about stay.
+    public var alertsKept: Duration = .seconds(90 * 86_400)
 
-    public init(fullResolution: Duration = .seconds(30 * 86_400), keepEvery: Duration = .seconds(300)) {
+    public init(fullResolution: Duration = .seconds(30 * 86_400), keepEvery: Duration = .seconds(300),
+                alertsKept: Duration = .seconds(90 * 86_400)) {
         self.fullResolution = fullResolution
         self.keepEvery = keepEvery
+        self.alertsKept = alertsKept
     }
 }
 
 extension Ledger {
-    /// Thins the readings of sessions closed longer ago than the policy's full-resolution time.
+    /// Thins the readings of sessions closed longer ago than the policy's full-resolution time, and
+    /// removes alerts that are done and older than the policy's alert time.
     /// The sessions' totals, bills and signed records are kept forever; the chain records which
     /// batches were thinned and the digest of what was kept, so `verify` still checks every
     /// reading that remains. Returns the number of sessions thinned.
@@ -51,7 +57,15 @@ extension Ledger {
                 try database.run("UPDATE sessions SET readings_downsampled = 1 WHERE id = ?", .integer(session))
             }
         }
-        if !due.isEmpty {
+        let alertCutoff = now.milliseconds - policy.alertsKept.nanoseconds / 1_000_000
+        let alertsRemoved = try write { () throws(SQLiteError) in
+            let old = "SELECT id FROM alerts WHERE created_ms < ? AND id NOT IN (SELECT alert FROM deliveries WHERE state = 'pending')"
+            try database.run("DELETE FROM delivery_attempts WHERE delivery IN (SELECT id FROM deliveries WHERE alert IN (\(old)))", .integer(alertCutoff))
+            try database.run("DELETE FROM deliveries WHERE alert IN (\(old))", .integer(alertCutoff))
+            try database.run("DELETE FROM alerts WHERE id IN (\(old))", .integer(alertCutoff))
+            return try database.query("SELECT changes()") { $0.integer(0) }.first ?? 0
+        }
+        if !due.isEmpty || alertsRemoved > 0 {
             // Give the freed pages back to the file system (auto_vacuum is incremental).
             try read { () throws(SQLiteError) in try database.execute("PRAGMA incremental_vacuum") }
         }

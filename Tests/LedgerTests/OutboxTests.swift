@@ -94,3 +94,27 @@ import Testing
         _ = daemon
     }
 }
+
+@Suite struct OutboxRetentionTests {
+    @Test func alertsThatAreDoneLeaveTheOutboxAfterNinetyDays() throws {
+        let ledger = try Ledger(path: temporaryLedgerPath(), create: true)
+        let day: Int64 = 86_400_000
+        let now = Timestamp(milliseconds: 200 * day)
+        func alert(daysAgo: Int64, delivered: Bool) throws -> Int64 {
+            let at = Timestamp(milliseconds: now.milliseconds - daysAgo * day)
+            let id = try ledger.enqueueAlert(NewAlert(at: at, kind: "ended", session: 1, owner: "alex", subject: "", text: "", sms: "", facts: "{}"),
+                                             deliveries: [NewDelivery(channel: "email", address: "a@example.org", notBefore: at)])
+            if delivered, let entry = try ledger.dueDeliveries(on: "email", at: now).first(where: { $0.alert == id }) {
+                try ledger.recordAttempt(entry.id, at: at, error: nil, retryAt: nil)
+            }
+            return id
+        }
+        let oldDelivered = try alert(daysAgo: 100, delivered: true)
+        let oldPending = try alert(daysAgo: 95, delivered: false)
+        let recent = try alert(daysAgo: 10, delivered: true)
+        try ledger.applyRetention(RetentionPolicy(), now: now)
+        let left = Set(try ledger.alerts().map(\.id))
+        #expect(left == [oldPending, recent], "removed: \(oldDelivered)")
+        #expect(try ledger.outbox().allSatisfy { $0.alert != oldDelivered })
+    }
+}
