@@ -36,21 +36,24 @@ public final class AlertDelivery: Sendable {
     private let readEnds = Mutex<[Int32]>([])
     /// The latest live state for the MQTT state topic, set by the daemon.
     private let state = Mutex<(document: String, published: Bool)?>(nil)
-    private let makeChannels: @Sendable () -> [any AlertChannel]
+    private let makeChannel: @Sendable (ChannelKind) -> (any AlertChannel)?
     private let kinds: [ChannelKind]
 
     /// - Parameters:
-    ///   - makeChannels: makes the channels, on the delivery threads (each channel is then used by one thread only).
+    ///   - makeChannel: makes a kind's channel, on its delivery thread (which alone then uses it).
     ///   - reports: where each attempt's outcome goes (the daemon's journal).
     public init(ledgerPath: String, chargerID: String, kinds: [ChannelKind], retry: RetryPolicy, reports: BoundedQueue<Report>,
-                makeChannels: @escaping @Sendable () -> [any AlertChannel]) {
+                makeChannel: @escaping @Sendable (ChannelKind) -> (any AlertChannel)?) {
         self.ledgerPath = ledgerPath
         self.chargerID = chargerID
         self.kinds = kinds
         self.retry = retry
         self.reports = reports
-        self.makeChannels = makeChannels
+        self.makeChannel = makeChannel
     }
+
+    /// Whether an MQTT channel publishes the charger's live state.
+    public var publishesState: Bool { kinds.contains(.mqtt) }
 
     /// Sets the charger's live state for the MQTT state topic (published when it changed).
     public func updateState(_ document: String) {
@@ -113,7 +116,7 @@ public final class AlertDelivery: Sendable {
 
         /// One round: the channel's due deliveries, then the MQTT state.
         func tick() {
-            if channel == nil { channel = delivery.makeChannels().first { $0.kind == kind } }
+            if channel == nil { channel = delivery.makeChannel(kind) }
             guard let channel else { return }
             do throws(LedgerError) {
                 if ledger == nil { ledger = try Ledger(path: delivery.ledgerPath, create: false, writable: true, chargerID: delivery.chargerID) }

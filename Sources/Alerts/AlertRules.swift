@@ -88,6 +88,9 @@ public struct AlertRules: Sendable {
     /// Who the next session will belong to.
     public var ownerOfNextSession: String? { nextOwner ?? configuration.defaultOwner }
 
+    /// The session the charger is on: the newest one tracked (an ended one stays until its books close).
+    private var newestSession: SessionID? { sessions.keys.max() }
+
     /// The owner of the open session.
     public func owner(of id: SessionID) -> String? { sessions[id]?.owner }
 
@@ -170,7 +173,7 @@ public struct AlertRules: Sendable {
             return []
 
         case .faultRaised(let code):
-            let id = sessions.keys.max()
+            let id = newestSession
             let owner = id.flatMap { sessions[$0]?.owner } ?? configuration.defaultOwner
             // A fault with no session is still news to the default owner: the charger is out of service.
             guard let suppressedBefore = send("fault:\(code)", at: now) else { return [] }
@@ -180,14 +183,14 @@ public struct AlertRules: Sendable {
         case .faultLatched(let code, let latch):
             // Latched until the car is unplugged is the owner's to fix, and the fault alert said how.
             guard latch == .untilTechnicianClears else { return [] }
-            let id = sessions.keys.max()
+            let id = newestSession
             let owner = id.flatMap { sessions[$0]?.owner } ?? configuration.defaultOwner
             return [alert(.needsService, at: now, session: id, owner: owner, faultFacts(code, repeats: repeats["fault:\(code)"]?.suppressed ?? 0))]
 
         case .vehicleStateChanged(let newLevel):
             defer { level = newLevel }
             // The car itself stopped drawing (state C or D to B) with nothing pausing the session: it is done.
-            guard newLevel == .b, level == .c || level == .d, let id = sessions.keys.max(), var tracked = sessions[id],
+            guard newLevel == .b, level == .c || level == .d, let id = newestSession, var tracked = sessions[id],
                 tracked.interruption == nil, !tracked.paused, tracked.chargedSince, !tracked.idleSent
             else { return [] }
             tracked.idleSent = true
@@ -234,10 +237,9 @@ public struct AlertRules: Sendable {
         // The owner's limits: warn ahead, stop on reaching them.
         if let limits = configuration.owner(named: tracked.owner)?.limits, !limits.isEmpty {
             let predictions = predict(limits, open: open, tracked: tracked, watts: charging ? watts : 0, at: now)
-            if let reached = predictions.first(where: { $0.left <= .zero && $0.stops }), !tracked.stopRequested {
+            if !tracked.stopRequested, predictions.contains(where: { $0.left <= .zero && $0.stops }) {
                 tracked.stopRequested = true
                 requests.append(.stopSession(open.id))
-                _ = reached
             }
             if !tracked.endingSoonSent, let soonest = predictions.min(by: { $0.left < $1.left }), soonest.left <= configuration.rules.lead {
                 tracked.endingSoonSent = true

@@ -110,7 +110,7 @@ public enum SMSText {
 }
 
 extension String {
-    /// The first scalar of the canonical decomposition when it is ASCII ("é" → "e"), else nil.
+    /// The ASCII letter under a Latin letter with a diacritic ("é" → "e"), from a table of the common ones; else nil.
     fileprivate var decomposedBase: Character? {
         // Latin-1 Supplement and Latin Extended-A letters decompose to an ASCII base and a mark.
         let table: [Character: Character] = [

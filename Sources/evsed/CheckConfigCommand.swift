@@ -46,14 +46,19 @@ struct CheckConfigCommand: ParsableCommand {
             }
         }
         if let alerts {
-            var problems = AlertConfiguration.problems(in: alerts)
-            if problems.isEmpty, !offline, let configuration = try? AlertConfiguration.load(alerts) {
-                problems = ServerProbe.problems(configuration)
+            // Each section read on its own (every mistake reported), then, when the file is
+            // sound, its servers tried.
+            var problems: [ConfigError] = []
+            var configuration: AlertConfiguration?
+            do throws(ConfigError) {
+                configuration = AlertConfiguration.read(try ConfigDocument.load(alerts), problems: &problems)
+            } catch {
+                problems.append(error)
             }
-            if problems.isEmpty {
-                let configuration = try? AlertConfiguration.load(alerts)
-                let channels = ChannelKind.allCases.filter { configuration?.hasChannel($0) == true }.map(\.rawValue)
-                output.write("\(alerts): ok (\(configuration?.owners.count ?? 0) owner(s); channels: \(channels.isEmpty ? "none" : channels.joined(separator: ", "))"
+            if problems.isEmpty, !offline, let configuration { problems = ServerProbe.problems(configuration) }
+            if problems.isEmpty, let configuration {
+                let channels = ChannelKind.allCases.filter(configuration.hasChannel).map(\.rawValue)
+                output.write("\(alerts): ok (\(configuration.owners.count) owner(s); channels: \(channels.isEmpty ? "none" : channels.joined(separator: ", "))"
                              + (offline ? "; servers not tried" : "; every server answered") + ")")
             } else {
                 for problem in problems { errors.write("\(problem)") }

@@ -160,8 +160,7 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
         var lines = ["board file: \(boardPath) (\(daemon.board.name)); read at start", "ledger: \(ledgerPath)",
                      "settings (config set KEY VALUE, saved in \(settings.path)):"]
         for key in SiteSettings.keys {
-            let value = key.name == "current_limit_a" ? site.currentLimit.map { fixed($0, 1) } : site.startEnabled.map { "\($0)" }
-            lines.append("  \(key.name) = \(value ?? "(not set)")  — \(key.summary)")
+            lines.append("  \(key.name) = \(site.value(of: key.name) ?? "(not set)")  — \(key.summary)")
         }
         lines.append("")
         do throws(ConfigError) {

@@ -127,7 +127,7 @@ struct RunCommand: ParsableCommand {
         }
         let channels = ChannelKind.allCases.filter(alertSettings.hasChannel)
         let delivery = AlertDelivery(ledgerPath: path, chargerID: description.name, kinds: channels, retry: alertSettings.delivery.retry,
-                                     reports: terminal.deliveryReports) { [charger = description.name] in AlertChannels.make(alertSettings, charger: charger) }
+                                     reports: terminal.deliveryReports) { [charger = description.name] kind in AlertChannels.make(kind, alertSettings, charger: charger) }
         var publisher = AlertPublisher(rules: rules, ledger: books)
         publisher.stored = { delivery.notify() }
         terminal.log.alerts = publisher

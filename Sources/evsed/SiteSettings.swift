@@ -26,6 +26,15 @@ struct SiteSettings: Equatable {
         Key(name: "start_enabled", summary: "true or false: whether the charger is enabled after a restart (false keeps it in maintenance)"),
     ]
 
+    /// The value set for `key` as the file writes it; nil when not set.
+    func value(of key: String) -> String? {
+        switch key {
+        case "current_limit_a": return currentLimit.map { fixed($0, 1) }
+        case "start_enabled": return startEnabled.map { "\($0)" }
+        default: return nil
+        }
+    }
+
     /// The file next to `ledgerPath`.
     static func path(besides ledgerPath: String) -> String {
         guard let slash = ledgerPath.lastIndex(of: "/") else { return "settings.toml" }
@@ -65,8 +74,7 @@ struct SiteSettings: Equatable {
     /// The file's text.
     var text: String {
         var lines = ["# Set with `config set` at evsed's console; applied on top of the board file at each start."]
-        if let currentLimit { lines.append("current_limit_a = \(fixed(currentLimit, 1))") }
-        if let startEnabled { lines.append("start_enabled = \(startEnabled)") }
+        for key in Self.keys { if let value = value(of: key.name) { lines.append("\(key.name) = \(value)") } }
         return lines.joined(separator: "\n") + "\n"
     }
 

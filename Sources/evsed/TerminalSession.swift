@@ -95,7 +95,7 @@ struct TerminalSession {
             drainDeliveryReports()
             if now - lastStatusAt >= (interactive ? .seconds(1) : .seconds(10)) {
                 lastStatusAt = now
-                if let alertDelivery, let status { alertDelivery.updateState(stateDocument(status)) }
+                if let alertDelivery, alertDelivery.publishesState, let status { alertDelivery.updateState(stateDocument(status)) }
                 if !service.usesJournal { showStatus() }
             }
             service.update(now: now, status: status, loop: daemon.loopStatistics, summary: statusLine())

@@ -32,7 +32,7 @@ import TestSupport
             auth = "PLAIN"
             ca_file = "\(certificate)"
             """)
-        let channel = EmailChannel(settings: configuration.email!, timeout: .seconds(20), charger: "Garage")
+        let channel = EmailChannel(settings: configuration.email!, timeout: .seconds(20))
         try channel.deliver(Self.message(to: "alex@example.org"))
         let mail = try #require(server.messages().first)
         #expect(mail["mail_from"] as? String == "charger@example.org")
@@ -58,7 +58,7 @@ import TestSupport
             auth = "LOGIN"
             ca_file = "\(certificate)"
             """)
-        try EmailChannel(settings: configuration.email!, timeout: .seconds(20), charger: "Garage").deliver(Self.message(to: "alex@example.org"))
+        try EmailChannel(settings: configuration.email!, timeout: .seconds(20)).deliver(Self.message(to: "alex@example.org"))
         #expect(server.messages().first?["tls"] as? Bool == true)
     }
 
@@ -75,7 +75,7 @@ import TestSupport
                 password = "\(password)"
                 \(ca.map { "ca_file = \"\($0)\"" } ?? "")
                 """)
-            let channel = EmailChannel(settings: configuration.email!, timeout: .seconds(10), charger: "Garage")
+            let channel = EmailChannel(settings: configuration.email!, timeout: .seconds(10))
             do throws(DeliveryError) {
                 try channel.deliver(Self.message(to: "alex@example.org"))
                 return nil
@@ -117,7 +117,7 @@ import TestSupport
                 == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
-    @Test func aWebhookThatRefusesIsAPermanentFailureAndOneThatIsDownIsNot() throws {
+    @Test func aWebhookThatRefusesIsAPermanentFailureAndOneThatIsBusyIsNot() throws {
         let directory = try Peer.scratchDirectory("webhook-bad")
         let gone = try Peer.http(in: directory, status: 410)
         let channel = WebhookChannel(settings: WebhookSettings(secret: nil, caFile: nil), timeout: .seconds(10))

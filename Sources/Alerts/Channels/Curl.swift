@@ -129,9 +129,10 @@ final class CurlTransfer {
         guard result == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let summary = describe(result)
-            // 5xx from an SMTP server (a recipient refused, a sender not allowed) will not change by retrying.
-            let permanent = result == CURLE_LOGIN_DENIED || result == CURLE_REMOTE_ACCESS_DENIED || (result == CURLE_SEND_ERROR && detail.contains(" 55"))
-                || result == CURLE_UNSUPPORTED_PROTOCOL || (result == CURLE_RECV_ERROR && detail.contains("RCPT failed: 55"))
+            // A refused login, or a 5xx reply of an SMTP server (a recipient or sender refused), will
+            // not change by retrying. (HTTP answers reach the caller as a status, not as a failure.)
+            let permanent = result == CURLE_LOGIN_DENIED || result == CURLE_REMOTE_ACCESS_DENIED || result == CURLE_UNSUPPORTED_PROTOCOL
+                || (500..<600).contains(responseCode)
             throw DeliveryError(detail.isEmpty || detail == summary ? summary : "\(summary): \(detail)", permanent: permanent)
         }
     }

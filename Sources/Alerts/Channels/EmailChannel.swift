@@ -9,12 +9,10 @@ public final class EmailChannel: AlertChannel {
     public let kind = ChannelKind.email
     private let settings: EmailSettings
     private let timeout: Duration
-    private let charger: String
 
-    public init(settings: EmailSettings, timeout: Duration, charger: String) {
+    public init(settings: EmailSettings, timeout: Duration) {
         self.settings = settings
         self.timeout = timeout
-        self.charger = charger
     }
 
     public func deliver(_ message: OutgoingMessage) throws(DeliveryError) {
