@@ -121,7 +121,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConfigFileTests", dependencies: ["ConfigFile"]),
-        .testTarget(name: "BillingTests", dependencies: ["Billing", "ConfigFile"]),
+        .testTarget(name: "BillingTests", dependencies: ["Billing", "ConfigFile", "TestSupport"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Ledger", "Billing", "EVSECore", "ConfigFile", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "EVSECore", "TestSupport"]),
         .testTarget(

@@ -34,26 +34,25 @@ enum AlertFacts {
 
     /// A price including VAT: "0.384 EUR/kWh".
     static func price(_ component: PriceComponent, currency: Currency, unit: String) -> String {
-        "\(amount(component.price * (1 + (component.vat ?? 0) / 100), currency)) \(currency.code)/\(unit)"
+        "\(amount(component, currency)) \(currency.code)/\(unit)"
     }
 
-    /// An exact amount with at least the currency's minor digits: "3.60", "0.384".
-    static func amount(_ value: Decimal, _ currency: Currency) -> String {
-        let text = value.description
-        let fraction = text.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first?.count ?? 0
-        guard fraction < currency.minorUnits else { return text }
-        return text + (fraction == 0 ? "." : "") + String(repeating: "0", count: currency.minorUnits - fraction)
+    /// A component's price including VAT, exactly, with at least the currency's minor digits: "3.60", "0.384".
+    static func amount(_ component: PriceComponent, _ currency: Currency) -> String {
+        // Millionths times (100 % + VAT in hundredths of a percent): 10 decimal places, exact.
+        let including = Int128(component.priceMillionths) * Int128(10_000 + (component.vatHundredths ?? 0))
+        return FixedDecimal.text(Int64(clamping: including), places: 10, minimumPlaces: currency.minorUnits)
     }
 
     /// The tariff in one line, as it stands at `moment`: "0.384 EUR/kWh; idle 3.60 EUR/h after 30 min (incl. VAT)".
     static func tariff(_ tariff: Tariff?, at time: CivilTime) -> String {
         guard let tariff else { return "no tariff (free)" }
-        let moment = TariffMoment(time: time, sessionEnergyWh: 0, sessionSeconds: 0, current: 0, power: 0)
+        let moment = TariffMoment(time: time)
         var parts: [String] = []
         if let energy = tariff.component(for: .energy, at: moment) { parts.append(price(energy.component, currency: tariff.currency, unit: "kWh")) }
         if let time = tariff.component(for: .time, at: moment) { parts.append(price(time.component, currency: tariff.currency, unit: "h") + " charging") }
         if let flat = tariff.component(for: .flat, at: moment) {
-            parts.append("\(amount(flat.component.price * (1 + (flat.component.vat ?? 0) / 100), tariff.currency)) \(tariff.currency.code) per session")
+            parts.append("\(amount(flat.component, tariff.currency)) \(tariff.currency.code) per session")
         }
         if let parking = tariff.component(for: .parkingTime, at: moment) {
             let grace = tariff.parkingGrace > 0 ? " after \(duration(.seconds(tariff.parkingGrace)))" : ""
@@ -62,18 +61,9 @@ enum AlertFacts {
         return parts.isEmpty ? "free" : parts.joined(separator: "; ") + " (incl. VAT)"
     }
 
-    /// The bill's lines, one per line, with the totals. Lines are shown without VAT, as the
-    /// totals add them up: the VAT is rounded once, on the total.
+    /// The bill as `ledger show` prints it: one line per row, then the total.
     static func bill(_ bill: Bill) -> String {
-        var lines = bill.lines.map { item in
-            let unit = item.dimension == .energy ? "kWh" : item.dimension == .flat ? "session" : "h"
-            return "\(item.dimension.rawValue.lowercased().replacing("_", with: " ")): \(item.quantity) \(unit) × \(item.unitPrice) = \(Money(item.amountExcludingVAT, bill.currency).rounded) + \(item.vatPercent) % VAT"
-        }
-        if bill.adjustment != 0 {
-            lines.append("\(bill.adjustment > 0 ? "minimum" : "maximum") price: \(Money(bill.adjustment, bill.currency).rounded) excl. VAT")
-        }
-        lines.append("total: \(bill.totalIncludingVAT) incl. \(bill.totalVAT) VAT")
-        return lines.joined(separator: "\n")
+        BillText.lines(bill).joined(separator: "\n")
     }
 
     /// Why a session ended, in words.

@@ -344,8 +344,9 @@ public struct AlertRules: Sendable {
 
     private func idleFee(at now: Instant, open: SessionBooks.OpenSession?) -> String {
         let at = clock.timestamp(now)
+        let elapsed = open.map { (at.milliseconds - $0.figures.startMilliseconds) / 1000 } ?? 0
         guard let tariff, let parking = tariff.component(for: .parkingTime, at: TariffMoment(
-            time: at.local, sessionEnergyWh: Decimal(open?.figures.energyWh ?? 0), sessionSeconds: 0, current: 0, power: 0))
+            time: at.local, sessionEnergyWh: open?.figures.energyWh ?? 0, sessionSeconds: max(0, elapsed)))
         else { return "No idle fee applies; please unplug when you can." }
         let starts = Timestamp(milliseconds: at.milliseconds + Int64(tariff.parkingGrace) * 1000)
         return "An idle fee of \(AlertFacts.price(parking.component, currency: tariff.currency, unit: "h")) starts at \(AlertFacts.time(starts)) unless the car is unplugged."

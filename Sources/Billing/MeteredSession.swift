@@ -1,79 +1,53 @@
-import FoundationEssentials
-
-/// One meter reading of a session as the books keep it: whole milliseconds of UTC and whole
-/// watt-hours of the cumulative import register. Live cost and a recomputation from the ledger
-/// start from these same values, so they cannot disagree.
-public struct MeterSample: Hashable, Sendable {
-    /// Milliseconds since 1970-01-01 00:00 UTC.
-    public var milliseconds: Int64
-    public var registerWh: Int64
-    /// What the session did in the interval that ends at this reading.
-    public var activity: SegmentActivity
-    public var current: Double
-    public var power: Double
-    public var voltage: Double
-
-    /// Power is kept to the watt, current to 10 mA and voltage to 0.1 V: what the ledger stores,
-    /// so a sample read back is the sample that was priced.
-    public init(milliseconds: Int64, registerWh: Int64, activity: SegmentActivity, current: Double = 0, power: Double = 0, voltage: Double = 0) {
-        self.milliseconds = milliseconds
-        self.registerWh = registerWh
-        self.activity = activity
-        self.current = Self.quantized(current, per: 100)
-        self.power = Self.quantized(power, per: 1)
-        self.voltage = Self.quantized(voltage, per: 10)
-    }
-
-    /// `value` rounded to 1/`per`, as Double(n) / per (the form it is read back in).
-    static func quantized(_ value: Double, per: Double) -> Double {
-        guard value.isFinite else { return 0 }
-        return Double(Int64((value * per).rounded())) / per
-    }
-
-    /// Current in units of 10 mA, power in W and voltage in 0.1 V, as stored.
-    public var storedCurrent: Int64 { Int64((current * 100).rounded()) }
-    public var storedPower: Int64 { Int64(power.rounded()) }
-    public var storedVoltage: Int64 { Int64((voltage * 10).rounded()) }
-
-    /// A sample from its stored form.
-    public init(milliseconds: Int64, registerWh: Int64, activity: SegmentActivity, storedCurrent: Int64, storedPower: Int64, storedVoltage: Int64) {
-        self.milliseconds = milliseconds
-        self.registerWh = registerWh
-        self.activity = activity
-        self.current = Double(storedCurrent) / 100
-        self.power = Double(storedPower)
-        self.voltage = Double(storedVoltage) / 10
-    }
-}
-
-/// A session's figures from its meter samples: energy from the register (end − start, never an
-/// integral of power), time charging, idle and down, and the cost when a tariff prices it. Each
-/// sample adds one interval; nothing is recomputed.
+/// A session's figures from its samples: energy from the register (end − start, never an
+/// integral of power), time charging, idle, with the charger unavailable and down, and the cost
+/// when a tariff prices it. Each register reading closes one interval, which is priced at once;
+/// nothing is recomputed, and the live cost is always the bill of the session as if it had ended
+/// at its last reading.
 ///
-/// Time is counted in whole seconds of the samples' clock (each instant truncated to its second),
-/// so the intervals add up to exactly the session's duration.
+/// Time is counted in whole seconds (each instant truncated to its second), so the intervals add
+/// up to exactly the session's duration. A reading after the session's end brings its end
+/// register: the energy drawn until the contactor opened, priced within the session.
 public struct MeteredSession: Sendable {
     public let tariff: Tariff?
     public let startMilliseconds: Int64
     /// The register at the start; nil until the first reading when none came before the start.
     public private(set) var startRegisterWh: Int64?
+    /// The time of the last sample (a reading after the end counts at the end).
     public private(set) var lastMilliseconds: Int64
     public private(set) var lastRegisterWh: Int64?
+    /// When the session ended; nil while it runs.
+    public private(set) var endMilliseconds: Int64?
+    /// Whether the figures are final: ended, and the interval up to the end priced.
+    public private(set) var isFinal = false
+    /// What the session does now.
+    public private(set) var activity: SegmentActivity
     public private(set) var cost: SessionCost?
-    public private(set) var chargingSeconds = 0
-    public private(set) var idleSeconds = 0
-    public private(set) var outageSeconds = 0
-    private let civilTime: @Sendable (Int64) -> CivilTime
+    public private(set) var chargingSeconds: Int64 = 0
+    public private(set) var idleSeconds: Int64 = 0
+    public private(set) var unavailableSeconds: Int64 = 0
+    public private(set) var outageSeconds: Int64 = 0
 
-    /// - Parameter civilTime: the local civil time of a UTC instant (ms), where tariff restrictions are judged.
-    public init(tariff: Tariff?, startMilliseconds: Int64, startRegisterWh: Int64?, civilTime: @escaping @Sendable (Int64) -> CivilTime) {
+    /// The open interval: from the last reading's second, with the activity changes since.
+    private var intervalStart: Int64
+    private var changes: [(second: Int64, activity: SegmentActivity)]
+    private var lastCurrent: Int64 = 0
+    private var lastPower: Int64 = 0
+
+    /// - Parameters:
+    ///   - activity: what the session does at its start (idle until the contactor closes).
+    ///   - civilTime: the local civil time of a UTC second, where tariff restrictions are judged.
+    public init(tariff: Tariff?, startMilliseconds: Int64, startRegisterWh: Int64?, activity: SegmentActivity = .idle,
+                civilTime: @escaping @Sendable (Int64) -> CivilTime) {
         self.tariff = tariff
         self.startMilliseconds = startMilliseconds
         self.startRegisterWh = startRegisterWh
         self.lastMilliseconds = startMilliseconds
         self.lastRegisterWh = startRegisterWh
-        self.civilTime = civilTime
-        self.cost = tariff.map { SessionCost(tariff: $0) }
+        self.activity = activity == .settling ? .idle : activity
+        let start = Self.second(startMilliseconds)
+        self.intervalStart = start
+        self.changes = [(start, self.activity)]
+        self.cost = tariff.map { SessionCost(tariff: $0, startSecond: start, civilTime: civilTime) }
     }
 
     /// Energy delivered so far: the register's growth since the start.
@@ -82,42 +56,99 @@ public struct MeteredSession: Sendable {
         return max(0, last - start)
     }
 
-    /// The bill so far (the live cost), or the final bill once the last sample is in.
+    /// The bill so far (the live cost), or the final bill once the figures are final.
     public var bill: Bill? { cost?.bill }
 
-    /// Adds the interval from the previous sample (or the start) to `sample`.
+    /// Adds one sample: a change of activity, or a reading, which closes the open interval.
     public mutating func add(_ sample: MeterSample) {
-        let seconds = sample.activity == .settling ? 0 : Int(Self.second(sample.milliseconds) - Self.second(lastMilliseconds))
-        let previousRegister = lastRegisterWh ?? sample.registerWh
-        if startRegisterWh == nil { startRegisterWh = sample.registerWh }
-        // A register that went backwards (a replaced meter) adds nothing rather than a refund.
-        let energy = max(0, sample.registerWh - previousRegister)
-        if seconds > 0 || energy > 0 {
-            switch sample.activity {
-            case .charging: chargingSeconds += seconds
-            case .idle: idleSeconds += seconds
-            case .outage: outageSeconds += seconds
+        guard !isFinal else { return }
+        var milliseconds = max(sample.milliseconds, lastMilliseconds)
+        if let end = endMilliseconds { milliseconds = min(milliseconds, end) }
+        let second = max(Self.second(milliseconds), intervalStart)
+        if let register = sample.registerWh {
+            // A reading taken after the end carries the power of a car already cut off: the last
+            // interval keeps the values of the reading before it.
+            let afterEnd = endMilliseconds.map { sample.milliseconds > $0 } ?? false
+            if !afterEnd {
+                lastCurrent = sample.currentCentiamps
+                lastPower = sample.powerWatts
+            }
+            if startRegisterWh == nil { startRegisterWh = register }
+            let previous = lastRegisterWh ?? register
+            // A register that went backwards (a replaced meter) adds nothing rather than a refund.
+            let (growth, overflow) = register.subtractingReportingOverflow(previous)
+            close(at: second, energyWh: overflow ? 0 : max(0, growth))
+            lastRegisterWh = max(previous, register)
+            if afterEnd { isFinal = true }
+        }
+        if sample.activity != .settling && endMilliseconds == nil && sample.activity != activity {
+            activity = sample.activity
+            if changes.last?.second == second { changes.removeLast() }
+            changes.append((second, activity))
+        }
+        lastMilliseconds = milliseconds
+    }
+
+    /// The session ended at `milliseconds`; its end register comes with the next reading, or
+    /// `finish()` closes it with the last one known.
+    public mutating func end(atMilliseconds milliseconds: Int64) {
+        guard endMilliseconds == nil else { return }
+        endMilliseconds = max(milliseconds, lastMilliseconds)
+    }
+
+    /// Makes the figures final with the last register known: the meter stayed silent after the
+    /// end (or the run stopped). A session that has not ended ends at its last sample.
+    public mutating func finish() {
+        guard !isFinal else { return }
+        let end = endMilliseconds ?? lastMilliseconds
+        endMilliseconds = end
+        close(at: max(Self.second(end), intervalStart), energyWh: 0)
+        isFinal = true
+    }
+
+    /// Prices the open interval up to `second` with the energy the register gained over it.
+    private mutating func close(at second: Int64, energyWh: Int64) {
+        var runs: [MeteredInterval.Run] = []
+        for (index, change) in changes.enumerated() {
+            let until = index + 1 < changes.count ? changes[index + 1].second : second
+            guard until > change.second else { continue }
+            if let last = runs.last, last.activity == change.activity {
+                runs[runs.count - 1].seconds += until - change.second
+            } else {
+                runs.append(.init(change.activity, seconds: until - change.second))
+            }
+        }
+        for run in runs {
+            switch run.activity {
+            case .charging: chargingSeconds += run.seconds
+            case .idle: idleSeconds += run.seconds
+            case .unavailable: unavailableSeconds += run.seconds
+            case .outage: outageSeconds += run.seconds
             case .settling: break
             }
-            cost?.add(SessionSegment(
-                start: civilTime(lastMilliseconds), seconds: max(0, seconds), energyWh: Decimal(energy), activity: sample.activity,
-                current: sample.current, power: sample.power))
         }
-        lastMilliseconds = max(lastMilliseconds, sample.milliseconds)
-        lastRegisterWh = max(previousRegister, sample.registerWh)
+        if !runs.isEmpty {
+            cost?.add(MeteredInterval(startSecond: intervalStart, runs: runs, energyWh: energyWh, currentCentiamps: lastCurrent, powerWatts: lastPower))
+        } else if energyWh > 0 {
+            // Two readings within one second: some energy, no time.
+            cost?.add(MeteredInterval(startSecond: intervalStart, runs: [.init(activity, seconds: 0)], energyWh: energyWh,
+                                      currentCentiamps: lastCurrent, powerWatts: lastPower))
+        }
+        intervalStart = second
+        changes = [(second, activity)]
     }
 
     /// The second a UTC instant falls in (floor division, also before 1970).
-    static func second(_ milliseconds: Int64) -> Int64 {
-        milliseconds >= 0 ? milliseconds / 1000 : -((-milliseconds + 999) / 1000)
+    public static func second(_ milliseconds: Int64) -> Int64 {
+        milliseconds >= 0 ? milliseconds / 1000 : -((-(milliseconds + 1)) / 1000) - 1
     }
 }
 
 extension CivilTime {
-    /// The civil time of a UTC instant seen at a fixed offset from UTC (seconds east).
-    public init(utcMilliseconds: Int64, offsetSeconds: Int) {
-        let seconds = MeteredSession.second(utcMilliseconds) + Int64(offsetSeconds)
-        let days = seconds >= 0 ? seconds / 86_400 : -((-seconds + 86_399) / 86_400)
+    /// The civil time of a UTC second seen at a fixed offset from UTC (seconds east).
+    public init(utcSecond: Int64, offsetSeconds: Int) {
+        let seconds = utcSecond + Int64(offsetSeconds)
+        let days = seconds >= 0 ? seconds / 86_400 : -((-(seconds + 1)) / 86_400) - 1
         // Howard Hinnant's days-to-civil algorithm.
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
@@ -130,5 +161,10 @@ extension CivilTime {
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         let secondOfDay = Int(seconds - days * 86_400)
         self.init(year: Int(year), month: Int(month), day: Int(day), second: secondOfDay)
+    }
+
+    /// The civil time of a UTC instant (ms) seen at a fixed offset from UTC (seconds east).
+    public init(utcMilliseconds: Int64, offsetSeconds: Int) {
+        self.init(utcSecond: MeteredSession.second(utcMilliseconds), offsetSeconds: offsetSeconds)
     }
 }

@@ -33,7 +33,9 @@ enum ReadingsDigest {
     static func of(_ readings: [MeterSample]) -> String {
         var hasher = SHA256()
         for reading in readings {
-            let line = "\(reading.milliseconds),\(reading.registerWh),\(reading.power),\(reading.current),\(reading.voltage),\(reading.activity.rawValue)\n"
+            // A change of activity has no register: "-" (rows before schema 3 always have one).
+            let register = reading.registerWh.map(String.init) ?? "-"
+            let line = "\(reading.milliseconds),\(register),\(reading.power),\(reading.current),\(reading.voltage),\(reading.activity.rawValue)\n"
             hasher.update(data: Array(line.utf8))
         }
         return Hex.encode(Array(hasher.finalize()))

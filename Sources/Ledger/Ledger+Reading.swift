@@ -2,13 +2,17 @@ import Billing
 
 /// Reading the books.
 extension Ledger {
-    static let sessionColumns = """
-        id, connector, owner, started_ms, ended_ms, end_reason, closed, end_register_source, start_register_wh, end_register_wh,
-        energy_wh, charging_s, idle_s, outage_s, meter, tariff_id, tariff, currency, cost_excl, cost_vat, cost_incl, adjustment
+    /// The columns of a session row; a ledger read with an older schema reads what it lacks as empty.
+    var sessionColumns: String {
         """
+        id, connector, owner, started_ms, ended_ms, end_reason, closed, end_register_source, start_register_wh, end_register_wh,
+        energy_wh, charging_s, idle_s, outage_s, meter, tariff_id, tariff, currency, cost_excl, cost_vat, cost_incl, adjustment,
+        \(schemaVersion >= 3 ? "unavailable_s, periods" : "0, NULL")
+        """
+    }
 
     private static func sessionRow(_ row: SQLiteStatement) -> SessionRecord {
-        SessionRecord(
+        var session = SessionRecord(
             id: row.integer(0), connector: Int(row.integer(1)), owner: row.optionalText(2),
             startedAt: Timestamp(milliseconds: row.integer(3)), endedAt: row.optionalInteger(4).map(Timestamp.init(milliseconds:)),
             endReason: row.optionalText(5), closed: row.integer(6) != 0, endRegisterSource: row.optionalText(7),
@@ -17,6 +21,9 @@ extension Ledger {
             tariffID: row.optionalText(15), tariffText: row.optionalText(16), currency: row.optionalText(17),
             costExcludingVAT: row.optionalText(18), costVAT: row.optionalText(19), costIncludingVAT: row.optionalText(20),
             adjustment: row.optionalText(21))
+        session.unavailableSeconds = row.integer(22)
+        session.periods = row.optionalText(23)
+        return session
     }
 
     /// The session `id` with its interruptions and bill, or nil.
@@ -26,7 +33,7 @@ extension Ledger {
 
     /// The session `id` as this connection sees it (inside a transaction, with its changes).
     func sessionRow(_ id: Int64) throws(SQLiteError) -> SessionRecord? {
-        guard var session = try database.query("SELECT \(Self.sessionColumns) FROM sessions WHERE id = ?", [.integer(id)], Self.sessionRow).first else {
+        guard var session = try database.query("SELECT \(sessionColumns) FROM sessions WHERE id = ?", [.integer(id)], Self.sessionRow).first else {
             return nil
         }
         try complete(&session)
@@ -40,11 +47,11 @@ extension Ledger {
             SessionRecord.Interruption(start: Timestamp(milliseconds: row.integer(0)), end: row.optionalInteger(1).map(Timestamp.init(milliseconds:)), cause: row.text(2))
         }
         session.billLines = try database.query(
-            "SELECT dimension, quantity, unit_price, vat_percent, excl_vat, vat, incl_vat FROM bill_lines WHERE session = ? ORDER BY position",
+            "SELECT dimension, quantity, unit_price, vat_percent, excl_vat, vat, incl_vat, \(schemaVersion >= 3 ? "unit" : "NULL") FROM bill_lines WHERE session = ? ORDER BY position",
             [.integer(session.id)]
         ) { row in
-            BillLineRecord(dimension: row.text(0), quantity: row.text(1), unitPrice: row.text(2), vatPercent: row.text(3),
-                           excludingVAT: row.text(4), vat: row.text(5), includingVAT: row.text(6))
+            BillLineRecord(dimension: row.text(0), quantity: row.text(1), unit: row.optionalText(7), unitPrice: row.text(2),
+                           vatPercent: row.text(3), excludingVAT: row.text(4), vat: row.text(5), includingVAT: row.text(6))
         }
     }
 
@@ -57,10 +64,10 @@ extension Ledger {
             var sessions: [SessionRecord]
             if let limit {
                 sessions = try database.query(
-                    "SELECT \(Self.sessionColumns) FROM sessions \(period) ORDER BY id DESC LIMIT ?", bounds + [.int(limit)], Self.sessionRow)
+                    "SELECT \(sessionColumns) FROM sessions \(period) ORDER BY id DESC LIMIT ?", bounds + [.int(limit)], Self.sessionRow)
                 sessions.reverse()
             } else {
-                sessions = try database.query("SELECT \(Self.sessionColumns) FROM sessions \(period) ORDER BY id", bounds, Self.sessionRow)
+                sessions = try database.query("SELECT \(sessionColumns) FROM sessions \(period) ORDER BY id", bounds, Self.sessionRow)
             }
             if details {
                 for index in sessions.indices { try complete(&sessions[index]) }
@@ -72,7 +79,7 @@ extension Ledger {
     /// Sessions whose figures are not final (open, or ended and waiting for their end register).
     public func unclosedSessions() throws(LedgerError) -> [SessionRecord] {
         try read { () throws(SQLiteError) in
-            var sessions = try database.query("SELECT \(Self.sessionColumns) FROM sessions WHERE closed = 0 ORDER BY id", [], Self.sessionRow)
+            var sessions = try database.query("SELECT \(sessionColumns) FROM sessions WHERE closed = 0 ORDER BY id", [], Self.sessionRow)
             for index in sessions.indices { try complete(&sessions[index]) }
             return sessions
         }

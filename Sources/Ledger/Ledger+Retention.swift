@@ -5,7 +5,8 @@ import EVSECore
 public struct RetentionPolicy: Sendable {
     /// Readings of a session stay as stored until it has been closed this long.
     public var fullResolution: Duration = .seconds(30 * 86_400)
-    /// After that, one reading per this interval is kept (and each session's first and last).
+    /// After that, one reading per this interval is kept (and each session's first and last, and
+    /// every change of activity).
     public var keepEvery: Duration = .seconds(300)
     /// Alerts whose deliveries are all done (delivered, given up, skipped) are removed from the
     /// outbox this long after they were raised; the sessions they were about stay.
@@ -40,7 +41,8 @@ extension Ledger {
             var lastBucket: Int64?
             for (index, reading) in stored.enumerated() {
                 let bucket = reading.sample.milliseconds / interval
-                if index == 0 || index == stored.count - 1 || bucket != lastBucket { kept.append(reading.sample) }
+                // Changes of activity are few and say how the time was billed: all of them stay.
+                if index == 0 || index == stored.count - 1 || bucket != lastBucket || reading.sample.registerWh == nil { kept.append(reading.sample) }
                 lastBucket = bucket
             }
             let batches = Array(Set(stored.map(\.batch))).sorted()

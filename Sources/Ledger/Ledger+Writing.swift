@@ -39,18 +39,18 @@ extension Ledger {
         }
     }
 
-    /// Stores one reading (inside a transaction).
+    /// Stores one reading or change of activity (inside a transaction).
     func insert(_ sample: MeterSample, session: Int64, batch: Int64) throws(SQLiteError) {
         try database.run("""
             INSERT INTO readings(session, at_ms, register_wh, power_w, current_ca, voltage_dv, activity, batch)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, .integer(session), .integer(sample.milliseconds), .integer(sample.registerWh), .integer(sample.storedPower),
-            .integer(sample.storedCurrent), .integer(sample.storedVoltage), .integer(Self.activityCodes.firstIndex(of: sample.activity).map(Int64.init) ?? 1),
-            .integer(batch))
+            """, .integer(session), .integer(sample.milliseconds), .optional(sample.registerWh), .integer(sample.powerWatts),
+            .integer(sample.currentCentiamps), .integer(sample.voltageDecivolts),
+            .integer(Int64(Self.activityCodes.firstIndex(of: sample.activity) ?? 1)), .integer(batch))
     }
 
-    /// The stored codes of the activities, by position.
-    static let activityCodes: [SegmentActivity] = [.charging, .idle, .outage, .settling]
+    /// The stored codes of the activities, by position (3, settling, only in rows written before schema 3).
+    static let activityCodes: [SegmentActivity] = [.charging, .idle, .outage, .settling, .unavailable]
 
     /// The columns a reading is read from, in `sample(_:)`'s order.
     static let readingColumns = "at_ms, register_wh, activity, current_ca, power_w, voltage_dv"
@@ -59,7 +59,7 @@ extension Ledger {
     static func sample(_ row: SQLiteStatement, from first: Int32 = 0) -> MeterSample {
         let code = Int(row.integer(first + 2))
         return MeterSample(
-            milliseconds: row.integer(first), registerWh: row.integer(first + 1),
+            milliseconds: row.integer(first), registerWh: row.optionalInteger(first + 1),
             activity: activityCodes.indices.contains(code) ? activityCodes[code] : .idle,
             storedCurrent: row.integer(first + 3), storedPower: row.integer(first + 4), storedVoltage: row.integer(first + 5))
     }
@@ -69,12 +69,18 @@ extension Ledger {
         let bill = figures.bill
         try database.run("""
             UPDATE sessions SET start_register_wh = ?, end_register_wh = ?, energy_wh = ?, charging_s = ?, idle_s = ?, outage_s = ?,
-                cost_excl = ?, cost_vat = ?, cost_incl = ?, adjustment = ? WHERE id = ?
+                unavailable_s = ?, cost_excl = ?, cost_vat = ?, cost_incl = ?, adjustment = ? WHERE id = ?
             """, .optional(figures.startRegisterWh), .optional(figures.lastRegisterWh), .integer(figures.energyWh),
-            .int(figures.chargingSeconds), .int(figures.idleSeconds), .int(figures.outageSeconds),
+            .integer(figures.chargingSeconds), .integer(figures.idleSeconds), .integer(figures.outageSeconds),
+            .integer(figures.unavailableSeconds),
             .optional(bill.map { $0.totalExcludingVAT.plainText }), .optional(bill.map { $0.totalVAT.plainText }),
-            .optional(bill.map { $0.totalIncludingVAT.plainText }), .optional(bill.map { Money($0.adjustment, $0.currency).plainText }),
+            .optional(bill.map { $0.totalIncludingVAT.plainText }), .optional(bill.map { Self.adjustment(of: $0) }),
             .integer(session))
+    }
+
+    /// The minimum or maximum price's change to the total excluding VAT, rounded ("0.00" when none).
+    static func adjustment(of bill: Bill) -> String {
+        bill.adjustments.reduce(ExactAmount.zero) { $0 + $1.excludingVAT }.rounded(bill.currency).plainText
     }
 
     /// The session stopped charging without ending (a fault, a pause, a power cut, a restart).
@@ -124,13 +130,15 @@ extension Ledger {
                 try database.run("UPDATE sessions SET closed = 1, end_register_source = ?, ended_ms = coalesce(ended_ms, ?) WHERE id = ?",
                                  .text(source), .integer(at.milliseconds), .integer(session))
                 if let bill = figures.bill {
-                    for (position, line) in Self.lines(of: bill).enumerated() {
+                    for (position, row) in bill.rows.enumerated() {
                         try database.run("""
-                            INSERT INTO bill_lines(session, position, dimension, quantity, unit_price, vat_percent, excl_vat, vat, incl_vat)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """, .integer(session), .int(position), .text(line.dimension), .text(line.quantity), .text(line.unitPrice),
-                            .text(line.vatPercent), .text(line.excludingVAT), .text(line.vat), .text(line.includingVAT))
+                            INSERT INTO bill_lines(session, position, dimension, quantity, unit, unit_price, vat_percent, excl_vat, vat, incl_vat)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """, .integer(session), .int(position), .text(row.kind), .text(row.quantity), .text(row.unit), .text(row.unitPrice),
+                            .text(row.vatPercent), .text(row.excludingVAT), .text(row.vat), .text(row.includingVAT))
                     }
+                    try database.run("UPDATE sessions SET periods = ? WHERE id = ?",
+                                     .text(ChargingPeriodsText.encode(figures.cost?.periods ?? [])), .integer(session))
                 }
                 guard let record = try sessionRow(session) else { return }
                 let payload = SignedRecord.payload(of: record, charger: chargerID)
@@ -179,27 +187,5 @@ extension Ledger {
         try write { () throws(SQLiteError) in
             _ = try appendRecord(kind, session: session, at: at, body: fields)
         }
-    }
-
-    /// Exact decimal text ("12.345"), as stored.
-    static func decimal(_ value: Decimal) -> String { value.description }
-
-    /// A bill's lines as stored: quantities and unit prices exact, amounts rounded to the minor unit.
-    static func lines(of bill: Bill) -> [BillLineRecord] {
-        var lines = bill.lines.map { line in
-            let excluding = Money(line.amountExcludingVAT, bill.currency).rounded
-            let including = Money(line.amountIncludingVAT, bill.currency).rounded
-            return BillLineRecord(
-                dimension: line.dimension.rawValue, quantity: decimal(line.quantity), unitPrice: decimal(line.unitPrice),
-                vatPercent: decimal(line.vatPercent), excludingVAT: excluding.plainText,
-                vat: Money(including.amount - excluding.amount, bill.currency).plainText, includingVAT: including.plainText)
-        }
-        if bill.adjustment != 0 {
-            let adjustment = Money(bill.adjustment, bill.currency).rounded
-            lines.append(BillLineRecord(
-                dimension: bill.adjustment > 0 ? "MIN_PRICE" : "MAX_PRICE", quantity: "1", unitPrice: adjustment.plainText,
-                vatPercent: "", excludingVAT: adjustment.plainText, vat: "", includingVAT: ""))
-        }
-        return lines
     }
 }

@@ -56,12 +56,15 @@ public final class LedgerRecorder {
             if index < unclosed.count - 1 {
                 // Only the latest session can still be going; an older one closes where its readings end.
                 if session.endedAt == nil { try ledger.markEnded(session.id, at: downSince, reason: cause) }
-                try ledger.closeSession(session.id, figures: books.replay(session, readings: readings), source: "last_stored_reading", at: downSince)
+                var figures = books.replay(session, readings: readings)
+                figures.end(atMilliseconds: (session.endedAt ?? downSince).milliseconds)
+                figures.finish()
+                try ledger.closeSession(session.id, figures: figures, source: "last_stored_reading", at: downSince)
                 note.add("decision", "closed")
                 try ledger.note("recovery", at: at, session: session.id, note)
                 continue
             }
-            books.restore(session, readings: readings)
+            for change in books.restore(session, readings: readings, downSince: downSince) { try apply(change) }
             if session.endedAt == nil {
                 if session.interruptions.last.map({ $0.end == nil }) == true { try ledger.endInterruption(session.id, at: downSince) }
                 try ledger.beginInterruption(session.id, at: downSince, cause: cause)
@@ -119,6 +122,9 @@ public final class LedgerRecorder {
             if pendingSession != id { try flush() }
             pendingSession = id
             pending.append(sample)
+            // A change of what the session does is rare and decides how its time is billed:
+            // it is written at once, with the readings before it.
+            if sample.registerWh == nil { try flush() }
         case .interrupted(let id, let at, let cause):
             try flush()
             try ledger.beginInterruption(Int64(id.rawValue), at: at, cause: cause)

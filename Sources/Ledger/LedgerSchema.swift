@@ -67,6 +67,25 @@ enum LedgerSchema {
             delivery INTEGER NOT NULL REFERENCES deliveries(id), at_ms INTEGER NOT NULL, error TEXT);
         CREATE INDEX delivery_attempts_delivery ON delivery_attempts(delivery);
         """,
+        // 3: a reading row may be a change of what the session does, with no register
+        // (register_wh NULL), and a row's activity is what the session does from that instant on
+        // (0 charging, 1 idle, 2 outage, 3 settling in older rows, 4 unavailable); current_ca is
+        // summed over the phases. Sessions count the time the charger could not charge and keep
+        // their charging periods (for OCPI CDRs); bill lines name their quantity's unit.
+        """
+        CREATE TABLE readings_3(
+            session INTEGER NOT NULL, at_ms INTEGER NOT NULL, register_wh INTEGER,
+            power_w INTEGER NOT NULL, current_ca INTEGER NOT NULL, voltage_dv INTEGER NOT NULL,
+            activity INTEGER NOT NULL, batch INTEGER NOT NULL);
+        INSERT INTO readings_3(session, at_ms, register_wh, power_w, current_ca, voltage_dv, activity, batch)
+            SELECT session, at_ms, register_wh, power_w, current_ca, voltage_dv, activity, batch FROM readings ORDER BY rowid;
+        DROP TABLE readings;
+        ALTER TABLE readings_3 RENAME TO readings;
+        CREATE INDEX readings_session ON readings(session);
+        ALTER TABLE sessions ADD COLUMN unavailable_s INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sessions ADD COLUMN periods TEXT;
+        ALTER TABLE bill_lines ADD COLUMN unit TEXT;
+        """,
     ]
 
     static var version: Int64 { Int64(migrations.count) }

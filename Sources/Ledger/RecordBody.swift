@@ -29,6 +29,8 @@ enum RecordBody {
         body.add("charging_s", session.chargingSeconds)
         body.add("idle_s", session.idleSeconds)
         body.add("outage_s", session.outageSeconds)
+        // Fields added with schema 3 appear only when set, so older records still read the same.
+        if session.unavailableSeconds > 0 { body.add("unavailable_s", session.unavailableSeconds) }
         body.add("meter", session.meter)
         if let id = session.tariffID { body.add("tariff_id", id) }
         if let text = session.tariffText { body.add("tariff_sha256", Digest.sha256(text)) }
@@ -42,10 +44,12 @@ enum RecordBody {
         }
         body.add("interruptions", json: "[" + interruptions.joined(separator: ",") + "]")
         let lines = session.billLines.map { line in
-            [line.dimension, line.quantity, line.unitPrice, line.vatPercent, line.excludingVAT, line.vat, line.includingVAT]
+            ([line.dimension, line.quantity, line.unitPrice, line.vatPercent, line.excludingVAT, line.vat, line.includingVAT]
+                + (line.unit.map { [$0] } ?? []))
                 .map(JSONLine.quote).joined(separator: ",")
         }
         body.add("bill", json: "[" + lines.map { "[\($0)]" }.joined(separator: ",") + "]")
+        if let periods = session.periods { body.add("periods", json: periods) }
         body.add("signature", signature)
         return body
     }

@@ -25,6 +25,8 @@ public struct WallClock: Sendable {
 /// times and cost. Pure: it says what changed, and the ledger (`LedgerRecorder`) or a display
 /// (`evsed simulate`) does the rest. Both therefore price a session from the very same samples.
 ///
+/// Besides readings, the samples record each change of what the session does (charging, idle,
+/// the charger unavailable or down), so the time between two readings is billed as what it was.
 /// A session that ended is final at the first reading after its end (the contactor is open by
 /// then, so that register holds every watt-hour it drew), or `finalReadingTimeout` after its end
 /// with the last register known.
@@ -32,7 +34,7 @@ public struct SessionBooks: Sendable {
     /// What changed, in order.
     public enum Change: Sendable {
         case started(SessionID, at: Timestamp, startRegisterWh: Int64?)
-        /// A sample to store with the session's readings.
+        /// A sample to store with the session's readings: a reading, or a change of activity.
         case sample(SessionID, MeterSample)
         case interrupted(SessionID, at: Timestamp, cause: String)
         case resumed(SessionID, at: Timestamp)
@@ -56,42 +58,64 @@ public struct SessionBooks: Sendable {
     /// The last register known and whether it came from the ledger rather than the meter.
     public private(set) var lastRegisterWh: Int64?
     private var lastRegisterStored = false
-    private var lastReadingAt: Timestamp?
     private var contactorClosed = false
-    /// The next sample covers time the charger was down.
-    private var outagePending = false
+    /// The open session is interrupted by a fault or a pause.
+    private var interrupted = false
+    /// The open session is carried over from before a restart and not resumed yet.
+    private var down = false
 
     public init(clock: WallClock, tariff: TariffSnapshot?) {
         self.clock = clock
         self.tariff = tariff
     }
 
+    /// What the open session does now.
+    var activity: SegmentActivity {
+        down ? .outage : contactorClosed ? .charging : interrupted ? .unavailable : .idle
+    }
+
     /// A new session's books (tariff restrictions judged in the system's local time).
     func newFigures(at start: Timestamp, register: Int64?, tariff: Tariff?) -> MeteredSession {
         MeteredSession(tariff: tariff, startMilliseconds: start.milliseconds, startRegisterWh: register) {
-            Timestamp(milliseconds: $0).local
+            Timestamp(milliseconds: $0 * 1000).local
         }
     }
 
-    /// The figures of a stored session, replayed from its stored readings: how the books carry on
+    /// The figures of a stored session, replayed from its stored samples: how the books carry on
     /// after a restart.
     public func replay(_ session: SessionRecord, readings: [MeterSample]) -> MeteredSession {
         let tariff = session.tariffText.flatMap { try? TariffSnapshot(text: $0, file: "session \(session.id) tariff").tariff }
         var figures = newFigures(at: session.startedAt, register: session.startRegisterWh, tariff: tariff)
-        for reading in readings { figures.add(reading) }
+        let end = session.endedAt?.milliseconds
+        for reading in readings {
+            if let end, reading.milliseconds > end { figures.end(atMilliseconds: end) }
+            figures.add(reading)
+        }
+        if let end { figures.end(atMilliseconds: end) }
         return figures
     }
 
-    /// Carries on a session the ledger still has open after a restart: the next sample covers the
-    /// outage. A session that had ended waits for its end register.
-    public mutating func restore(_ session: SessionRecord, readings: [MeterSample]) {
-        let books = OpenSession(id: SessionID(rawValue: UInt64(session.id)), figures: replay(session, readings: readings), endedAt: session.endedAt)
-        if session.endedAt == nil { open = books } else { closing = books }
+    /// Carries on a session the ledger still has open after a restart: from `downSince` the
+    /// charger was down, until the session resumes. A session that had ended waits for its end
+    /// register. Returns the change of activity to store.
+    public mutating func restore(_ session: SessionRecord, readings: [MeterSample], downSince: Timestamp) -> [Change] {
+        let id = SessionID(rawValue: UInt64(session.id))
+        var books = OpenSession(id: id, figures: replay(session, readings: readings), endedAt: session.endedAt)
         if let register = books.figures.lastRegisterWh {
             lastRegisterWh = register
             lastRegisterStored = true
         }
-        outagePending = true
+        contactorClosed = false
+        interrupted = false
+        guard session.endedAt == nil else {
+            closing = books
+            return []
+        }
+        down = true
+        let change = MeterSample.change(at: max(downSince.milliseconds, books.figures.lastMilliseconds), to: .outage)
+        books.figures.add(change)
+        open = books
+        return [.sample(id, change)]
     }
 
     /// Feeds one event; returns what changed.
@@ -101,14 +125,15 @@ public struct SessionBooks: Sendable {
         if let ending = closing, let endedAt = ending.endedAt, at.milliseconds - endedAt.milliseconds >= finalReadingTimeout.nanoseconds / 1_000_000 {
             changes += close(at: at)
         }
+        let before = activity
         switch event.event {
         case .meterReading(let reading):
             let register = Int64(reading.importEnergy.value.rounded())
             lastRegisterWh = register
             lastRegisterStored = false
-            lastReadingAt = at
-            var sample = MeterSample(milliseconds: at.milliseconds, registerWh: register, activity: .settling,
-                                     current: reading.maximumCurrent.value, power: reading.power.value, voltage: reading.minimumVoltage.value)
+            let total = reading.current.reduce(0) { $0 + $1.value }
+            let sample = MeterSample(milliseconds: at.milliseconds, registerWh: register, activity: activity,
+                                     current: total, power: reading.power.value, voltage: reading.minimumVoltage.value)
             if var ending = closing {
                 ending.figures.add(sample)
                 closing = ending
@@ -116,23 +141,31 @@ public struct SessionBooks: Sendable {
                 changes += close(at: at, source: "meter")
             }
             if var books = open {
-                sample.activity = outagePending ? .outage : contactorClosed ? .charging : .idle
-                outagePending = false
                 books.figures.add(sample)
                 open = books
                 changes.append(.sample(books.id, sample))
             }
         case .action(.sessionStarted(let id)):
             if closing != nil { changes += close(at: at) }
+            interrupted = false
+            down = false
             open = OpenSession(id: id, figures: newFigures(at: at, register: lastRegisterWh, tariff: tariff?.tariff), endedAt: nil)
-            outagePending = false
             changes.append(.started(id, at: at, startRegisterWh: lastRegisterWh))
+            if activity != .idle, var books = open {
+                // The contactor is already closed (a technician's test cannot be, so never in practice).
+                let change = MeterSample.change(at: at.milliseconds, to: activity)
+                books.figures.add(change)
+                open = books
+                changes.append(.sample(id, change))
+            }
+            return changes
         case .action(.closeContactor):
             contactorClosed = true
         case .action(.openContactor):
             contactorClosed = false
         case .action(.sessionInterrupted(let id, let cause)):
             guard open?.id == id else { break }
+            interrupted = true
             let text: String
             switch cause {
             case .fault(let code): text = "fault:\(code.rawValue)"
@@ -141,22 +174,28 @@ public struct SessionBooks: Sendable {
             changes.append(.interrupted(id, at: at, cause: text))
         case .action(.sessionResumed(let id)):
             guard open?.id == id else { break }
+            interrupted = false
+            down = false
             changes.append(.resumed(id, at: at))
         case .action(.sessionEnded(let id, let reason)):
             guard var books = open, books.id == id else { break }
-            // The time up to the end, at the register last known; the energy comes with the next reading.
-            let sample = MeterSample(milliseconds: at.milliseconds, registerWh: books.figures.lastRegisterWh ?? lastRegisterWh ?? 0,
-                                     activity: outagePending ? .outage : contactorClosed ? .charging : .idle)
-            if (books.figures.lastRegisterWh != nil || lastRegisterWh != nil) && at.milliseconds > books.figures.lastMilliseconds {
-                books.figures.add(sample)
-                changes.append(.sample(id, sample))
-            }
+            // The energy up to the end comes with the next reading.
+            books.figures.end(atMilliseconds: at.milliseconds)
             books.endedAt = at
             open = nil
             closing = books
+            interrupted = false
+            down = false
             changes.append(.ended(id, at: at, reason: reason.rawValue))
+            return changes
         default:
             break
+        }
+        if activity != before, var books = open {
+            let change = MeterSample.change(at: at.milliseconds, to: activity)
+            books.figures.add(change)
+            open = books
+            changes.append(.sample(books.id, change))
         }
         return changes
     }
@@ -168,8 +207,9 @@ public struct SessionBooks: Sendable {
     }
 
     private mutating func close(at: Timestamp, source: String? = nil) -> [Change] {
-        guard let ending = closing else { return [] }
+        guard var ending = closing else { return [] }
         closing = nil
+        ending.figures.finish()
         let source = source ?? (lastRegisterStored ? "last_stored_reading" : "last_reading")
         return [.closed(ending.id, figures: ending.figures, source: source, at: ending.endedAt ?? at)]
     }

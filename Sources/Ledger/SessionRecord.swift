@@ -21,6 +21,8 @@ public struct SessionRecord: Hashable, Sendable {
     public var chargingSeconds: Int64
     public var idleSeconds: Int64
     public var outageSeconds: Int64
+    /// Time the charger could not charge (a fault, a pause, a retry wait): not billed.
+    public var unavailableSeconds: Int64 = 0
     /// The meter that measured it ("simulated", "sdm630 at /dev/ttyUSB0, unit 1").
     public var meter: String
     public var tariffID: String?
@@ -34,6 +36,8 @@ public struct SessionRecord: Hashable, Sendable {
     public var adjustment: String?
     public var interruptions: [Interruption] = []
     public var billLines: [BillLineRecord] = []
+    /// The charging periods as stored (`ChargingPeriodsText`), for OCPI CDRs; nil before schema 3.
+    public var periods: String?
 
     public struct Interruption: Hashable, Sendable {
         public var start: Timestamp
@@ -48,15 +52,45 @@ public struct SessionRecord: Hashable, Sendable {
     }
 }
 
-/// One line of a stored bill; amounts are exact decimal text.
+/// One line of a stored bill (a `BillRow` as the ledger keeps it).
 public struct BillLineRecord: Hashable, Sendable {
+    /// `ENERGY`, `TIME`, `PARKING_TIME`, `FLAT`, `CHARGER_UNAVAILABLE`, `CHARGER_DOWN`, `MIN_PRICE`, `MAX_PRICE`.
     public var dimension: String
+    /// Exact decimal text in `unit`.
     public var quantity: String
+    /// `kWh`, `s`, `session` or empty; nil in bills stored before schema 3, whose quantities are
+    /// kWh for energy, hours for time and sessions for flat fees.
+    public var unit: String?
     public var unitPrice: String
     public var vatPercent: String
     public var excludingVAT: String
     public var vat: String
     public var includingVAT: String
+
+    public init(dimension: String, quantity: String, unit: String?, unitPrice: String, vatPercent: String, excludingVAT: String,
+                vat: String, includingVAT: String) {
+        self.dimension = dimension
+        self.quantity = quantity
+        self.unit = unit
+        self.unitPrice = unitPrice
+        self.vatPercent = vatPercent
+        self.excludingVAT = excludingVAT
+        self.vat = vat
+        self.includingVAT = includingVAT
+    }
+
+    /// The row this line stores; a line from before schema 3 gets the unit it was kept in.
+    public var row: BillRow {
+        let legacyUnit = dimension == "ENERGY" ? "kWh" : dimension == "FLAT" ? "session" : dimension.hasSuffix("_PRICE") ? "" : "h"
+        return BillRow(kind: dimension, quantity: quantity, unit: unit ?? legacyUnit, unitPrice: unitPrice, vatPercent: vatPercent,
+                       excludingVAT: excludingVAT, vat: vat, includingVAT: includingVAT)
+    }
+
+    /// A stored line from a bill's row.
+    public init(_ row: BillRow) {
+        self.init(dimension: row.kind, quantity: row.quantity, unit: row.unit, unitPrice: row.unitPrice, vatPercent: row.vatPercent,
+                  excludingVAT: row.excludingVAT, vat: row.vat, includingVAT: row.includingVAT)
+    }
 }
 
 /// A fault as the ledger holds it.

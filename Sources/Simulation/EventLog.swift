@@ -319,6 +319,8 @@ public struct EventLog {
             json.add("duration_s", duration)
             json.add("charging_s", figures.chargingSeconds)
             json.add("idle_s", figures.idleSeconds)
+            json.add("unavailable_s", figures.unavailableSeconds)
+            json.add("outage_s", figures.outageSeconds)
             json.add("interruptions", interruptions)
             if let start = figures.startRegisterWh { json.add("start_register_wh", start) }
             if let last = figures.lastRegisterWh { json.add("end_register_wh", last) }
@@ -332,34 +334,21 @@ public struct EventLog {
         }
     }
 
-    /// The bill's lines, one entry each, after `session_ended`.
+    /// The bill's rows, one entry each, after `session_ended`: exact decimals, as strings in JSON.
     private func billLines(_ bill: Bill, session id: SessionID, at end: Instant) -> [EventEntry] {
-        var entries = bill.lines.map { item in
-            let unit = item.dimension == .energy ? "kWh" : item.dimension == .flat ? "session" : "h"
-            let excluding = Money(item.amountExcludingVAT, bill.currency).rounded
-            let including = Money(item.amountIncludingVAT, bill.currency).rounded
-            let text = "\(item.dimension.rawValue): \(item.quantity) \(unit) × \(item.unitPrice) = \(excluding) + \(item.vatPercent) % VAT = \(including)"
-            return line(end, "bill_line", text: text) { json in
+        bill.rows.map { row in
+            line(end, "bill_line", text: BillText.line(row, currency: bill.currency.code)) { json in
                 json.add("session", "\(id)")
-                json.add("dimension", item.dimension.rawValue)
-                json.add("quantity", number: "\(item.quantity)")
-                json.add("unit", unit)
-                json.add("unit_price", number: "\(item.unitPrice)")
-                json.add("excl_vat", number: Self.number(excluding))
-                json.add("vat_percent", number: "\(item.vatPercent)")
-                json.add("incl_vat", number: Self.number(including))
+                json.add("dimension", row.kind)
+                json.add("quantity", row.quantity)
+                json.add("unit", row.unit)
+                json.add("unit_price", row.unitPrice)
+                if !row.vatPercent.isEmpty { json.add("vat_percent", row.vatPercent) }
+                json.add("excl_vat", row.excludingVAT)
+                json.add("vat", row.vat)
+                json.add("incl_vat", row.includingVAT)
             }
         }
-        if bill.adjustment != 0 {
-            let adjustment = Money(bill.adjustment, bill.currency).rounded
-            let kind = bill.adjustment > 0 ? "minimum price" : "maximum price"
-            entries.append(line(end, "bill_line", text: "\(kind): \(adjustment) excluding VAT") { json in
-                json.add("session", "\(id)")
-                json.add("dimension", bill.adjustment > 0 ? "MIN_PRICE" : "MAX_PRICE")
-                json.add("excl_vat", number: Self.number(adjustment))
-            })
-        }
-        return entries
     }
 
     /// An amount of money as a JSON number, rounded to its minor unit.

@@ -161,7 +161,9 @@ func bill(_ session: SessionRecord, charger: String) -> [String] {
     }
     let now = Timestamp.now()
     lines.append("  duration  \(duration(session.durationSeconds(at: now))): charging \(duration(session.chargingSeconds)), "
-                 + "idle \(duration(session.idleSeconds))" + (session.outageSeconds > 0 ? ", charger down \(duration(session.outageSeconds))" : ""))
+                 + "idle \(duration(session.idleSeconds))"
+                 + (session.unavailableSeconds > 0 ? ", charger unavailable \(duration(session.unavailableSeconds))" : "")
+                 + (session.outageSeconds > 0 ? ", charger down \(duration(session.outageSeconds))" : ""))
     var energy = "  energy    \(kilowattHours(session.energyWh)) kWh"
     if let start = session.startRegisterWh, let end = session.endRegisterWh {
         energy += " (meter register \(kilowattHours(start)) → \(kilowattHours(end)) kWh"
@@ -178,17 +180,9 @@ func bill(_ session: SessionRecord, charger: String) -> [String] {
         return lines
     }
     lines.append("  tariff    \(session.tariffID ?? "?")")
-    for line in session.billLines {
-        let unit = line.dimension == "ENERGY" ? "kWh" : line.dimension == "FLAT" ? "session" : line.dimension.hasSuffix("PRICE") ? "" : "h"
-        if line.dimension.hasSuffix("PRICE") {
-            lines.append("  \(pad(line.dimension.lowercased().replacingUnderscores, 13))\(pad("", 29))\(line.excludingVAT) \(currency) excl. VAT")
-        } else {
-            lines.append("  \(pad(line.dimension.lowercased().replacingUnderscores, 13))\(pad("\(line.quantity) \(unit) × \(line.unitPrice)", 29))"
-                         + "\(line.excludingVAT) + \(line.vatPercent) % VAT \(line.vat) = \(line.includingVAT) \(currency)")
-        }
-    }
     if let excluding = session.costExcludingVAT, let vat = session.costVAT, let total = session.costIncludingVAT {
-        lines.append("  total     \(excluding) \(currency) + VAT \(vat) \(currency) = \(total) \(currency)" + (session.closed ? "" : " so far"))
+        lines += BillText.lines(session.billLines.map(\.row), currency: currency, excludingVAT: excluding, vat: vat, includingVAT: total,
+                               final: session.closed).map { "  " + $0 }
     }
     return lines
 }
@@ -197,13 +191,13 @@ private extension String {
     var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
 }
 
-private func pad(_ text: String, _ width: Int) -> String {
-    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
-}
-
 private func kilowattHours(_ wattHours: Int64) -> String { fixed(Double(wattHours) / 1000, 3) }
 
 private func duration(_ seconds: Int64) -> String {
     let hours = seconds / 3600, minutes = seconds / 60 % 60
     return hours > 0 ? "\(hours) h \(minutes < 10 ? "0" : "")\(minutes) min" : minutes > 0 ? "\(minutes) min \(seconds % 60) s" : "\(seconds) s"
+}
+
+private func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
 }

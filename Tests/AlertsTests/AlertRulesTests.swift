@@ -92,7 +92,7 @@ struct RulesHarness {
         #expect(ended.facts["cost"] == "2.66 EUR")
         #expect(ended.facts["duration"] == "1 h 00 min")
         #expect(ended.facts["reason"] == "the car was unplugged")
-        #expect(ended.facts["bill"]?.contains("total: 2.66 EUR incl. 0.44 EUR VAT") == true, "\(ended.facts["bill"] ?? "")")
+        #expect(ended.facts["bill"]?.contains("+ VAT 0.44 EUR = 2.66 EUR") == true, "\(ended.facts["bill"] ?? "")")
     }
 
     @Test func theOwnerNamedAtTheConsoleOwnsTheNextSessionAndItsLimitStopsIt() throws {

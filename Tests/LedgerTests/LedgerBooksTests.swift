@@ -59,12 +59,15 @@ import Testing
         script.at(.action(.closeContactor))
         script.charge(power: 11000, seconds: 35)
         for event in script.events { try books.record(event) }
-        // 10 s batches: 30 s of readings are on disk, the last few wait in memory.
+        // The contactor's closing is written at once; then 10 s batches: 30 s of readings are on
+        // disk, the last few wait in memory.
         let stored = try books.ledger.readings(of: 1)
-        #expect(stored.count >= 30 && stored.count < 35)
-        #expect(Set(stored.map(\.batch)).count == 3)
+        #expect(stored.first?.sample == MeterSample.change(at: stored.first?.sample.milliseconds ?? 0, to: .charging))
+        let readings = stored.filter { $0.sample.registerWh != nil }
+        #expect(readings.count >= 30 && readings.count < 35)
+        #expect(Set(readings.map(\.batch)).count == 3)
         try books.stop(at: script.now)
-        #expect(try books.ledger.readings(of: 1).count == 35)
+        #expect(try books.ledger.readings(of: 1).filter { $0.sample.registerWh != nil }.count == 35)
         // Still open: a planned stop leaves the session to be resumed.
         #expect(try books.ledger.session(1)?.closed == false)
         #expect(try books.ledger.lastRecord()?.kind == "daemon_stopped")
@@ -91,6 +94,59 @@ import Testing
         let interruption = try #require(try books.ledger.session(1)?.interruptions.first)
         #expect(interruption.cause == "fault:residual_current")
         #expect(interruption.end != nil)
+        #expect(try books.ledger.verify().isIntact)
+    }
+
+    @Test func aReadingsCurrentIsTheSumOverItsPhases() throws {
+        // OCPI's current restrictions compare the current of all phases together.
+        let books = try recorder(temporaryLedgerPath())
+        var script = EventScript()
+        script.startSession()
+        script.wait(1)
+        script.at(.meterReading(MeterReading(voltage: PhaseValues(Volts(230), Volts(231), Volts(229)),
+                                             current: PhaseValues(Amperes(10), Amperes(10.5), Amperes(9.5)), power: Watts(6900),
+                                             importEnergy: WattHours(1_000_000))))
+        for event in script.events { try books.record(event) }
+        try books.flush()
+        let reading = try #require(try books.ledger.readings(of: 1).last)
+        #expect(reading.sample.current == 30)
+        #expect(reading.sample.voltage == 229)
+    }
+
+    @Test func timeWithAFaultIsNotBilledAsIdleTime() throws {
+        // Charging, a residual-current trip with its 5-minute retry wait, charging again, then the
+        // car is full for 20 minutes: the idle fee (after 10 minutes of grace) covers the car's
+        // time only; the charger's 5 minutes are a line of their own at no charge.
+        let books = try recorder(temporaryLedgerPath())
+        var script = EventScript()
+        script.reading(power: 0)
+        let id = script.startSession()
+        script.at(.action(.closeContactor))
+        script.charge(power: 7400, seconds: 60, every: 10)
+        script.at(.action(.faultRaised(.residualCurrent)))
+        script.at(.action(.openContactor))
+        script.at(.action(.sessionInterrupted(id, .fault(.residualCurrent))))
+        script.charge(power: 0, seconds: 300, every: 10)
+        script.at(.action(.faultCleared(.residualCurrent)))
+        script.at(.action(.sessionResumed(id)))
+        script.at(.action(.closeContactor))
+        script.charge(power: 7400, seconds: 60, every: 10)
+        script.at(.action(.openContactor))
+        script.charge(power: 0, seconds: 1200, every: 10)
+        script.at(.action(.sessionEnded(id, .vehicleUnplugged)))
+        script.wait(1)
+        script.reading(power: 0)
+        for event in script.events { try books.record(event) }
+        let session = try #require(try books.ledger.session(1))
+        #expect(session.closed)
+        #expect(session.unavailableSeconds == 300)
+        #expect(session.idleSeconds == 1200)
+        #expect(session.chargingSeconds == 120)
+        let rows = Dictionary(uniqueKeysWithValues: session.billLines.map { ($0.dimension, $0) })
+        // 20 idle minutes less 10 of grace, in 5-minute steps: 600 s.
+        #expect(rows["PARKING_TIME"]?.quantity == "600")
+        #expect(rows["CHARGER_UNAVAILABLE"]?.quantity == "300")
+        #expect(rows["CHARGER_UNAVAILABLE"]?.includingVAT == "0.00")
         #expect(try books.ledger.verify().isIntact)
     }
 

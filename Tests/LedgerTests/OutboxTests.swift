@@ -53,7 +53,11 @@ import Testing
         _ = try Ledger(path: path, create: true)
         // Make it look like schema 1, as an evsed before the outbox left it.
         let database = try SQLiteConnection(path: path, create: false)
-        try database.execute("DROP TABLE delivery_attempts; DROP TABLE deliveries; DROP TABLE alerts; PRAGMA user_version=1")
+        try database.execute("""
+            DROP TABLE delivery_attempts; DROP TABLE deliveries; DROP TABLE alerts;
+            ALTER TABLE sessions DROP COLUMN unavailable_s; ALTER TABLE sessions DROP COLUMN periods; ALTER TABLE bill_lines DROP COLUMN unit;
+            PRAGMA user_version=1
+            """)
         let reader = try Ledger(path: path, writable: false)
         #expect(try reader.outbox().isEmpty)
         // A writer upgrades it.

@@ -84,7 +84,7 @@ import Testing
         let path = temporaryLedgerPath()
         let before = try crashedWhileCharging(path, seconds: 30)
         let (books, _) = try restart(path, after: before, downSeconds: 60)
-        let stored = try #require(try books.ledger.readings(of: 1).last)
+        let stored = try #require(try books.ledger.readings(of: 1).last { $0.sample.registerWh != nil })
         var after = EventScript(now: .zero, register: 0, nextSession: 2)
         after.wait(2)
         after.at(.action(.sessionEnded(SessionID(rawValue: 1), .powerLoss)))

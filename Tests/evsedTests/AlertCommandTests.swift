@@ -22,7 +22,7 @@ import TestSupport
         let cost = String(format: "%.2f", try #require(ended["cost"] as? Double))
         let energy = String(format: "%.2f", Double(try #require(LedgerCommandTests.integer(ended["energy_wh"]))) / 1000)
         let bill = try #require(alerts.last?["text"] as? String)
-        #expect(bill.contains("Energy: \(energy) kWh") && bill.contains("Cost: \(cost) EUR") && bill.contains("total: \(cost) EUR"), "\(bill)")
+        #expect(bill.contains("Energy: \(energy) kWh") && bill.contains("Cost: \(cost) EUR") && bill.contains("= \(cost) EUR"), "\(bill)")
         #expect((alerts.last?["sms"] as? String)?.contains("\(energy) kWh, 1 h 28 min, \(cost) EUR") == true, "\(alerts.last ?? [:])")
         #expect((alerts[3]["text"] as? String)?.contains("have the car and cable checked") == true, "the fault carries its instruction")
         #expect((alerts[6]["text"] as? String)?.contains("your departure at 09:20") == true)

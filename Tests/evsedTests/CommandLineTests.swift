@@ -429,7 +429,9 @@ final class LockedText: @unchecked Sendable {
         #expect(ended["currency"] as? String == "EUR")
         let line = try #require(events.first { $0["event"] as? String == "bill_line" })
         #expect(line["dimension"] as? String == "ENERGY")
-        #expect((line["unit_price"] as? NSNumber)?.doubleValue == 0.3)
+        // Exact decimals, as strings: the tariff's "0.30" is kept to the digit it has.
+        #expect(line["unit_price"] as? String == "0.3")
+        #expect(line["unit"] as? String == "kWh")
     }
 
     @Test func aBrokenTariffIsNamedAndNothingRuns() throws {

@@ -33,7 +33,7 @@ import TestSupport
         let meterState = ledger + ".meter"
         let scenario = try cyclingScenario(count: 6)
         let arguments = ["simulate", "--scenario", scenario, "--ledger", ledger, "--meter-state", meterState, "--readings", "0"]
-        var random = SplitMix(seed: UInt64(Date().timeIntervalSince1970))
+        var random = SeededRandom(seed: UInt64(Date().timeIntervalSince1970))
         let seed = random.state
         // One run to its end first: it makes the ledger, and its length sets the range of the kills.
         let timed = Date()
@@ -171,19 +171,6 @@ import TestSupport
         #expect(verify.status == 1)
         #expect(verify.error.contains("was altered"))
         #expect(verify.error.contains("session 1"))
-    }
-}
-
-/// A small seeded generator (SplitMix64): the seed of a failing run is in its message.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
