@@ -51,6 +51,14 @@ public struct ExactAmount: Hashable, Comparable, Sendable, AdditiveArithmetic {
         return Int64(clamping: rounded)
     }
 
+    /// The amount as exact decimal text when it has at most 10 decimal places (every price, limit
+    /// and VAT on them does); nil otherwise.
+    public var exactText: String? {
+        // 10⁻¹⁰ of the major unit is denominator / 10¹⁰ = 18 000 of these units.
+        guard numerator % 18_000 == 0, let tenBillionths = Int64(exactly: numerator / 18_000) else { return nil }
+        return FixedDecimal.text(tenBillionths, places: 10)
+    }
+
     /// Rounded to the currency's minor unit, half away from zero.
     public func rounded(_ currency: Currency) -> Money {
         let minor = minorUnits(currency.minorUnits)

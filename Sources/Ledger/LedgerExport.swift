@@ -1,3 +1,4 @@
+import Billing
 import FoundationEssentials
 import EVSECore
 
@@ -20,6 +21,7 @@ extension SessionRecord {
         json.add("charging_s", chargingSeconds)
         json.add("idle_s", idleSeconds)
         json.add("outage_s", outageSeconds)
+        json.add("unavailable_s", unavailableSeconds)
         json.add("meter", meter)
         if let tariffID { json.add("tariff", tariffID) }
         if let currency { json.add("currency", currency) }
@@ -36,13 +38,7 @@ extension SessionRecord {
         json.add("interruptions", json: "[" + interruptions.joined(separator: ",") + "]")
         let lines = billLines.map { line in
             var item = JSONLine()
-            item.add("dimension", line.dimension)
-            item.add("quantity", number: line.quantity)
-            item.add("unit_price", number: line.unitPrice)
-            if !line.vatPercent.isEmpty { item.add("vat_percent", number: line.vatPercent) }
-            item.add("excl_vat", number: line.excludingVAT)
-            if !line.vat.isEmpty { item.add("vat", number: line.vat) }
-            if !line.includingVAT.isEmpty { item.add("incl_vat", number: line.includingVAT) }
+            line.row.add(to: &item)
             return item.description
         }
         json.add("bill", json: "[" + lines.joined(separator: ",") + "]")
@@ -53,7 +49,7 @@ extension SessionRecord {
     public var status: String { closed ? "closed" : endedAt == nil ? "open" : "ending" }
 
     /// The CSV columns, in order.
-    public static let csvHeader = "id,connector,owner,started,ended,status,end_reason,start_register_wh,end_register_wh,energy_wh,charging_s,idle_s,outage_s,meter,tariff,currency,cost_excl_vat,vat,cost_incl_vat,interruptions"
+    public static let csvHeader = "id,connector,owner,started,ended,status,end_reason,start_register_wh,end_register_wh,energy_wh,charging_s,idle_s,outage_s,meter,tariff,currency,cost_excl_vat,vat,cost_incl_vat,interruptions,unavailable_s"
 
     /// One CSV row (RFC 4180 quoting).
     public var csvRow: String {
@@ -61,7 +57,7 @@ extension SessionRecord {
             String(id), String(connector), owner ?? "", startedAt.description, endedAt?.description ?? "", status, endReason ?? "",
             startRegisterWh.map(String.init) ?? "", endRegisterWh.map(String.init) ?? "", String(energyWh), String(chargingSeconds),
             String(idleSeconds), String(outageSeconds), meter, tariffID ?? "", currency ?? "", costExcludingVAT ?? "", costVAT ?? "",
-            costIncludingVAT ?? "", String(interruptions.count),
+            costIncludingVAT ?? "", String(interruptions.count), String(unavailableSeconds),
         ]
         return fields.map(Self.csvField).joined(separator: ",")
     }
@@ -82,5 +78,21 @@ extension Ledger {
                 """, [.integer(since?.milliseconds ?? Int64.min), .integer(until?.milliseconds ?? Int64.max)]
             ) { row in (row.integer(0), SignedRecord.ocmf(payload: row.text(1), signature: row.text(2))) }
         }
+    }
+}
+
+extension BillRow {
+    /// The row's fields, exact decimals as strings so no reader takes them for binary floating
+    /// point: `dimension`, `quantity`, `unit`, `unit_price`, `vat_percent` (when VAT applies),
+    /// `excl_vat`, `vat`, `incl_vat`.
+    public func add(to json: inout JSONLine) {
+        json.add("dimension", kind)
+        json.add("quantity", quantity)
+        json.add("unit", unit)
+        json.add("unit_price", unitPrice)
+        if !vatPercent.isEmpty { json.add("vat_percent", vatPercent) }
+        json.add("excl_vat", excludingVAT)
+        json.add("vat", vat)
+        json.add("incl_vat", includingVAT)
     }
 }

@@ -339,14 +339,7 @@ public struct EventLog {
         bill.rows.map { row in
             line(end, "bill_line", text: BillText.line(row, currency: bill.currency.code)) { json in
                 json.add("session", "\(id)")
-                json.add("dimension", row.kind)
-                json.add("quantity", row.quantity)
-                json.add("unit", row.unit)
-                json.add("unit_price", row.unitPrice)
-                if !row.vatPercent.isEmpty { json.add("vat_percent", row.vatPercent) }
-                json.add("excl_vat", row.excludingVAT)
-                json.add("vat", row.vat)
-                json.add("incl_vat", row.includingVAT)
+                row.add(to: &json)
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Billing
+import ConfigFile
 import EVSECore
 import Ledger
 import Simulation
@@ -91,18 +92,49 @@ struct LedgerCommand: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every session of a period as CSV, JSON or signed OCMF records.")
+        static let configuration = CommandConfiguration(
+            abstract: "Every session of a period as CSV, JSON, signed OCMF records or OCPI 2.2.1 CDRs.",
+            discussion: "ocpi-cdr needs --site FILE: a TOML file with an [ocpi] table naming the operator and the location (boards/site.example.toml)."
+        )
 
-        enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json, ocmf }
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case csv, json, ocmf
+            case ocpiCDR = "ocpi-cdr"
+        }
 
         @OptionGroup var location: Location
         @OptionGroup var period: Period
-        @Option(name: .long, help: "csv, json or ocmf.") var format: Format
+        @Option(name: .long, help: "csv, json, ocmf or ocpi-cdr.") var format: Format
+        @Option(name: .long, help: "With ocpi-cdr: the site file whose [ocpi] table names the operator and the location.") var site: String?
+
+        func validate() throws {
+            if format == .ocpiCDR && site == nil {
+                throw ValidationError("--format ocpi-cdr needs --site FILE with an [ocpi] table (boards/site.example.toml shows one)")
+            }
+        }
 
         func run() throws {
+            let operatorSite = try site.map { path in
+                try configurationOrExit { () throws(ConfigError) in
+                    let document = try ConfigDocument.load(path)
+                    guard let table = try document.table("ocpi") else { throw document.error(nil, "missing table [ocpi]") }
+                    let site = try OCPISite.read(table)
+                    try document.rejectUnknownKeys()
+                    return site
+                }
+            }
             let ledger = try location.open()
             let output = LineWriter.standardOutput
             switch format {
+            case .ocpiCDR:
+                let sessions = try ledgerOrExit { () throws(LedgerError) in
+                    try ledger.sessions(since: period.since, until: period.until, details: true)
+                }
+                // Closed sessions only: an open one has no final bill yet.
+                let cdrs = sessions.compactMap { $0.ocpiCDR(site: operatorSite!, charger: ledger.chargerID) }
+                output.write("[")
+                for (index, cdr) in cdrs.enumerated() { output.write(cdr + (index == cdrs.count - 1 ? "" : ",")) }
+                output.write("]")
             case .csv, .json:
                 let sessions = try ledgerOrExit { () throws(LedgerError) in
                     try ledger.sessions(since: period.since, until: period.until, details: true)

@@ -141,6 +141,88 @@ import TestSupport
         #expect(verify.output.contains("intact"))
     }
 
+    /// A tariff with every dimension, a price change at 08:30, steps, VAT and a minimum.
+    static let everyDimension = """
+        id = "every-dimension"
+        currency = "EUR"
+        min_price = "0.50"
+        min_price_incl_vat = "0.60"
+        [[element]]
+        restrictions = { start_time = "08:30", end_time = "00:00" }
+        components = [{ type = "ENERGY", price = "0.3456", vat = "19", step_wh = 100 }, { type = "TIME", price = "0.90", vat = "19", step_s = 60 }]
+        [[element]]
+        components = [{ type = "ENERGY", price = "0.25", vat = "19" }, { type = "PARKING_TIME", price = "2.40", vat = "19", step_s = 300 },
+                      { type = "FLAT", price = "0.35", vat = "19" }]
+        """
+
+    /// The event log's bill lines, `ledger show`, the JSON export and the OCPI CDR are views of
+    /// one bill: the same rows, the same totals.
+    @Test func everyViewOfABillAgrees() throws {
+        let ledger = CommandLineTests.privateLedger()
+        let tariff = try cli.temporaryFile("every-dimension", Self.everyDimension)
+        let run = try cli.evsed(["simulate", "--scenario", "boards/scenarios/owner-alerts.toml", "--tariff", tariff, "--ledger", ledger,
+                                 "--readings", "0", "--json"])
+        #expect(run.status == 0, "\(run.error)")
+        let events = try cli.jsonLines(run.output)
+        let ended = try #require(events.first { $0["event"] as? String == "session_ended" })
+        let logged = events.filter { $0["event"] as? String == "bill_line" }
+        let fields = ["dimension", "quantity", "unit", "unit_price", "excl_vat", "vat", "incl_vat"]
+        let loggedRows = logged.map { line in fields.map { line[$0] as? String ?? "" } }
+        #expect(Set(loggedRows.map { $0[0] }) == ["ENERGY", "TIME", "PARKING_TIME", "FLAT", "CHARGER_UNAVAILABLE"], "\(loggedRows)")
+
+        let exported = try #require(try sessions(ledger).first)
+        let exportedRows = try #require(exported["bill"] as? [[String: Any]]).map { line in fields.map { line[$0] as? String ?? "" } }
+        #expect(exportedRows == loggedRows)
+        let cost = String(format: "%.2f", try #require((ended["cost"] as? NSNumber)?.doubleValue))
+        #expect(String(format: "%.2f", try #require((exported["cost_incl_vat"] as? NSNumber)?.doubleValue)) == cost)
+
+        let show = try cli.evsed(["ledger", "show", "1", "--ledger", ledger])
+        #expect(show.output.contains("= \(cost) EUR\n") || show.output.hasSuffix("= \(cost) EUR"), "\(show.output)")
+        for row in exportedRows where row[0] != "CHARGER_UNAVAILABLE" {
+            #expect(show.output.contains("\(row[4]) + 19 % VAT \(row[5]) = \(row[6]) EUR"), "\(row) in\n\(show.output)")
+        }
+
+        let site = try cli.temporaryFile("site", try String(contentsOfFile: CommandLineTests.root + "/boards/site.example.toml", encoding: .utf8))
+        let export = try cli.evsed(["ledger", "export", "--format", "ocpi-cdr", "--site", site, "--ledger", ledger])
+        #expect(export.status == 0, "\(export.error)")
+        let cdrs = try #require(try JSONSerialization.jsonObject(with: Data(export.output.utf8)) as? [[String: Any]])
+        let cdr = try #require(cdrs.first)
+        let total = try #require(cdr["total_cost"] as? [String: Any])
+        #expect(String(format: "%.2f", try #require((total["incl_vat"] as? NSNumber)?.doubleValue)) == cost)
+        #expect((total["excl_vat"] as? NSNumber)?.stringValue == (exported["cost_excl_vat"] as? NSNumber)?.stringValue)
+        let energyWh = try #require(Self.integer(exported["energy_wh"]))
+        #expect((cdr["total_energy"] as? NSNumber)?.doubleValue == Double(energyWh) / 1000)
+        // The periods carry every Wh and every second of charging time.
+        let periods = try #require(cdr["charging_periods"] as? [[String: Any]])
+        var energy = 0.0, hours = 0.0
+        for period in periods {
+            for dimension in try #require(period["dimensions"] as? [[String: Any]]) {
+                let volume = try #require((dimension["volume"] as? NSNumber)?.doubleValue)
+                if dimension["type"] as? String == "ENERGY" { energy += volume }
+                if dimension["type"] as? String == "TIME" { hours += volume }
+            }
+            #expect(period["tariff_id"] as? String == "every-dimension")
+        }
+        #expect(abs(energy - Double(energyWh) / 1000) < 0.0005)
+        let charging = Double(try #require(Self.integer(exported["charging_s"])))
+        #expect(abs(hours - charging / 3600) < 0.000001 * Double(periods.count))
+        let energyCost = try #require(cdr["total_energy_cost"] as? [String: Any])
+        let energyRows = exportedRows.filter { $0[0] == "ENERGY" }
+        #expect(abs((energyCost["excl_vat"] as? NSNumber)!.doubleValue - energyRows.map { Double($0[4])! }.reduce(0, +)) < 0.001)
+        let tariffs = try #require(cdr["tariffs"] as? [[String: Any]])
+        #expect(tariffs.first?["id"] as? String == "every-dimension")
+        #expect((tariffs.first?["min_price"] as? [String: Any])?["incl_vat"] as? NSNumber == 0.6)
+
+        // Without a site file the CDR export says what it needs.
+        let noSite = try cli.evsed(["ledger", "export", "--format", "ocpi-cdr", "--ledger", ledger])
+        #expect(noSite.status != 0)
+        #expect(noSite.error.contains("--site FILE"))
+        let badSite = try cli.temporaryFile("bad-site", "[ocpi]\ncountry_code = \"Germany\"\n")
+        let bad = try cli.evsed(["ledger", "export", "--format", "ocpi-cdr", "--site", badSite, "--ledger", ledger])
+        #expect(bad.status == 2)
+        #expect(bad.error.contains("\(badSite):2: ocpi.country_code: 'Germany' is not an ISO 3166-1 alpha-2 country code"), "\(bad.error)")
+    }
+
     @Test func mistakesAreNamed() throws {
         let ledger = CommandLineTests.privateLedger()
         let missing = try cli.evsed(["ledger", "list", "--ledger", ledger])
