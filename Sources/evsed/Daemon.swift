@@ -59,9 +59,11 @@ final class Daemon {
     /// The daemon on a real board: its devices are opened now, safest first.
     static func linux(board: BoardDescription, configuration: LinuxBoardConfiguration, books: Books, startedAt: Instant) throws(HardwareError) -> Daemon {
         let opened = try LinuxBoard.open(configuration, charger: board.charger)
-        return Daemon(
+        let daemon = Daemon(
             board: board, devices: opened.devices, meter: opened.meter, temperature: opened.temperature,
             wakeSources: opened.wakeSources, simulation: nil, startedAt: startedAt, books: books)
+        for problem in opened.startupProblems { daemon.events.push(TimedEvent(at: startedAt, event: .hardwareError(problem))) }
+        return daemon
     }
 
     /// Starts the threads, once the hardware is safe (contactor open, pilot in F); returns false,

@@ -156,6 +156,7 @@ struct MeterScanCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...247).contains(from), (1...247).contains(to), from <= to else { throw ValidationError("addresses are 1 … 247, --from ≤ --to") }
+        guard (1...60_000).contains(timeout) else { throw ValidationError("--timeout is 1 … 60000 ms") }
     }
 
     func run() throws {

@@ -60,6 +60,37 @@ import TestSupport
         #expect(meter.statistics.requests == MeterModels.all[model]!.blocks.count)
     }
 
+    @Test func aLineThatIsCutIsLookedForCalmlyAndFoundAgain() throws {
+        // A USB RS-485 adapter falls off the bus and comes back at the same path.
+        let line = try PseudoTerminalPair()
+        var served = ServedMeter(configuration(line, "sdm630"))
+        defer { served.stop(); line.close() }
+        let meter = client(line, "sdm630", retries: 1)
+        var now = MonotonicClock.now()
+        _ = try meter.readValues(at: now)
+        served.stop()
+        line.cut()
+        var errors: [String] = []
+        // A minute of polls once a second: errors, never a crash, and the line looked for with a
+        // back-off (0.5 s doubling to 30 s) rather than at every poll.
+        for _ in 0..<60 {
+            now = now + .seconds(1)
+            do throws(MeterReadError) { _ = try meter.readValues(at: now) } catch { errors.append("\(error)") }
+        }
+        #expect(errors.count == 60)
+        #expect(errors.last?.contains("No such file or directory") == true, "\(errors.suffix(3))")
+        #expect(meter.statistics.openAttempts <= 8, "\(meter.statistics)")
+        try line.reconnect()
+        served = ServedMeter(configuration(line, "sdm630"))
+        var back: Instant?
+        for _ in 0..<40 where back == nil {
+            now = now + .seconds(1)
+            if (try? meter.readValues(at: now)) != nil { back = now }
+        }
+        #expect(back != nil, "the meter is read again once its line is back")
+        #expect(meter.statistics.opens == 2)
+    }
+
     @Test func corruptedRepliesAreRetriedAndNeverAccepted() throws {
         let line = try PseudoTerminalPair()
         var setup = configuration(line, "sdm630")

@@ -20,6 +20,11 @@ public final class PseudoTerminalPair: @unchecked Sendable {
         directory = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
         first = directory + "/a"
         second = directory + "/b"
+        try start()
+    }
+
+    /// Starts socat on the pair's two paths and waits for its links.
+    private func start() throws {
         let arguments = ["socat", "pty,raw,echo=0,link=\(first)", "pty,raw,echo=0,link=\(second)"]
         var argv = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
@@ -51,8 +56,29 @@ public final class PseudoTerminalPair: @unchecked Sendable {
         throw Unavailable(reason: "socat did not create the pseudo terminals within 10 s")
     }
 
+    /// The line is cut, as when a USB RS-485 adapter falls off the bus: socat stops and both
+    /// paths disappear; `reconnect()` brings them back.
+    public func cut() {
+        stopSocat()
+        unlink(first)
+        unlink(second)
+    }
+
+    /// The adapter is back, at the same paths.
+    public func reconnect() throws {
+        guard socat == 0 else { return }
+        try start()
+    }
+
     /// Stops socat and removes the links.
     public func close() {
+        stopSocat()
+        unlink(first)
+        unlink(second)
+        rmdir(directory)
+    }
+
+    private func stopSocat() {
         guard socat > 0 else { return }
         kill(socat, SIGTERM)
         var status: Int32 = 0
@@ -62,9 +88,6 @@ public final class PseudoTerminalPair: @unchecked Sendable {
             waitpid(socat, &status, 0)
         }
         socat = 0
-        unlink(first)
-        unlink(second)
-        rmdir(directory)
     }
 
     deinit { close() }

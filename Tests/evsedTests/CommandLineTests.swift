@@ -396,6 +396,23 @@ final class LockedText: @unchecked Sendable {
         }
     }
 
+    /// A port that is not there, a file that is not a serial line and a refused TCP connection are
+    /// errors that say so, in `meter read` and `meter scan` alike (they used to free libmodbus's
+    /// context twice and crash).
+    @Test(arguments: [
+        (["--port", "/dev/evsed-no-such-adapter"], "/dev/evsed-no-such-adapter: cannot open: No such file or directory (no such device: is the adapter plugged in?)"),
+        (["--port", "/etc/hostname"], "/etc/hostname: cannot open: Inappropriate ioctl for device (not a serial line)"),
+        (["--tcp", "127.0.0.1:1"], "127.0.0.1:1: cannot open: Connection refused"),
+    ])
+    func aLineThatCannotBeOpenedIsNamedAndNothingCrashes(line: [String], message: String) throws {
+        let read = try CommandLineTests().evsed(["meter", "read", "--model", "sdm630"] + line)
+        #expect(read.status == 1, "\(read.error)")
+        #expect(read.error.contains(message), "\(read.error)")
+        let scan = try CommandLineTests().evsed(["meter", "scan", "--from", "1", "--to", "2"] + line)
+        #expect(scan.status == 1, "\(scan.error)")
+        #expect(scan.error.contains(message), "\(scan.error)")
+    }
+
     @Test func aMeterThatDoesNotAnswerIsATimeoutNamingThePort() throws {
         let line = try PseudoTerminalPair()
         defer { line.close() }

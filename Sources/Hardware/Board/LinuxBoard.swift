@@ -2,13 +2,18 @@ import EVSECore
 
 /// The devices of a real board, opened in the order that keeps it safe: the contactor drive first
 /// (requested released), the RCM test output (released), the pilot PWM (state F), then the
-/// sensors and the meter. Any device that cannot be opened stops everything with an error naming it.
+/// sensors and the meter. A device the charger cannot be safe without that cannot be opened stops
+/// everything with an error naming it. The meter is the exception: a missing RS-485 adapter is
+/// reported and looked for again with a back-off, and until it answers no session can charge
+/// (the meter-lost fault), so the charger stays up and comes back by itself with the adapter.
 public struct LinuxBoard: Sendable {
     public var devices: ChargerDevices
     public var meter: any EnergyMeter
     public var temperature: (any TemperatureSensor)?
     /// Edge events that wake the control loop (RCM fault output, contactor feedback).
     public var wakeSources: [PeriodicThread.WakeSource]
+    /// What could not be opened at start but is tried again (the meter's line).
+    public var startupProblems: [HardwareError] = []
 
     public static func open(_ board: LinuxBoardConfiguration, charger: ChargerConfiguration,
                             gpio: any GPIOProvider = LibGPIOD()) throws(HardwareError) -> LinuxBoard {
@@ -40,10 +45,11 @@ public struct LinuxBoard: Sendable {
         }
         _ = try pilot.sample()
         let meter = ModbusEnergyMeter(.init(transport: board.meter.transport, slave: board.meter.address, map: board.meter.map))
+        var problems: [HardwareError] = []
         do throws(ModbusError) {
             try meter.connect()
         } catch {
-            throw HardwareError(device: .energyMeter, detail: "\(error)")
+            problems.append(HardwareError(device: .energyMeter, detail: "\(error); evsed keeps looking for it"))
         }
         let temperature = try board.temperature.map { (sensor) throws(HardwareError) in
             LM75TemperatureSensor(device: try LinuxI2CDevice(bus: sensor.bus, address: sensor.address, device: .temperatureSensor))
@@ -51,6 +57,6 @@ public struct LinuxBoard: Sendable {
         return LinuxBoard(
             devices: ChargerDevices(pilotSensor: pilot, pilotSignal: pwm, contactor: contactor, residualCurrentMonitor: rcm,
                                     proximityPilot: proximity, connectorLock: lock),
-            meter: meter, temperature: temperature, wakeSources: contactor.wakeSources + rcm.wakeSources)
+            meter: meter, temperature: temperature, wakeSources: contactor.wakeSources + rcm.wakeSources, startupProblems: problems)
     }
 }

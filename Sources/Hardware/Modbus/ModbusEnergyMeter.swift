@@ -49,6 +49,9 @@ public final class ModbusEnergyMeter: EnergyMeter {
         public var requests = 0
         public var retries = 0
         public var failedReadings = 0
+        /// Attempts to open the line, and the successes among them.
+        public var openAttempts = 0
+        public var opens = 0
         public var lastError: String?
     }
 
@@ -59,7 +62,14 @@ public final class ModbusEnergyMeter: EnergyMeter {
         var lastEnergy: WattHours?
         var lastReadAt: Instant?
         var statistics = Statistics()
+        /// The line could not be opened: when to try again, and how often it failed in a row.
+        var reopenAt: Instant?
+        var openFailures = 0
+        var openError: ModbusError?
     }
+
+    /// The longest wait between two attempts to open a line that is not there.
+    public static let longestReopenDelay: Duration = .seconds(30)
     private let state = Mutex(State())
 
     /// - Parameter context: a connection already open on the meter's line (a scan tries many
@@ -73,11 +83,30 @@ public final class ModbusEnergyMeter: EnergyMeter {
     /// Opens the meter's line now rather than at the first read, so a missing adapter is reported
     /// at start and not later as a lost meter.
     public func connect() throws(ModbusError) {
-        try state.withLock { state throws(ModbusError) in
-            if state.context == nil {
-                state.context = try ModbusContext(configuration.transport, responseTimeout: configuration.responseTimeout,
-                                                  byteTimeout: configuration.byteTimeout)
-            }
+        try state.withLock { state throws(ModbusError) in try open(&state, at: MonotonicClock.now()) }
+    }
+
+    /// Opens the line unless it is open; after a failure, not again before the back-off has
+    /// passed (0.5 s, doubling to `longestReopenDelay`), so an adapter that fell off the bus is
+    /// looked for calmly until it is back, at the same path (name a stable one, such as
+    /// /dev/serial/by-id/…, in the board file).
+    private func open(_ state: inout State, at now: Instant) throws(ModbusError) {
+        guard state.context == nil else { return }
+        if let reopenAt = state.reopenAt, now < reopenAt, let error = state.openError { throw error }
+        state.statistics.openAttempts += 1
+        do throws(ModbusError) {
+            state.context = try ModbusContext(configuration.transport, responseTimeout: configuration.responseTimeout,
+                                              byteTimeout: configuration.byteTimeout)
+            state.statistics.opens += 1
+            state.reopenAt = nil
+            state.openFailures = 0
+            state.openError = nil
+        } catch {
+            state.openFailures += 1
+            let delay = Duration.milliseconds(500 * (1 << min(state.openFailures - 1, 6)))
+            state.reopenAt = now + min(delay, Self.longestReopenDelay)
+            state.openError = error
+            throw error
         }
     }
 
@@ -97,7 +126,7 @@ public final class ModbusEnergyMeter: EnergyMeter {
         try state.withLock { state throws(MeterReadError) in
             do throws(MeterReadError) {
                 var registers: [[UInt16]] = []
-                for block in blocks { registers.append(try request(block, state: &state)) }
+                for block in blocks { registers.append(try request(block, state: &state, at: now)) }
                 let values = configuration.map.decode(blocks: blocks, registers: registers)
                 let previous = state.lastEnergy.map { ($0, now - (state.lastReadAt ?? now)) }
                 let reading: MeterReading
@@ -118,14 +147,12 @@ public final class ModbusEnergyMeter: EnergyMeter {
         }
     }
 
-    private func request(_ block: RegisterMap.Block, state: inout State) throws(MeterReadError) -> [UInt16] {
+    private func request(_ block: RegisterMap.Block, state: inout State, at now: Instant) throws(MeterReadError) -> [UInt16] {
         var attempt = 0
         while true {
+            // A line that cannot be opened is not retried within a read: the back-off decides.
+            do throws(ModbusError) { try open(&state, at: now) } catch { throw .modbus(error) }
             do throws(ModbusError) {
-                if state.context == nil {
-                    state.context = try ModbusContext(configuration.transport, responseTimeout: configuration.responseTimeout,
-                                                      byteTimeout: configuration.byteTimeout)
-                }
                 state.statistics.requests += 1
                 return try state.context!.readRegisters(
                     slave: configuration.slave, function: configuration.map.functionCode, address: block.start, count: block.count)
