@@ -76,6 +76,7 @@ enum AlertFacts {
         case "fault": return "a fault"
         case "power_loss": return "a power cut"
         case "daemon_stopped": return "the charger restarted"
+        case "meter_replaced": return "the charger's meter was replaced (what it measured is billed; charging goes on in a new session)"
         default: return reason.replacing("_", with: " ")
         }
     }

@@ -115,11 +115,11 @@ public struct AlertRules: Sendable {
 
     /// The alert of a session whose books are final: the bill.
     public mutating func observe(_ change: SessionBooks.Change) -> [Alert] {
-        guard case .closed(let id, let figures, _, let at) = change else { return [] }
+        guard case .closed(let id, let figures, _, let at, let reason) = change else { return [] }
         let tracked = sessions.removeValue(forKey: id)
         var facts = sessionFacts(figures)
         facts["duration"] = AlertFacts.duration(.milliseconds(figures.lastMilliseconds - figures.startMilliseconds))
-        facts["reason"] = AlertFacts.reason(tracked?.endReason ?? "stop_command")
+        facts["reason"] = AlertFacts.reason(tracked?.endReason ?? reason)
         facts["bill"] = figures.bill.map(AlertFacts.bill) ?? "no tariff: nothing to pay"
         return [alert(.ended, at: clock.instant(at), session: id, owner: tracked?.owner ?? configuration.defaultOwner, facts)]
     }
@@ -268,7 +268,7 @@ public struct AlertRules: Sendable {
             if remaining <= 0 {
                 predictions.append(Prediction(reason: "energy limit \(AlertFacts.energy(limit)) reached", left: .zero, stops: true))
             } else if watts > 0 {
-                predictions.append(Prediction(reason: "energy limit \(AlertFacts.energy(limit))", left: .milliseconds(Int64(remaining / watts * 3_600_000)), stops: true))
+                predictions.append(Prediction(reason: "energy limit \(AlertFacts.energy(limit))", left: .clampedSeconds(remaining / watts * 3600), stops: true))
             }
         }
         if let limit = limits.cost, let bill = open.figures.bill {
@@ -282,7 +282,7 @@ public struct AlertRules: Sendable {
                 let rate = perWh * watts / 3600  // per second
                 if rate > 0 {
                     let seconds = (limit - spent).doubleValue / rate
-                    predictions.append(Prediction(reason: "cost limit \(Money(limit, currency))", left: .milliseconds(Int64(seconds * 1000)), stops: true))
+                    predictions.append(Prediction(reason: "cost limit \(Money(limit, currency))", left: .clampedSeconds(seconds), stops: true))
                 }
             }
         }
@@ -321,7 +321,7 @@ public struct AlertRules: Sendable {
         guard slope < 0 else { return nil }
         let cutoff = 0.05 * peak
         guard last.watts > cutoff else { return .zero }
-        return .milliseconds(Int64(log(last.watts / cutoff) / -slope * 1000))
+        return .clampedSeconds(log(last.watts / cutoff) / -slope)
     }
 
     /// nil when the alert is a repeat inside the window (counted); else how many repeats it stood for.

@@ -61,11 +61,14 @@ public final class ConfigTable {
         return integer
     }
 
-    /// A number; integers are accepted (`32` for `32.0`).
+    /// A finite number; integers are accepted (`32` for `32.0`). TOML's `inf` and `nan` are
+    /// refused here: no setting of evsed means them, and they must not reach a conversion.
     public func double(_ key: String) throws(ConfigError) -> Double? {
         guard let value = value(key) else { return nil }
         switch value.kind {
-        case .float(let double): return double
+        case .float(let double):
+            guard double.isFinite else { throw error(key, "\(double) is not a finite number") }
+            return double
         case .integer(let integer): return Double(integer)
         default: throw mismatch(key, expected: "a number", found: value)
         }
@@ -118,6 +121,13 @@ public final class ConfigTable {
         guard let value = try double(key) else { return fallback }
         guard range.contains(value) else { throw error(key, "\(format(value)) is outside \(format(range.lowerBound)) … \(format(range.upperBound))") }
         return value
+    }
+
+    /// A time in seconds (a number) that must lie in `range`, as a `Duration`; nil when absent.
+    public func seconds(_ key: String, in range: ClosedRange<Double>) throws(ConfigError) -> Duration? {
+        guard let value = try double(key) else { return nil }
+        guard range.contains(value) else { throw error(key, "\(format(value)) s is outside \(format(range.lowerBound)) … \(format(range.upperBound)) s") }
+        return .nanoseconds(Int64((value * 1e9).rounded()))
     }
 
     /// An integer that must lie in `range`; `fallback` when absent.

@@ -17,6 +17,8 @@ public final class LedgerRecorder {
     public var retention = RetentionPolicy()
     private var pending: [MeterSample] = []
     private var pendingSession: SessionID?
+    /// The sessions whose start register is on disk.
+    private var registered: Set<SessionID> = []
     private var openFaults: [FaultCode: Int64] = [:]
     private var lastReading: MeterReading?
     private var lastTemperature: Celsius?
@@ -36,6 +38,16 @@ public final class LedgerRecorder {
         public var carriedOver: SessionID?
         /// Why the charger was down: `power_loss` or `daemon_stopped`.
         public var cause: String?
+        /// The carried-over session's last register in the ledger.
+        public var lastRegisterWh: Int64?
+
+        /// The carried-over session as the state machine takes it.
+        public var carriedOverSession: CarriedOverSession? {
+            carriedOver.map {
+                CarriedOverSession(id: $0, endReasonIfGone: cause == "daemon_stopped" ? .daemonStopped : .powerLoss,
+                                   lastRegister: lastRegisterWh.map { WattHours(Double($0)) })
+            }
+        }
     }
 
     /// Resolves what the ledger still has open, at start-up: an open session is interrupted (by
@@ -64,12 +76,14 @@ public final class LedgerRecorder {
                 try ledger.note("recovery", at: at, session: session.id, note)
                 continue
             }
+            if session.startRegisterWh != nil { registered.insert(SessionID(rawValue: UInt64(session.id))) }
             for change in books.restore(session, readings: readings, downSince: downSince) { try apply(change) }
             if session.endedAt == nil {
                 if session.interruptions.last.map({ $0.end == nil }) == true { try ledger.endInterruption(session.id, at: downSince) }
                 try ledger.beginInterruption(session.id, at: downSince, cause: cause)
                 recovery.carriedOver = SessionID(rawValue: UInt64(session.id))
                 recovery.cause = cause
+                recovery.lastRegisterWh = books.open?.figures.lastRegisterWh
                 note.add("decision", "resume_if_connected")
             } else {
                 note.add("decision", "await_end_register")
@@ -118,13 +132,18 @@ public final class LedgerRecorder {
         case .started(let id, let at, let register):
             try flush()
             try ledger.openSession(Int64(id.rawValue), at: at, startRegisterWh: register, owner: nextOwner, meter: meter, tariff: books.tariff)
+            if register != nil { registered.insert(id) }
         case .sample(let id, let sample):
             if pendingSession != id { try flush() }
             pendingSession = id
             pending.append(sample)
-            // A change of what the session does is rare and decides how its time is billed:
-            // it is written at once, with the readings before it.
-            if sample.registerWh == nil { try flush() }
+            // A change of what the session does is rare and decides how its time is billed, and
+            // a session's first register is where its energy starts: both are written at once,
+            // not with the next batch.
+            if sample.registerWh == nil || !registered.contains(id) {
+                try flush()
+                if sample.registerWh != nil { registered.insert(id) }
+            }
         case .interrupted(let id, let at, let cause):
             try flush()
             try ledger.beginInterruption(Int64(id.rawValue), at: at, cause: cause)
@@ -134,7 +153,8 @@ public final class LedgerRecorder {
         case .ended(let id, let at, let reason):
             try flush()
             try ledger.markEnded(Int64(id.rawValue), at: at, reason: reason)
-        case .closed(let id, let figures, let source, let at):
+        case .closed(let id, let figures, let source, let at, _):
+            registered.remove(id)
             try flush(figures: figures)
             try ledger.closeSession(Int64(id.rawValue), figures: figures, source: source, at: at)
             try ledger.applyRetention(retention, now: at)
@@ -144,7 +164,7 @@ public final class LedgerRecorder {
     /// Writes the readings waiting in memory.
     public func flush() throws(LedgerError) {
         guard let session = pendingSession else { return }
-        let figures = books.open.flatMap { $0.id == session ? $0.figures : nil } ?? books.closing.flatMap { $0.id == session ? $0.figures : nil }
+        let figures = books.open.flatMap { $0.id == session ? $0.figures : nil } ?? books.closing.first(where: { $0.id == session })?.figures
         if let figures { try flush(figures: figures) } else { pending.removeAll() }
     }
 

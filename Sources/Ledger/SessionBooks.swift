@@ -39,8 +39,9 @@ public struct SessionBooks: Sendable {
         case interrupted(SessionID, at: Timestamp, cause: String)
         case resumed(SessionID, at: Timestamp)
         case ended(SessionID, at: Timestamp, reason: String)
-        /// The session's figures are final; `source` says where the end register came from.
-        case closed(SessionID, figures: MeteredSession, source: String, at: Timestamp)
+        /// The session's figures are final; `source` says where the end register came from,
+        /// `reason` why it ended (as the ledger has it, also for a session that ended before a restart).
+        case closed(SessionID, figures: MeteredSession, source: String, at: Timestamp, reason: String)
     }
 
     /// An open (or ending) session's books.
@@ -48,17 +49,31 @@ public struct SessionBooks: Sendable {
         public let id: SessionID
         public var figures: MeteredSession
         public var endedAt: Timestamp?
+        public var endReason: String?
     }
 
     public let clock: WallClock
     public let tariff: TariffSnapshot?
     public var finalReadingTimeout: Duration = .seconds(5)
+    /// How long a session waits for the meter when the only register known is the ledger's from
+    /// before a restart: what the car drew before the power went is in the meter's next reading,
+    /// and no other session can draw energy before it (the state machine waits for it too).
+    public var storedRegisterTimeout: Duration = .seconds(600)
     public private(set) var open: OpenSession?
-    public private(set) var closing: OpenSession?
+    /// Sessions that ended and wait for their end register, oldest first: the next reading ends
+    /// them all (a car that left right after a restart, before the meter answered, waits for the
+    /// reading the next car's session starts from).
+    public private(set) var closing: [OpenSession] = []
     /// The last register known and whether it came from the ledger rather than the meter.
     public private(set) var lastRegisterWh: Int64?
     private var lastRegisterStored = false
     private var contactorClosed = false
+    /// When the last reading from the meter came, and whether the contactor closed after it:
+    /// a register is a session's start only while no energy can have flowed since.
+    private var lastReadingAt: Timestamp?
+    private var closedSinceReading = false
+    /// A reading whose register went down (a new meter): the next session starts from it.
+    private var newBaseline: Int64?
     /// The open session is interrupted by a fault or a pause.
     private var interrupted = false
     /// The open session is carried over from before a restart and not resumed yet.
@@ -100,7 +115,7 @@ public struct SessionBooks: Sendable {
     /// register. Returns the change of activity to store.
     public mutating func restore(_ session: SessionRecord, readings: [MeterSample], downSince: Timestamp) -> [Change] {
         let id = SessionID(rawValue: UInt64(session.id))
-        var books = OpenSession(id: id, figures: replay(session, readings: readings), endedAt: session.endedAt)
+        var books = OpenSession(id: id, figures: replay(session, readings: readings), endedAt: session.endedAt, endReason: session.endReason)
         if let register = books.figures.lastRegisterWh {
             lastRegisterWh = register
             lastRegisterStored = true
@@ -108,7 +123,7 @@ public struct SessionBooks: Sendable {
         contactorClosed = false
         interrupted = false
         guard session.endedAt == nil else {
-            closing = books
+            closing.append(books)
             return []
         }
         down = true
@@ -122,23 +137,31 @@ public struct SessionBooks: Sendable {
     public mutating func observe(_ event: TimedEvent) -> [Change] {
         let at = clock.timestamp(event.at)
         var changes: [Change] = []
-        if let ending = closing, let endedAt = ending.endedAt, at.milliseconds - endedAt.milliseconds >= finalReadingTimeout.nanoseconds / 1_000_000 {
-            changes += close(at: at)
+        let timeout = lastRegisterStored ? storedRegisterTimeout : finalReadingTimeout
+        for ending in closing {
+            if let endedAt = ending.endedAt, at.milliseconds - endedAt.milliseconds >= timeout.nanoseconds / 1_000_000 {
+                changes += close(ending.id, at: at)
+            }
         }
         let before = activity
         switch event.event {
         case .meterReading(let reading):
+            // The drivers refuse registers beyond 10¹¹ Wh; one that got here anyway is not priced.
+            guard reading.importEnergy.value.isFinite, (0...1e15).contains(reading.importEnergy.value) else { break }
             let register = Int64(reading.importEnergy.value.rounded())
+            if let previous = lastRegisterWh, register < previous - 1 { newBaseline = register }
             lastRegisterWh = register
             lastRegisterStored = false
+            lastReadingAt = at
+            closedSinceReading = false
             let total = reading.current.reduce(0) { $0 + $1.value }
             let sample = MeterSample(milliseconds: at.milliseconds, registerWh: register, activity: activity,
                                      current: total, power: reading.power.value, voltage: reading.minimumVoltage.value)
-            if var ending = closing {
+            for var ending in closing {
                 ending.figures.add(sample)
-                closing = ending
+                closing = closing.map { $0.id == ending.id ? ending : $0 }
                 changes.append(.sample(ending.id, sample))
-                changes += close(at: at, source: "meter")
+                changes += close(ending.id, at: at, source: "meter")
             }
             if var books = open {
                 books.figures.add(sample)
@@ -146,11 +169,16 @@ public struct SessionBooks: Sendable {
                 changes.append(.sample(books.id, sample))
             }
         case .action(.sessionStarted(let id)):
-            if closing != nil { changes += close(at: at) }
             interrupted = false
             down = false
-            open = OpenSession(id: id, figures: newFigures(at: at, register: lastRegisterWh, tariff: tariff?.tariff), endedAt: nil)
-            changes.append(.started(id, at: at, startRegisterWh: lastRegisterWh))
+            // The last register starts the session if it came from the meter and no energy can
+            // have flowed since (the contactor stayed open, or the reading is of this very
+            // moment); otherwise the session's first reading does, before the contactor closes.
+            let fresh = !lastRegisterStored && (lastReadingAt == at || (!contactorClosed && !closedSinceReading))
+            let start = newBaseline ?? (fresh ? lastRegisterWh : nil)
+            newBaseline = nil
+            open = OpenSession(id: id, figures: newFigures(at: at, register: start, tariff: tariff?.tariff), endedAt: nil, endReason: nil)
+            changes.append(.started(id, at: at, startRegisterWh: start))
             if activity != .idle, var books = open {
                 // The contactor is already closed (a technician's test cannot be, so never in practice).
                 let change = MeterSample.change(at: at.milliseconds, to: activity)
@@ -161,6 +189,7 @@ public struct SessionBooks: Sendable {
             return changes
         case .action(.closeContactor):
             contactorClosed = true
+            closedSinceReading = true
         case .action(.openContactor):
             contactorClosed = false
         case .action(.sessionInterrupted(let id, let cause)):
@@ -182,11 +211,15 @@ public struct SessionBooks: Sendable {
             // The energy up to the end comes with the next reading.
             books.figures.end(atMilliseconds: at.milliseconds)
             books.endedAt = at
+            books.endReason = reason.rawValue
             open = nil
-            closing = books
+            closing.append(books)
             interrupted = false
             down = false
             changes.append(.ended(id, at: at, reason: reason.rawValue))
+            // The meter was replaced: its last good reading is the end, and the next reading is
+            // the new meter's.
+            if reason == .meterReplaced { changes += close(id, at: at, source: "meter_replaced") }
             return changes
         default:
             break
@@ -200,17 +233,20 @@ public struct SessionBooks: Sendable {
         return changes
     }
 
-    /// Makes the session still waiting for its end register final now, with the last register
+    /// Makes the sessions still waiting for their end register final now, with the last register
     /// known (a run's end, a meter that stays silent).
     public mutating func finish(at now: Instant) -> [Change] {
-        close(at: clock.timestamp(now))
+        closing.flatMap { close($0.id, at: clock.timestamp(now)) }
     }
 
-    private mutating func close(at: Timestamp, source: String? = nil) -> [Change] {
-        guard var ending = closing else { return [] }
-        closing = nil
+    private mutating func close(_ id: SessionID, at: Timestamp, source: String? = nil) -> [Change] {
+        guard var ending = closing.first(where: { $0.id == id }) else { return [] }
+        // A session with no register at all is not made final with none: it waits for the
+        // meter's first reading (it cannot have charged without one).
+        if source == nil && ending.figures.startRegisterWh == nil && ending.figures.lastRegisterWh == nil && lastRegisterWh == nil { return [] }
+        closing.removeAll { $0.id == id }
         ending.figures.finish()
         let source = source ?? (lastRegisterStored ? "last_stored_reading" : "last_reading")
-        return [.closed(ending.id, figures: ending.figures, source: source, at: ending.endedAt ?? at)]
+        return [.closed(ending.id, figures: ending.figures, source: source, at: ending.endedAt ?? at, reason: ending.endReason ?? "unknown")]
     }
 }

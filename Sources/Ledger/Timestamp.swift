@@ -50,7 +50,8 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
         guard halves.count <= 2 else { return nil }
         let date = halves[0].split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
         guard date.count == 3, let year = date[0], let month = date[1], let day = date[2],
-              halves[0].count == 10, (1...12).contains(month), (1...CivilTime.days(in: month, of: year)).contains(day) else { return nil }
+              halves[0].count == 10, (1970...9999).contains(year), (1...12).contains(month),
+              (1...CivilTime.days(in: month, of: year)).contains(day) else { return nil }
         var clock = [0, 0, 0]
         if halves.count == 2 {
             let parts = halves[1].split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }

@@ -175,8 +175,8 @@ public struct EventLog {
             interruptions[id, default: 0] += 1
         case .ended(let id, _, let reason):
             ending[id] = (reason, interruptions.removeValue(forKey: id) ?? 0)
-        case .closed(let id, let figures, let source, let at):
-            let ended = ending.removeValue(forKey: id) ?? ("unknown", interruptions.removeValue(forKey: id) ?? 0)
+        case .closed(let id, let figures, let source, let at, let reason):
+            let ended = ending.removeValue(forKey: id) ?? (reason, interruptions.removeValue(forKey: id) ?? 0)
             let t = (recorder?.books ?? books).clock.instant(at)
             return [sessionEnded(id, figures: figures, reason: ended.reason, interruptions: ended.interruptions, source: source, at: t)]
                 + (figures.bill.map { billLines($0, session: id, at: t) } ?? [])

@@ -125,9 +125,9 @@ public struct Scenario: Sendable {
             let parts = text.split(separator: " ")
             let date = parts.first?.split(separator: "-").compactMap { Int($0) } ?? []
             let time = parts.count > 1 ? parts[1].split(separator: ":").compactMap { Int($0) } : []
-            guard parts.count == 2, date.count == 3, time.count == 2, (1...12).contains(date[1]),
+            guard parts.count == 2, date.count == 3, time.count == 2, (1970...9999).contains(date[0]), (1...12).contains(date[1]),
                 (1...CivilTime.days(in: date[1], of: date[0])).contains(date[2]), (0...23).contains(time[0]), (0...59).contains(time[1])
-            else { throw document.error("start", "'\(text)' is not a local date and time (YYYY-MM-DD HH:MM)") }
+            else { throw document.error("start", "'\(text.prefix(24))' is not a local date and time (YYYY-MM-DD HH:MM, 1970 … 9999)") }
             start = CivilTime(year: date[0], month: date[1], day: date[2], hour: time[0], minute: time[1])
         }
         let expectation = try document.table("expect").map { (table) throws(ConfigError) in try ScenarioExpectation.read(table) }
@@ -140,10 +140,9 @@ public struct Scenario: Sendable {
 
     private static func readAction(_ table: ConfigTable) throws(ConfigError) -> ScenarioAction {
         let name = try table.choice("action", of: ScenarioAction.names)
+        // Up to the longest scenario, a week.
         func duration(_ key: String = "duration_s") throws(ConfigError) -> Duration {
-            let seconds = try table.required(key, table.double)
-            guard seconds > 0 else { throw table.error(key, "must be positive") }
-            return .nanoseconds(Int64(seconds * 1e9))
+            try table.required(key) { (key) throws(ConfigError) in try table.seconds(key, in: 0.001...7 * 86_400) }
         }
         switch name {
         case "plug": return .plug
@@ -151,7 +150,7 @@ public struct Scenario: Sendable {
         case "ready": return .ready(true)
         case "not_ready": return .ready(false)
         case "leakage":
-            return .leakage(try table.double("duration_s").map { .nanoseconds(Int64($0 * 1e9)) })
+            return .leakage(try table.seconds("duration_s", in: 0.001...7 * 86_400))
         case "clear_leakage": return .clearLeakage
         case "weld_contactor": return .weldContactor
         case "contactor_stuck_open": return .contactorStuckOpen(try table.bool("value", default: true))
@@ -165,7 +164,11 @@ public struct Scenario: Sendable {
         case "overdraw": return .overdraw(try table.double("factor", default: 1.3, in: 0...3))
         case "ignore_stop": return .ignoreStop(try table.bool("value", default: true))
         case "request_ventilation": return .requestVentilation(try table.bool("value", default: true))
-        case "grid_voltage": return .gridVoltage(Volts(try table.required("volts", table.double)))
+        case "grid_voltage":
+            guard let volts = try table.double("volts"), (0...1000).contains(volts) else {
+                throw table.error(table.contains("volts") ? "volts" : nil, table.contains("volts") ? "must be 0 … 1000 V" : "missing key 'volts'")
+            }
+            return .gridVoltage(Volts(volts))
         case "temperature": return .temperature(Celsius(try table.double("celsius", default: 25, in: -50...200)))
         case "silence_meter": return .silenceMeter(try duration())
         case "stall_loop": return .stallLoop(try duration())

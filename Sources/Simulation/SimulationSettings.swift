@@ -14,10 +14,7 @@ public struct SimulationSettings: Sendable {
     /// Reads a board's `[simulation]` table.
     public static func read(_ table: ConfigTable) throws(ConfigError) -> SimulationSettings {
         var settings = SimulationSettings()
-        if let after = try table.double("plug_in_after_s") {
-            guard after >= 0 else { throw table.error("plug_in_after_s", "must not be negative") }
-            settings.plugInAfter = .nanoseconds(Int64(after * 1e9))
-        }
+        if let after = try table.seconds("plug_in_after_s", in: 0...86_400) { settings.plugInAfter = after }
         if try table.bool("plug_in", default: true) == false { settings.plugInAfter = nil }
         settings.initialRegister = WattHours(kilowattHours: try table.double("initial_register_kwh", default: 1234.5, in: 0...1e9))
         if let ev = try table.table("ev") { settings.ev = try readEV(ev, over: settings.ev) }

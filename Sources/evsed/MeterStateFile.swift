@@ -15,7 +15,10 @@ struct MeterStateFile {
         var buffer = [CChar](repeating: 0, count: 64)
         guard fgets(&buffer, 64, file) != nil else { return nil }
         let text = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return text.split(whereSeparator: \.isWhitespace).first.flatMap { Double($0) }.map { WattHours($0) }
+        // A register a meter could show (0 … 10¹¹ Wh); anything else in the file is not one.
+        guard let value = text.split(whereSeparator: \.isWhitespace).first.flatMap({ Double($0) }),
+              value.isFinite, (0...100_000_000_000).contains(value) else { return nil }
+        return WattHours(value)
     }
 
     /// Replaces the stored register (write to a new file, then rename: never half a number).

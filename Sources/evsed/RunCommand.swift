@@ -90,7 +90,7 @@ struct RunCommand: ParsableCommand {
         let recovery = try ledgerOrExit { () throws(LedgerError) in try recorder.recover(at: startedAt) }
         let machineBooks = Daemon.Books(
             firstSessionNumber: recovery.nextSessionNumber,
-            carriedOver: recovery.carriedOver.map { CarriedOverSession(id: $0, endReasonIfGone: recovery.cause == "daemon_stopped" ? .daemonStopped : .powerLoss) })
+            carriedOver: recovery.carriedOverSession)
 
         let daemon: Daemon
         if var settings {

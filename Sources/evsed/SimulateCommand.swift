@@ -69,9 +69,7 @@ struct SimulateCommand: ParsableCommand {
             let books = LedgerRecorder(ledger: opened, clock: clock, tariff: prices, meter: "simulated")
             let recovery = try ledgerOrExit { () throws(LedgerError) in try books.recover(at: .zero) }
             runner.firstSessionNumber = recovery.nextSessionNumber
-            runner.carriedOver = recovery.carriedOver.map {
-                CarriedOverSession(id: $0, endReasonIfGone: recovery.cause == "daemon_stopped" ? .daemonStopped : .powerLoss)
-            }
+            runner.carriedOver = recovery.carriedOverSession
             recorder = books
             if let carried = recovery.carriedOver {
                 carriedOver = (carried, recovery.cause ?? "power_loss", try ledgerOrExit { () throws(LedgerError) in try opened.session(Int64(carried.rawValue))?.owner })

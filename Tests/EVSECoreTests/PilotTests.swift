@@ -133,3 +133,16 @@ import Testing
         #expect(driver.machine.offeredCurrent == Amperes(32))
     }
 }
+
+@Suite struct NumberFormatTests {
+    @Test func anyNumberCanBeShown() {
+        #expect(fixed(11.04, 2) == "11.04")
+        #expect(fixed(-0.04, 1) == "0.0")
+        // Beyond what the digits hold: Swift's own form, never a trap.
+        #expect(fixed(1e300, 1) == "1e+300")
+        #expect(fixed(-.infinity, 1) == "-inf")
+        #expect(fixed(.nan, 1) == "nan")
+        #expect(Instant.seconds(1e300) == Instant(nanoseconds: 1_000_000_000_000_000_000))
+        #expect(Duration.clampedSeconds(.nan) == .zero)
+    }
+}

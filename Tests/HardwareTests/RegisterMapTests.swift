@@ -121,4 +121,13 @@ import Testing
             try limits.reading(from: good, previous: (WattHours(995_000), .seconds(1)))
         }
     }
+
+    @Test func aRegisterNoMeterCanShowIsRefused() {
+        // 10¹⁹ Wh used to pass as a first reading and trap later, converted to whole Wh.
+        var values = good
+        values[.importEnergy] = 1e19
+        #expect(throws: MeterPlausibility.Problem.outOfRange(.importEnergy, 1e19)) { try limits.reading(from: values, previous: nil) }
+        values[.importEnergy] = 99_999_999_900
+        #expect((try? limits.reading(from: values, previous: nil)) != nil, "8 digits of kWh are a register")
+    }
 }

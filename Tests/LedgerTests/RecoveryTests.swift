@@ -117,4 +117,89 @@ import Testing
         #expect(session.endRegisterWh == Int64((script.register + 3).rounded()))
         #expect(try again.ledger.verify().isIntact)
     }
+
+    @Test func aCarThatLeavesRightAfterARestartKeepsItsEnergyAndTheNextCarGetsOnlyItsOwn() throws {
+        // The first car drew 300 Wh that no stored reading holds when the power went; after the
+        // restart it is gone, a second car plugs in at once and draws 1 kWh.
+        let path = temporaryLedgerPath()
+        var before = try crashedWhileCharging(path, seconds: 20)
+        let (books, recovery) = try restart(path, after: before, downSeconds: 30)
+        #expect(recovery.carriedOver == SessionID(rawValue: 1))
+        before.register += 300
+        let startOfSecond = before.register
+        var after = EventScript(now: .zero, register: before.register, nextSession: 2)
+        after.wait(2)
+        after.at(.action(.sessionEnded(SessionID(rawValue: 1), .powerLoss)))
+        let second = after.startSession()
+        // The state machine closes the contactor only after a reading taken with it open.
+        after.reading(power: 0)
+        after.at(.action(.closeContactor))
+        after.charge(power: 7200, seconds: 500, every: 10)
+        after.at(.action(.openContactor))
+        after.at(.action(.sessionEnded(second, .vehicleUnplugged)))
+        after.wait(1)
+        after.reading(power: 0)
+        for event in after.events { try books.record(event) }
+        let first = try #require(try books.ledger.session(1))
+        let next = try #require(try books.ledger.session(2))
+        #expect(first.closed && next.closed)
+        #expect(first.endReason == "power_loss")
+        #expect(first.energyWh == Int64((startOfSecond - 1_000_000).rounded()))
+        #expect(next.startRegisterWh == Int64(startOfSecond.rounded()))
+        #expect(next.energyWh == 1000)
+        #expect(try books.ledger.verify().isIntact)
+    }
+
+    @Test func aReplacedMeterClosesTheSessionAtItsLastGoodReading() throws {
+        let books = try recorder(temporaryLedgerPath())
+        var script = EventScript()
+        script.reading(power: 0)
+        let first = script.startSession()
+        script.at(.action(.closeContactor))
+        script.charge(power: 7200, seconds: 50, every: 10)
+        let lastGood = script.register
+        // The new meter's register starts at 12 Wh; the state machine ends the session and opens
+        // the next one in the same step, the contactor staying closed.
+        script.register = 12
+        script.reading(power: 7200)
+        script.at(.action(.sessionEnded(first, .meterReplaced)))
+        let second = script.startSession()
+        script.charge(power: 7200, seconds: 50, every: 10)
+        for event in script.events { try books.record(event) }
+        let old = try #require(try books.ledger.session(1))
+        #expect(old.closed)
+        #expect(old.endReason == "meter_replaced" && old.endRegisterSource == "meter_replaced")
+        #expect(old.endRegisterWh == Int64(lastGood.rounded()))
+        #expect(old.energyWh == 100)
+        try books.flush()
+        let new = try #require(try books.ledger.session(Int64(second.rawValue)))
+        #expect(new.startRegisterWh == 12)
+        #expect(new.energyWh == 100)
+        #expect(try books.ledger.verify().isIntact)
+    }
+
+    @Test func aSessionWithNoRegisterWaitsForTheMeterAndItsStartIsWrittenAtOnce() throws {
+        // evsed started with the meter silent: a session opens and ends with no register known.
+        let books = try recorder(temporaryLedgerPath())
+        var script = EventScript()
+        let id = script.startSession()
+        script.wait(3)
+        script.at(.action(.sessionEnded(id, .vehicleUnplugged)))
+        script.wait(30)
+        script.at(.action(.vehicleStateChanged(.a)))
+        for event in script.events { try books.record(event) }
+        // Not closed with no register at all, however long the meter stays silent.
+        #expect(try books.ledger.session(1)?.closed == false)
+        var more = EventScript(now: script.now, register: 1_000_000, nextSession: 2)
+        more.wait(1)
+        more.reading(power: 0)
+        let next = more.startSession()
+        more.wait(1)
+        more.reading(power: 0)
+        for event in more.events { try books.record(event) }
+        let closed = try #require(try books.ledger.session(1))
+        #expect(closed.closed && closed.energyWh == 0 && closed.endRegisterSource == "meter")
+        // The next session's start register is on disk before any batch of readings.
+        #expect(try books.ledger.session(Int64(next.rawValue))?.startRegisterWh == 1_000_000)
+    }
 }

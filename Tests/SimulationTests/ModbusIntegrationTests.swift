@@ -91,6 +91,32 @@ import TestSupport
         #expect(meter.statistics.opens == 2)
     }
 
+    @Test func aReplacedMeterBecomesANewBaselineAfterThreeReadings() throws {
+        let line = try PseudoTerminalPair()
+        var setup = configuration(line, "sdm630")
+        setup.power = Watts(0)
+        var served = ServedMeter(setup)
+        defer { served.stop(); line.close() }
+        let meter = client(line, "sdm630", retries: 0)
+        var now = MonotonicClock.now()
+        #expect(try meter.readValues(at: now).reading.importEnergy == WattHours(1_234_500))
+        // A new meter on the same line starts from 12 Wh: twice a bad reply, then a baseline.
+        served.stop()
+        setup.initialRegister = WattHours(12)
+        served = ServedMeter(setup)
+        var outcomes: [String] = []
+        for _ in 0..<3 {
+            now = now + .seconds(1)
+            do throws(MeterReadError) {
+                outcomes.append(fixed(try meter.readValues(at: now).reading.importEnergy.value, 0))
+            } catch {
+                outcomes.append("\(error)")
+            }
+        }
+        #expect(outcomes.prefix(2).allSatisfy { $0.contains("went backwards") }, "\(outcomes)")
+        #expect(outcomes.last == "12", "\(outcomes)")
+    }
+
     @Test func corruptedRepliesAreRetriedAndNeverAccepted() throws {
         let line = try PseudoTerminalPair()
         var setup = configuration(line, "sdm630")

@@ -53,6 +53,35 @@ import Testing
         }
     }
 
+    /// Every number a scenario or a board gives is finite and in range before it becomes a
+    /// duration: these used to trap converting to nanoseconds.
+    @Test(arguments: [
+        ("action = \"silence_meter\"\nduration_s = inf", 6, "step[1].duration_s", "inf is not a finite number"),
+        ("action = \"silence_meter\"\nduration_s = nan", 6, "step[1].duration_s", "nan is not a finite number"),
+        ("action = \"silence_meter\"\nduration_s = 1e19", 6, "step[1].duration_s", "1e+19 s is outside 0.001 … 604800 s"),
+        ("action = \"leakage\"\nduration_s = -1", 6, "step[1].duration_s", "-1 s is outside 0.001 … 604800 s"),
+        ("action = \"grid_voltage\"\nvolts = 1e300", 6, "step[1].volts", "must be 0 … 1000 V"),
+    ] as [(String, Int, String, String)])
+    func numbersOutOfRangeAreRefused(step: String, line: Int, key: String, problem: String) {
+        #expect(throws: ConfigError(file: "test.toml", line: line, key: key, problem: problem)) {
+            try read("name = \"x\"\nduration_s = 10\n[[step]]\nat_s = 1\n" + step + "\n")
+        }
+    }
+
+    @Test func aStartFarInTheFutureIsRefused() {
+        #expect(throws: ConfigError(file: "test.toml", line: 3, key: "start",
+                                    problem: "'99999-01-01 08:00' is not a local date and time (YYYY-MM-DD HH:MM, 1970 … 9999)")) {
+            try read("name = \"x\"\nduration_s = 10\nstart = \"99999-01-01 08:00\"\n")
+        }
+    }
+
+    @Test func aHugePlugInDelayIsRefused() throws {
+        let board = try ConfigDocument.parse("plug_in_after_s = 1e19\n", file: "board.toml")
+        #expect(throws: ConfigError(file: "board.toml", line: 1, key: "plug_in_after_s", problem: "1e+19 s is outside 0 … 86400 s")) {
+            try SimulationSettings.read(board)
+        }
+    }
+
     @Test func aMisspeltKeyIsRefused() {
         #expect(throws: ConfigError(file: "test.toml", line: 6, key: "step[1].duraton_s", problem: "unknown key (did you mean 'duration_s'?)")) {
             try read("""

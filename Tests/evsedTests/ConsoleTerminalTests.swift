@@ -67,6 +67,8 @@ import TestSupport
         says("start --owner kim\r", "start --owner: no owners are configured")
         says("config set current_limit_a 12\r", "current_limit_a = 12 (saved in", "applied now")
         says("config set current_limit_a 12x\r", "'12x' is not a number of amperes")
+        // A number far out of range is refused in words (its message used to kill the daemon).
+        says("config set current_limit_a 1e300\r", "current_limit_a: 1e+300 A is outside 6 … ")
         says("disable\r", "disable: done")
         says("enable\r", "enable: done")
         // Line editing: Ctrl-C drops the line, ↑ brings the last command back.

@@ -101,7 +101,7 @@ public final class ChargerController: @unchecked Sendable {
         if let letter = meterReadings.latest(), letter.sequence != meterSequence {
             meterSequence = letter.sequence
             events.publish(TimedEvent(at: letter.postedAt, event: .meterReading(letter.value)))
-            perform(machine.meterRead(letter.value, at: now), at: now)
+            perform(machine.meterRead(letter.value, takenAt: letter.postedAt, at: now), at: now)
         }
         if let letter = temperatures.latest(), letter.sequence != temperatureSequence {
             temperatureSequence = letter.sequence

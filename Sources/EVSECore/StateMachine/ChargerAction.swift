@@ -63,6 +63,9 @@ public enum SessionEndReason: String, Hashable, Sendable, CustomStringConvertibl
     case powerLoss = "power_loss"
     /// The daemon was stopped on purpose and the vehicle was gone when it started again.
     case daemonStopped = "daemon_stopped"
+    /// The meter's register went down (a replaced or reset meter): the session ends at its last
+    /// good reading; a vehicle still connected goes on in a new session.
+    case meterReplaced = "meter_replaced"
 
     public var description: String { rawValue }
 }

@@ -80,11 +80,33 @@ extension ChargerStateMachine {
         return actions
     }
 
-    /// A good meter reading arrived (the meter driver never passes on a bad one).
-    public mutating func meterRead(_ reading: MeterReading, at now: Instant) -> ActionList {
+    /// A good meter reading arrived (the meter driver never passes on a bad one), taken at
+    /// `takenAt` (the meter's thread) and seen by the loop at `now`.
+    public mutating func meterRead(_ reading: MeterReading, takenAt: Instant? = nil, at now: Instant) -> ActionList {
         var actions = ActionList()
-        lastReading = reading
-        lastReadingAt = now
+        let taken = takenAt ?? now
+        // A reading taken while the contactor was closed (or before it last opened) is no start:
+        // energy may have flowed after it.
+        if needsFreshRegister && !contactorClosed && contactorOpenedAt.map({ taken >= $0 }) ?? true { needsFreshRegister = false }
+        if let previous = lastRegister, reading.importEnergy.value < previous.value - 1 {
+            // The register went down: a replaced or reset meter. What was measured on the old one
+            // ends with its last good reading; a vehicle still there goes on in a new session,
+            // counted from the new register.
+            if let carried = carriedOver {
+                carriedOver = nil
+                cancelTimer(.carriedOverSession, into: &actions)
+                actions.append(.sessionEnded(carried.id, .meterReplaced))
+            }
+            if session != nil {
+                endSession(.meterReplaced, at: now, into: &actions)
+                if vehiclePresent && configuration.startSessionOnPlugIn && enabled && outOfServiceFault == nil {
+                    openSession(at: now, into: &actions)
+                    // This reading is the new session's start: the books count from it.
+                    needsFreshRegister = false
+                }
+            }
+        }
+        lastRegister = reading.importEnergy
         if session != nil {
             startTimer(.meterWatchdog, at: now + configuration.meterLostTimeout, into: &actions)
         }

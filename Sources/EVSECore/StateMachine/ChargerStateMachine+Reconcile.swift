@@ -108,6 +108,7 @@ extension ChargerStateMachine {
     mutating func openContactor(at now: Instant, into actions: inout ActionList) {
         contactorClosed = false
         contactorCommandedAt = now
+        contactorOpenedAt = now
         actions.prepend(.openContactor)
         if configuration.hasContactorFeedback {
             startTimer(.contactorSettle, at: now + configuration.contactorSettleTime, into: &actions)
@@ -120,7 +121,10 @@ extension ChargerStateMachine {
         }
     }
 
-    /// Closes the contactor, after the residual-current self-test where the board asks for one.
+    /// Closes the contactor, after the residual-current self-test where the board asks for one,
+    /// and only once the books can know the register the session's energy starts from (after a
+    /// restart or a previous session, a reading taken with the contactor open): a meter that
+    /// does not answer waits here, and becomes the meter-lost fault.
     mutating func prepareToClose(at now: Instant, into actions: inout ActionList) {
         if configuration.residualCurrentSelfTestBeforeClose && selfTest != .passed {
             if selfTest == .notDone && !residualCurrentTripped {
@@ -130,6 +134,7 @@ extension ChargerStateMachine {
             }
             return
         }
+        guard !needsFreshRegister else { return }
         contactorClosed = true
         contactorCommandedAt = now
         actions.append(.closeContactor)
@@ -254,6 +259,7 @@ extension ChargerStateMachine {
     mutating func endSession(_ reason: SessionEndReason, at now: Instant, into actions: inout ActionList) {
         guard let open = session else { return }
         session = nil
+        needsFreshRegister = true
         actions.append(.sessionEnded(open.id, reason))
         cancelTimer(.meterWatchdog, into: &actions)
         // Without a session nothing is billed: a silent meter is no longer a fault.

@@ -50,8 +50,15 @@ public struct ChargerStateMachine: Sendable {
     var previousOffer: Amperes?
     var offerReducedAt: Instant?
     var temperature: Celsius?
-    var lastReading: MeterReading?
-    var lastReadingAt: Instant?
+    /// The import register of the last good reading (or, after a restart, the ledger's last for
+    /// the carried-over session): a lower one means a replaced meter.
+    var lastRegister: WattHours?
+    /// Whether the next close needs a fresh register first: true at start and after each session
+    /// ends, until a reading is taken with the contactor open. So no energy flows without a
+    /// register the books can start the session from (after a restart, or between two cars).
+    var needsFreshRegister = true
+    /// When the contactor last opened; nil before the first close.
+    var contactorOpenedAt: Instant?
     var overcurrentSince: Instant?
     var voltageProblem: FaultCode?
     var consecutiveOverruns = 0
@@ -93,6 +100,7 @@ public struct ChargerStateMachine: Sendable {
     public init(configuration: ChargerConfiguration, firstSessionNumber: UInt64 = 1, carriedOver: CarriedOverSession? = nil) {
         self.configuration = configuration
         self.carriedOver = carriedOver
+        self.lastRegister = carriedOver?.lastRegister
         self.catalogue = FaultCatalogue(configuration: configuration)
         self.debouncer = PilotDebouncer(configuration: configuration.pilot)
         self.nextSessionNumber = firstSessionNumber
@@ -181,13 +189,16 @@ struct FaultTable: Hashable, Sendable {
 public struct CarriedOverSession: Hashable, Sendable {
     public var id: SessionID
     public var endReasonIfGone: SessionEndReason
+    /// The session's last register in the ledger, when it has one.
+    public var lastRegister: WattHours?
 
     /// How long after the start the machine waits to see a vehicle: several debounce periods.
     public static let decisionTime: Duration = .seconds(2)
 
-    public init(id: SessionID, endReasonIfGone: SessionEndReason) {
+    public init(id: SessionID, endReasonIfGone: SessionEndReason, lastRegister: WattHours? = nil) {
         self.id = id
         self.endReasonIfGone = endReasonIfGone
+        self.lastRegister = lastRegister
     }
 }
 

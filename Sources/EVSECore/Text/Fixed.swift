@@ -1,7 +1,8 @@
 /// `value` with exactly `decimals` decimals ("11.04", "764"): the one number format of evsed's
 /// human-readable output.
 public func fixed(_ value: Double, _ decimals: Int) -> String {
-    guard value.isFinite else { return "\(value)" }
+    // Beyond 10¹⁵ (no measurement of evsed's) the digits would not fit an Int: Swift's own form.
+    guard value.isFinite, abs(value) < 1e15, (0...9).contains(decimals) else { return "\(value)" }
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
     let scaled = (abs(value) * scale).rounded()

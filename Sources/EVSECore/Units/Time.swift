@@ -14,7 +14,7 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
 
     /// An instant `seconds` after the origin.
     public static func seconds(_ seconds: Double) -> Instant {
-        Instant(nanoseconds: Int64((seconds * 1e9).rounded()))
+        Instant(nanoseconds: Duration.clampedSeconds(seconds).nanoseconds)
     }
 
     /// Seconds since the origin.
@@ -38,6 +38,14 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
 }
 
 extension Duration {
+    /// `seconds` as a duration, for figures computed from measurements (a prediction, a rate):
+    /// kept within ±10⁹ s (31 years), and zero when not a number, so no arithmetic on a strange
+    /// reading can trap.
+    public static func clampedSeconds(_ seconds: Double) -> Duration {
+        guard !seconds.isNaN else { return .zero }
+        return .nanoseconds(Int64((min(max(seconds, -1e9), 1e9) * 1e9).rounded()))
+    }
+
     /// The duration in nanoseconds, saturating at `Int64` bounds (292 years).
     public var nanoseconds: Int64 {
         let (seconds, attoseconds) = components

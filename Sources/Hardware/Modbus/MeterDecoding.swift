@@ -31,6 +31,8 @@ public struct MeterPlausibility: Hashable, Sendable {
     public var maximumCurrent = Amperes(100)
     /// The most a charger can draw: faster register growth than this is a corrupt reading.
     public var maximumPower = Watts(60_000)
+    /// The largest import register a meter shows: 8 digits of kWh and one decimal (10¹¹ Wh).
+    public var maximumRegister = WattHours(100_000_000_000)
 
     public init(maximumVoltage: Volts = Volts(500), maximumCurrent: Amperes = Amperes(100), maximumPower: Watts = Watts(60_000)) {
         self.maximumVoltage = maximumVoltage
@@ -83,6 +85,7 @@ public struct MeterPlausibility: Hashable, Sendable {
         }
         let energy = try value(.importEnergy)
         guard energy >= 0 else { throw .negativeEnergy(energy) }
+        guard energy <= maximumRegister.value else { throw .outOfRange(.importEnergy, energy) }
         if let previous {
             if energy < previous.energy.value - 0.001 { throw .registerWentBackwards(from: previous.energy.value, to: energy) }
             // A 0.1 kWh register resolution and a second of slack on the time.

@@ -66,7 +66,14 @@ public final class ModbusEnergyMeter: EnergyMeter {
         var reopenAt: Instant?
         var openFailures = 0
         var openError: ModbusError?
+        /// Readings in a row whose register is below the last good one, and the last of them.
+        var lowerReadings = 0
+        var lowerRegister: WattHours?
     }
+
+    /// A register below the last good one this many times in a row, each consistent with the one
+    /// before, is a new baseline (the meter was replaced or reset), not a bad reply.
+    public static let readingsForNewBaseline = 3
 
     /// The longest wait between two attempts to open a line that is not there.
     public static let longestReopenDelay: Duration = .seconds(30)
@@ -132,8 +139,22 @@ public final class ModbusEnergyMeter: EnergyMeter {
                 let reading: MeterReading
                 do throws(MeterPlausibility.Problem) {
                     reading = try configuration.plausibility.reading(from: values, previous: previous)
+                    state.lowerReadings = 0
                 } catch {
-                    throw MeterReadError.implausible(error)
+                    guard case .registerWentBackwards(_, let to) = error else { throw MeterReadError.implausible(error) }
+                    // Once is a bad reply; again and again, each no lower than the one before, is a
+                    // meter that starts from a new register: it is taken, and the books see the drop.
+                    let consistent = state.lowerRegister.map { to >= $0.value } ?? true
+                    state.lowerReadings = consistent ? state.lowerReadings + 1 : 1
+                    state.lowerRegister = WattHours(to)
+                    guard state.lowerReadings >= Self.readingsForNewBaseline else { throw MeterReadError.implausible(error) }
+                    do throws(MeterPlausibility.Problem) {
+                        reading = try configuration.plausibility.reading(from: values, previous: nil)
+                    } catch {
+                        throw MeterReadError.implausible(error)
+                    }
+                    state.lowerReadings = 0
+                    state.lowerRegister = nil
                 }
                 state.lastEnergy = reading.importEnergy
                 state.lastReadAt = now
