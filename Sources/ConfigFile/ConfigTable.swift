@@ -180,7 +180,10 @@ func suggestion(for word: String, among candidates: [String]) -> String {
 
 /// The candidate closest to `word` by edit distance, when it is close enough to be a typo.
 public func closestMatch(to word: String, among candidates: [String]) -> String? {
-    let best = candidates.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+    // A typo of a key or command is a short word; comparing long ones costs their product.
+    guard word.count <= 40 else { return nil }
+    let scored: [(String, Int)] = candidates.filter { $0.count <= 40 }.map { ($0, editDistance(word, $0)) }
+    let best = scored.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
     guard let best, best.1 <= max(2, word.count / 3) else { return nil }
     return best.0
 }
