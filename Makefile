@@ -28,7 +28,7 @@ UDEVRULESDIR ?= /etc/udev/rules.d
 CONFDIR      ?= /etc/evsed
 RELEASE_BIN  := .build/release/evsed
 
-.PHONY: deps build run test bench scenarios release install uninstall clean
+.PHONY: deps build run test bench scenarios fuzz release install uninstall clean
 
 ## deps: install the missing Debian packages (quiet when all are there)
 deps:
@@ -66,6 +66,17 @@ $(PEERS_VENV)/.installed:
 ## bench: every benchmark (about 14 minutes; BENCHMARKS.md explains them); writes bench/results/latest.md and .json
 bench: deps
 	python3 bench/run.py $(BENCH_OPTIONS)
+
+## fuzz: the seeded fuzzer for FUZZ_MINUTES (default 10) with a new seed each round; stops at the
+## first input that crashes or hangs a reader and keeps it in .build/fuzz-last-input
+FUZZ_MINUTES ?= 10
+fuzz: build
+	@end=$$(( $$(date +%s) + $(FUZZ_MINUTES) * 60 )); seed=$$(date +%s); \
+	while [ $$(date +%s) -lt $$end ]; do \
+	  timeout 600 "$$($(SWIFT) build --show-bin-path)/evsed-fuzz" --seed $$seed --count 200000 --last-input .build/fuzz-last-input . \
+	    || { echo "fuzz: seed $$seed broke a reader; its input is in .build/fuzz-last-input"; exit 1; }; \
+	  seed=$$((seed + 1)); \
+	done
 
 ## scenarios: run every shipped scenario with its checks
 scenarios: build

@@ -110,6 +110,10 @@ let package = Package(
         // Benchmarks (make bench): they report figures, they do not pass or fail.
         .executableTarget(name: "ledger-bench", dependencies: ["Ledger", "Billing", "EVSECore"], path: "bench/ledger"),
         .executableTarget(name: "loop-bench", dependencies: ["EVSECore", "Hardware", "Simulation"], path: "bench/loop"),
+        // Seeded mutation of every input evsed reads (make test runs it briefly, make fuzz long).
+        .executableTarget(
+            name: "evsed-fuzz", dependencies: ["ConfigFile", "Billing", "Hardware", "Simulation", "Alerts", "Console", "Ledger", "EVSECore"],
+            path: "Tests/Fuzz"),
 
         // Counts Swift heap allocations in tests (the control loop must not allocate).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
