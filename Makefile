@@ -52,11 +52,26 @@ run: build
 	@mkdir -p "$(dir $(LEDGER))"
 	"$$($(SWIFT) build --show-bin-path)/evsed" run --board $(BOARD) --ledger "$(LEDGER)"
 
-## test: the whole test suite: the install checks (a staged `make install`), then the Swift tests
+# The sanitizer passes of `make test`, each in its own build folder: the suites that reach C
+# libraries (libmodbus, SQLite, libcurl, libmosquitto, sockets, serial lines, GPIO and I2C seams)
+# under AddressSanitizer and LeakSanitizer, and the threaded ones (the daemon, its console, the
+# delivery threads, the periodic thread) under ThreadSanitizer. The evsed they start is the
+# sanitized one too; TSan stops it at the first race.
+ASAN_SUITES := ModbusIntegrationTests|LedgerTests|ChannelTests|AlertCommandTests|ConsoleServerTests|MeterCommandTests|I2CTests|GPIOTests|SysfsPWMTests|SystemdTests|FuzzTests
+TSAN_SUITES := PeriodicThread|ServiceTests|AlertCommandTests|ConsoleTerminalTests|LedgerCommandTests|ConsoleServerTests|ModbusIntegrationTests|ChannelTests
+
+## test: the whole test suite: the install checks (a staged `make install`), the Swift tests, then
+## the AddressSanitizer and ThreadSanitizer passes
 test: deps $(PEERS_VENV)/.installed
 	Tests/install/check-install.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitizers/lsan.supp \
+	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --filter '$(ASAN_SUITES)'
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS=halt_on_error=1 \
+	  $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_SUITES)'
 
 $(PEERS_VENV)/.installed:
 	python3 -m venv $(PEERS_VENV)
@@ -127,4 +142,5 @@ uninstall:
 	@echo "kept $(CONFDIR) and /var/lib/evsed (configuration and state)"
 
 clean:
+	rm -rf .build-asan .build-tsan
 	$(SWIFT) package clean

@@ -4,7 +4,6 @@ import Glibc
 import EVSECore
 import Hardware
 import Ledger
-import Synchronization
 
 /// Delivers the outbox: one thread per channel, each on its own ledger connection, so a mail
 /// server that hangs for a minute does not hold up an SMS. A thread takes its channel's due
@@ -30,12 +29,12 @@ public final class AlertDelivery: Sendable {
     private let chargerID: String
     private let retry: RetryPolicy
     private let reports: BoundedQueue<Report>
-    private let threads = Mutex<[PeriodicThread]>([])
+    private let threads = Lock<[PeriodicThread]>([])
     /// The write ends of the threads' wake-up pipes, and their read ends.
-    private let wakers = Mutex<[Int32]>([])
-    private let readEnds = Mutex<[Int32]>([])
+    private let wakers = Lock<[Int32]>([])
+    private let readEnds = Lock<[Int32]>([])
     /// The latest live state for the MQTT state topic, set by the daemon.
-    private let state = Mutex<(document: String, published: Bool)?>(nil)
+    private let state = Lock<(document: String, published: Bool)?>(nil)
     private let makeChannel: @Sendable (ChannelKind) -> (any AlertChannel)?
     private let kinds: [ChannelKind]
 

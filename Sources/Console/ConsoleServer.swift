@@ -19,7 +19,7 @@ public final class ConsoleServer: @unchecked Sendable {
     private let pin: ConsolePIN?
     private let listener: Int32
     private let stopPipe: (read: Int32, write: Int32)
-    private let thread = Mutex<pthread_t?>(nil)
+    private let thread = Lock<pthread_t?>(nil)
     private let running = Atomic<Bool>(true)
     public static let maximumClients = 8
     public static let outputLimit = 64 * 1024

@@ -1,10 +1,9 @@
 import EVSECore
-import Synchronization
 
 /// An event sink that keeps events until they are taken; for virtual time, where the consumer
 /// runs on the same thread right after each tick.
 public final class EventCollector: ControllerEventSink {
-    private let pending = Mutex<[TimedEvent]>([])
+    private let pending = Lock<[TimedEvent]>([])
 
     public init() {}
 

@@ -44,12 +44,12 @@ public final class SimulatedModbusMeter: Sendable {
 
     public let configuration: Configuration
     private let running = Atomic<Bool>(true)
-    private let counters = Mutex(Statistics())
-    private let power: Mutex<Watts>
+    private let counters = Lock(Statistics())
+    private let power: Lock<Watts>
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
-        power = Mutex(configuration.power)
+        power = Lock(configuration.power)
     }
 
     public var statistics: Statistics { counters.withLock { $0 } }

@@ -1,5 +1,4 @@
 import EVSECore
-import Synchronization
 
 /// The physical world of the simulated board: the vehicle, the pilot wire, the contactor, the
 /// residual-current monitor, the grid, the meter and the temperature. The simulated devices read
@@ -60,7 +59,7 @@ public final class SimulatedWorld: Sendable {
         }
     }
 
-    private let state: Mutex<State>
+    private let state: Lock<State>
 
     /// - Parameter start: the world's clock at creation (`.zero` in virtual time, the monotonic
     ///   clock when it runs in real time).
@@ -69,7 +68,7 @@ public final class SimulatedWorld: Sendable {
         var initial = State(ev: EVModel(parameters: ev))
         initial.importRegister = initialRegister
         initial.now = start
-        state = Mutex(initial)
+        state = Lock(initial)
     }
 
     /// Reads or changes the world under its lock.

@@ -1,7 +1,6 @@
 import EVSECore
 import Hardware
 import Simulation
-import Synchronization
 
 /// The daemon in real time: the control loop, the meter and temperature pollers, and on the
 /// simulated board the simulated physics, each on its own thread.
@@ -21,7 +20,7 @@ final class Daemon {
     private let temperature: (any TemperatureSensor)?
     private let wakeSources: [PeriodicThread.WakeSource]
     /// The control loop, and the other threads (pollers, physics), while running.
-    private let running: Mutex<(loop: PeriodicThread, others: [PeriodicThread])?> = Mutex(nil)
+    private let running: Lock<(loop: PeriodicThread, others: [PeriodicThread])?> = Lock(nil)
 
     private init(board: BoardDescription, devices: ChargerDevices, meter: any EnergyMeter, temperature: (any TemperatureSensor)?,
                  wakeSources: [PeriodicThread.WakeSource], simulation: Simulation?, startedAt: Instant, books: Books) {
@@ -129,7 +128,7 @@ final class Daemon {
 /// that stays silent for an hour is one `hardware_error`, and its `meter_lost` fault, not 3600 lines.
 final class FailureReport: Sendable {
     private let events: BoundedQueue<TimedEvent>
-    private let failing = Mutex(false)
+    private let failing = Lock(false)
 
     init(events: BoundedQueue<TimedEvent>) { self.events = events }
 

@@ -6,7 +6,6 @@ import Console
 import EVSECore
 import Ledger
 import Simulation
-import Synchronization
 
 /// What the console shows that only the event-draining thread knows: the latest reading and
 /// temperature, the open session's books, and the recent log lines. Updated by that thread,
@@ -22,7 +21,7 @@ final class ConsoleView: Sendable {
         var testResults: (count: Int, text: String) = (0, "")
     }
 
-    private let state = Mutex(Snapshot())
+    private let state = Lock(Snapshot())
     static let recentLimit = 200
     /// What the consoles changed, with the console's name, for the log (the journal under systemd).
     let audit = BoundedQueue<String>(capacity: 64)
@@ -40,7 +39,7 @@ final class ConsoleView: Sendable {
 
 /// Owners named at a console for the next session, for the thread that runs the alert rules.
 final class OwnerRequests: Sendable {
-    private let names = Mutex<[String]>([])
+    private let names = Lock<[String]>([])
     func post(_ name: String) { names.withLock { $0.append(name) } }
     func take() -> [String] { names.withLock { names in defer { names = [] }; return names } }
 }

@@ -94,10 +94,12 @@ struct RunCommand: ParsableCommand {
 
         let daemon: Daemon
         if var settings {
-            // The simulated car was plugged in when the charger went down: it still is.
+            // The simulated car was plugged in when the charger went down: it still is, from the
+            // first pilot sample on, as a real car stays in the socket.
             if recovery.carriedOver != nil { settings.plugInAfter = .zero }
             daemon = .simulated(board: description, settings: settings, books: machineBooks, startedAt: startedAt,
                                 meterState: MeterStateFile(path: path + ".sim-meter"))
+            if recovery.carriedOver != nil { daemon.simulation?.world.withState { $0.ev.plug(at: startedAt) } }
         } else {
             do throws(HardwareError) {
                 daemon = try .linux(board: description, configuration: description.linux!, books: machineBooks, startedAt: startedAt)

@@ -3,7 +3,6 @@ import Glibc
 #endif
 import ConfigFile
 import EVSECore
-import Synchronization
 
 /// What a technician sets at the console with `config set KEY VALUE` and evsed keeps across
 /// restarts: a small TOML file next to the ledger (`settings.toml` in the state directory, which
@@ -112,12 +111,12 @@ struct SettingError: Error, CustomStringConvertible {
 final class SiteSettingsStore: Sendable {
     let path: String
     let maximumCurrent: Double
-    private let current: Mutex<SiteSettings>
+    private let current: Lock<SiteSettings>
 
     init(path: String, maximumCurrent: Double, settings: SiteSettings) {
         self.path = path
         self.maximumCurrent = maximumCurrent
-        current = Mutex(settings)
+        current = Lock(settings)
     }
 
     var settings: SiteSettings { current.withLock { $0 } }

@@ -89,8 +89,10 @@ struct TerminalSession {
                 now >= daemon.startedAt + after
             {
                 pluggedIn = true
-                simulation.world.withState { $0.ev.plug(at: now) }
-                say("the simulated car plugs in")
+                if !simulation.world.snapshot.ev.plugged {
+                    simulation.world.withState { $0.ev.plug(at: now) }
+                    say("the simulated car plugs in")
+                }
             }
             drainDeliveryReports()
             if now - lastStatusAt >= (interactive ? .seconds(1) : .seconds(10)) {

@@ -1,6 +1,5 @@
 import EVSECore
 import Hardware
-import Synchronization
 import Testing
 
 /// The GPIO devices through a recording provider (the kernel here has no gpio-sim), and libgpiod
@@ -8,9 +7,9 @@ import Testing
 @Suite struct GPIOTests {
     /// Records every request and write; a line can be made to fail.
     final class RecordingProvider: GPIOProvider, @unchecked Sendable {
-        let log = Mutex<[String]>([])
-        let levels = Mutex<[String: Bool]>([:])
-        let failing = Mutex<Set<String>>([])
+        let log = Lock<[String]>([])
+        let levels = Lock<[String: Bool]>([:])
+        let failing = Lock<Set<String>>([])
 
         final class Line: GPIOLine, @unchecked Sendable {
             let spec: GPIOLineSpec

@@ -3,13 +3,12 @@ import Glibc
 #endif
 import EVSECore
 import Hardware
-import Synchronization
 import Testing
 
 @Suite struct PeriodicThreadTests {
     final class Recorder: Sendable {
-        let deadlines = Mutex<[Instant]>([])
-        let missed = Mutex<[Int]>([])
+        let deadlines = Lock<[Instant]>([])
+        let missed = Lock<[Int]>([])
     }
 
     /// Waits (bounded) until `condition` holds; the machine may be busy, so no timing is asserted.
@@ -68,7 +67,7 @@ import Testing
 
 @Suite struct PeriodicThreadWakeTests {
     final class Ticks: Sendable {
-        let instants = Mutex<[Instant]>([])
+        let instants = Lock<[Instant]>([])
     }
 
     @Test func anEdgeRunsTheBodyAtOnceWithoutWaitingForTheDeadline() {
@@ -77,7 +76,7 @@ import Testing
         let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
         defer { close(readEnd); close(writeEnd) }
         let ticks = Ticks()
-        let drained = Mutex(0)
+        let drained = Lock(0)
         // A 20 s period: any tick before it can only be the edge's.
         let thread = PeriodicThread(
             name: "edges", period: .seconds(20),

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A fixed-capacity first-in first-out queue between threads. Storage is allocated once; pushing
 /// never allocates and never blocks for longer than a copy, so the control loop may push events
@@ -11,13 +10,13 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
         var dropped = 0
     }
 
-    private let ring: Mutex<Ring>
+    private let ring: Lock<Ring>
     public let capacity: Int
 
     public init(capacity: Int) {
         precondition(capacity > 0)
         self.capacity = capacity
-        ring = Mutex(Ring(slots: [Element?](repeating: nil, count: capacity)))
+        ring = Lock(Ring(slots: [Element?](repeating: nil, count: capacity)))
     }
 
     /// Appends `element`; returns false (and counts a drop) when the queue is full.

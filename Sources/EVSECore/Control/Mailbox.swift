@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The latest value posted by one thread for another, with a sequence number so the reader knows
 /// whether it is new, and the instant it was taken. Never blocks for longer than a copy.
@@ -10,7 +9,7 @@ public final class Mailbox<Value: Sendable>: Sendable {
         public var postedAt: Instant
     }
 
-    private let slot = Mutex<Letter?>(nil)
+    private let slot = Lock<Letter?>(nil)
 
     public init() {}
 

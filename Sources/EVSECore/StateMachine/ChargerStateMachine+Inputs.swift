@@ -12,6 +12,14 @@ extension ChargerStateMachine {
         if let level = debouncer.feed(raw, at: now) {
             levelConfirmed(level, at: now, into: &actions)
         }
+        // The pilot shows no vehicle after a restart (as many samples as an unplug takes): the
+        // session from before it ends now, not when the decision time is up, so a car plugged in
+        // meanwhile gets a session of its own instead of resuming someone else's.
+        if let carried = carriedOver, !vehiclePresent, raw == .a, debouncer.stableSamples >= configuration.pilot.samplesToConfirmUnplug {
+            carriedOver = nil
+            cancelTimer(.carriedOverSession, into: &actions)
+            actions.append(.sessionEnded(carried.id, carried.endReasonIfGone))
+        }
         if debouncer.unknownTooLong(at: now) {
             raise(.pilotUnknown, at: now, into: &actions)
         } else if faults[.pilotUnknown].active && debouncer.stableSamples >= configuration.pilot.samplesToConfirm {

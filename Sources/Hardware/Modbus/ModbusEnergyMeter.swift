@@ -1,5 +1,4 @@
 import EVSECore
-import Synchronization
 
 /// Why a meter read produced no reading.
 public enum MeterReadError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -77,7 +76,7 @@ public final class ModbusEnergyMeter: EnergyMeter {
 
     /// The longest wait between two attempts to open a line that is not there.
     public static let longestReopenDelay: Duration = .seconds(30)
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     /// - Parameter context: a connection already open on the meter's line (a scan tries many
     ///   models and addresses on one); without one the meter opens its own on the first read.

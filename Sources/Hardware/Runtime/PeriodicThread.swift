@@ -44,7 +44,7 @@ public final class PeriodicThread: Sendable {
     private let overrunCount = Atomic<Int>(0)
     private let maximumLatenessNanoseconds = Atomic<Int64>(0)
     private let realTime = Atomic<Bool>(false)
-    private let thread = Mutex<pthread_t?>(nil)
+    private let thread = Lock<pthread_t?>(nil)
 
     /// Starts the thread. `body` receives the tick's deadline and the number of deadlines the
     /// previous tick overran (0 when it ended in time).
