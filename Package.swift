@@ -20,7 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
-        // C libraries: a module map and a one-line shim header each, nothing else.
+        // C libraries: a module map and a shim header each (CSQLite's and CCurl's add small typed
+        // doors to variadic functions Swift cannot call), nothing else.
         .systemLibrary(
             name: "CModbus",
             pkgConfig: "libmodbus",

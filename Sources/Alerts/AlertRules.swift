@@ -108,7 +108,7 @@ public struct AlertRules: Sendable {
             return observe(action, at: now, open: open)
         case .meterReading(let reading):
             return observe(reading, at: now, open: open)
-        case .temperature, .commandRejected, .hardwareError:
+        case .temperature, .commandRejected, .hardwareError, .eventsLost:
             return []
         }
     }

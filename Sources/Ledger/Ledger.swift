@@ -41,12 +41,15 @@ public final class Ledger {
         if !exists {
             guard create && writable else { throw .unavailable(path: path, problem: "no ledger here (evsed run creates it; name another with --ledger)") }
             try Self.makeDirectory(of: path)
+        } else if writable {
+            try Self.checkWritable(path)
         }
         let database: SQLiteConnection
         do throws(SQLiteError) {
             // A reader that may write the files opens them read-write (with query_only on): it can
             // then share the running daemon's WAL index instead of rebuilding it from the WAL.
-            database = try SQLiteConnection(path: path, create: create && writable, readOnly: !writable && access(path, W_OK) != 0)
+            database = try SQLiteConnection(path: path, create: create && writable, readOnly: !writable && access(path, W_OK) != 0,
+                                            checkpointOnClose: writable)
             if !writable { try database.execute("PRAGMA query_only=1") }
         } catch {
             throw error.isCorruption ? .corrupt(path: path, detail: error.message) : .sqlite(error)
@@ -57,6 +60,14 @@ public final class Ledger {
             let version = try database.integerPragma("user_version")
             let tables = try database.query("SELECT count(*) FROM sqlite_master") { $0.integer(0) }.first ?? 0
             let fresh = application == 0 && version == 0 && tables == 0
+            if fresh && exists, let head = LedgerHead.read(for: path), head.sequence > 0 {
+                // No books in the file, but its head says they had reached a record: they are gone.
+                throw LedgerError.chainBroken(path: path, problem: "holds no records but the books had reached record #\(head.sequence) (a removed or damaged -wal file, or a truncated database?)")
+            }
+            if fresh && exists && Self.size(of: path) == 0 && access(Self.keyPath(for: path), F_OK) == 0 {
+                // An empty file beside a signing key: books that were here are gone. Not a new ledger.
+                throw LedgerError.unavailable(path: path, problem: "is empty (0 bytes) but its signing key is there: the books it held are gone. evsed will not start new ones over them: restore the file from a backup, or move the file and its .key aside to start afresh")
+            }
             if !fresh && application != LedgerSchema.applicationID { throw LedgerError.notALedger(path: path) }
             if version > LedgerSchema.version {
                 throw LedgerError.newerVersion(path: path, found: version, supported: LedgerSchema.version)
@@ -90,6 +101,11 @@ public final class Ledger {
             let meta = Dictionary(try database.query("SELECT key, value FROM meta") { ($0.text(0), $0.text(1)) }, uniquingKeysWith: { $1 })
             if let last = try database.query("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1", [], { ($0.integer(0), $0.blob(1)) }).first {
                 (lastSequence, lastHash) = last
+            }
+            if writable && !fresh {
+                // Nothing is added to books that fail their chain or lost their tail.
+                if let problem = try Self.chainProblem(database, path: path) { throw LedgerError.chainBroken(path: path, problem: problem) }
+                if LedgerHead.read(for: path) == nil { LedgerHead(sequence: lastSequence, hash: lastHash).write(for: path) }
             }
             if let key = meta["public_key"], let charger = meta["charger_id"] {
                 publicKey = key
@@ -161,15 +177,80 @@ public final class Ledger {
         try read { () throws(SQLiteError) in try database.execute("PRAGMA synchronous=\(durable ? "FULL" : "OFF")") }
     }
 
-    /// Runs `body` in one durable transaction; the chain's head follows only a commit.
+    /// Runs `body` in one durable transaction; the chain's head follows only a commit, and is
+    /// then recorded beside the database.
     func write<Result>(_ body: () throws(SQLiteError) -> Result) throws(LedgerError) -> Result {
         let (sequence, hash) = (lastSequence, lastHash)
         do throws(SQLiteError) {
-            return try database.transaction(body)
+            let result = try database.transaction(body)
+            if lastSequence != sequence { LedgerHead(sequence: lastSequence, hash: lastHash).write(for: path) }
+            return result
         } catch {
             (lastSequence, lastHash) = (sequence, hash)
             throw .sqlite(error)
         }
+    }
+
+    /// What is wrong with the chain, if anything: a record whose hash does not follow from the
+    /// one before, a gap, or a chain that ends before the head recorded beside the database.
+    /// Linear in the chain's length (hashes only; `verify` checks the rows as well).
+    /// The first thing wrong with the chain or its head, for a reader to warn of (`verify` says
+    /// more); nil when the chain is whole.
+    public func integrityProblem() throws(LedgerError) -> String? {
+        try read { () throws(SQLiteError) in try Self.chainProblem(database, path: path) }
+    }
+
+    static func chainProblem(_ database: SQLiteConnection, path: String) throws(SQLiteError) -> String? {
+        var previous = ChainRecord.genesis
+        var expected: Int64 = 1
+        var problem: String?
+        var last: (Int64, [UInt8])?
+        let head = LedgerHead.read(for: path)
+        let statement = try database.statement("SELECT seq, at_ms, kind, session, body, hash FROM chain ORDER BY seq")
+        while try statement.step() {
+            let sequence = statement.integer(0)
+            let hash = statement.blob(5)
+            if problem == nil {
+                if sequence != expected {
+                    problem = "record #\(expected) is missing from the chain"
+                } else if ChainRecord.hash(previous: previous, sequence: sequence, at: Timestamp(milliseconds: statement.integer(1)),
+                                           kind: statement.text(2), session: statement.optionalInteger(3), body: statement.text(4)) != hash {
+                    problem = "record #\(sequence) (\(statement.text(2))) was changed: its hash does not match"
+                }
+            }
+            if let head, head.sequence == sequence, head.hash != hash, problem == nil {
+                problem = "record #\(sequence) differs from the chain's head recorded beside the database: the books were rewritten"
+            }
+            previous = hash
+            expected = sequence + 1
+            last = (sequence, hash)
+        }
+        if problem == nil, let head, head.sequence > (last?.0 ?? 0) {
+            problem = "the books end at record #\(last?.0 ?? 0) but had reached #\(head.sequence): \(head.sequence - (last?.0 ?? 0)) record(s) were lost (a removed or damaged -wal file?)"
+        }
+        return problem
+    }
+
+    /// Whether this process may write the ledger and its directory (the WAL lives beside it); an
+    /// error names the file, the user and who owns it.
+    private static func checkWritable(_ path: String) throws(LedgerError) {
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        for target in [path, directory.isEmpty ? "/" : directory] where access(target, W_OK) != 0 {
+            let reason = String(cString: strerror(errno))
+            var info = stat()
+            let owner = stat(target, &info) == 0 ? ", which belongs to uid \(info.st_uid) with mode \(String(info.st_mode & 0o7777, radix: 8))" : ""
+            throw .unavailable(path: path, problem: "cannot write \(target) as \(Self.userName()) (uid \(geteuid()))\(owner): \(reason)")
+        }
+    }
+
+    private static func userName() -> String {
+        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return "this user" }
+        return String(cString: name)
+    }
+
+    private static func size(of path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : -1
     }
 
     /// Appends a record to the chain (inside a transaction).

@@ -12,6 +12,8 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
     case unavailable(path: String, problem: String)
     case sqlite(SQLiteError)
     case noSuchSession(Int64)
+    /// The chain fails its check or lost records: evsed adds nothing to such books.
+    case chainBroken(path: String, problem: String)
 
     public var description: String {
         switch self {
@@ -29,6 +31,8 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
             return error.isCorruption ? "\(error.path): the database is damaged (\(error.message)); it was not changed" : error.description
         case .noSuchSession(let id):
             return "no session \(id) in the ledger"
+        case .chainBroken(let path, let problem):
+            return "\(path): \(problem); evsed adds nothing to these books. `evsed ledger verify` lists what is wrong; keep the file for inspection, and restore a backup or move it aside (with its .key and .head) to start afresh"
         }
     }
 }

@@ -109,6 +109,12 @@ public final class LedgerRecorder {
             if let first = pending.first, at.milliseconds - first.milliseconds >= batchInterval.nanoseconds / 1_000_000 { try flush() }
         case .temperature(let celsius):
             lastTemperature = celsius
+        case .eventsLost(let count):
+            // The books say that they miss something, and how much.
+            try flush()
+            var fields = JSONLine()
+            fields.add("count", count)
+            try ledger.note("events_lost", at: at, session: books.open.map { Int64($0.id.rawValue) }, fields)
         case .action(.vehicleStateChanged(let level)):
             pilot = level
         case .action(.faultRaised(let code)):

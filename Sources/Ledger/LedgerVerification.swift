@@ -54,6 +54,15 @@ extension Ledger {
             previous = record.hash
             expected = record.sequence + 1
         }
+        // The head recorded beside the database: the chain reaches it, with the same record there.
+        if let head = LedgerHead.read(for: path) {
+            let last = chain.last?.sequence ?? 0
+            if head.sequence > last {
+                problem(last + 1, nil, "the books end at record #\(last) but had reached #\(head.sequence): \(head.sequence - last) record(s) were lost (a removed or damaged -wal file?)")
+            } else if let record = chain.first(where: { $0.sequence == head.sequence }), record.hash != head.hash {
+                problem(head.sequence, record.session, "differs from the chain's head recorded beside the database: the books were rewritten")
+            }
+        }
         if let first = chain.first, first.kind != "ledger_created" || !first.body.contains(JSONLine.quote(publicKey)) {
             problem(first.sequence, nil, "the first record does not hold this ledger's public key")
         }

@@ -25,8 +25,9 @@ final class SQLiteConnection {
     private let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
 
-    /// Opens `path`; `create` makes the file when it is missing (`sqlite3_open_v2`).
-    init(path: String, create: Bool, readOnly: Bool = false) throws(SQLiteError) {
+    /// Opens `path`; `create` makes the file when it is missing (`sqlite3_open_v2`). A reader
+    /// (`checkpointOnClose` false) never folds the WAL into the database when it closes.
+    init(path: String, create: Bool, readOnly: Bool = false, checkpointOnClose: Bool = true) throws(SQLiteError) {
         self.path = path
         var opened: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | (create && !readOnly ? SQLITE_OPEN_CREATE : 0)
@@ -39,6 +40,7 @@ final class SQLiteConnection {
         }
         handle = opened
         sqlite3_busy_timeout(handle, 5000)
+        if !checkpointOnClose { _ = evsed_sqlite3_no_checkpoint_on_close(handle) }
     }
 
     deinit {

@@ -7,8 +7,18 @@ public final class EventCollector: ControllerEventSink {
 
     public init() {}
 
-    public func publish(_ event: TimedEvent) {
+    /// While true, the collector takes nothing but the fault's reserved events, as a full queue
+    /// behind stalled books (the `stall_books` scenario action).
+    public var refusing: Bool {
+        get { refusal.withLock { $0 } }
+        set { refusal.withLock { $0 = newValue } }
+    }
+    private let refusal = Lock(false)
+
+    public func publish(_ event: TimedEvent, reserved: Bool) -> Bool {
+        guard !refusing || reserved else { return false }
         pending.withLock { $0.append(event) }
+        return true
     }
 
     /// Removes and returns the events published since the last call.

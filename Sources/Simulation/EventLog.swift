@@ -218,6 +218,8 @@ public struct EventLog {
             return [line(t, "command_rejected", text: "\(command): \(reason)") { $0.add("command", "\(command)"); $0.add("reason", "\(reason)") }]
         case .hardwareError(let error):
             return [line(t, "hardware_error", text: "\(error)") { $0.add("device", error.device.rawValue); $0.add("detail", error.detail) }]
+        case .eventsLost(let count):
+            return [line(t, "events_lost", text: "\(count) event(s) did not fit the event queue and are lost") { $0.add("count", count) }]
         }
     }
 

@@ -75,6 +75,7 @@ public struct ScenarioRunner {
                 if let celsius = try? thermometer.read() { controller.temperatures.post(celsius, at: now) }
                 nextTemperaturePoll = nextTemperaturePoll + board.temperaturePollInterval
             }
+            events.refusing = world.withState { state in state.booksStalledUntil.map { now < $0 } ?? false }
             controller.tick(at: now)
             let stalled = world.withState { state in state.loopStalledUntil.map { now < $0 } ?? false }
             controller.reportTiming(missedDeadlines: stalled ? 1 : 0, at: now)
@@ -115,6 +116,7 @@ public struct ScenarioRunner {
             case .temperature(let celsius): state.temperature = celsius
             case .silenceMeter(let duration): state.meterSilentUntil = now + duration
             case .stallLoop(let duration): state.loopStalledUntil = now + duration
+            case .stallBooks(let duration): state.booksStalledUntil = now + duration
             case .failPilotSensor(let duration): state.pilotSensorFailsUntil = now + duration
             case .jamLock(let jammed): state.lockJammed = jammed
             case .command: break

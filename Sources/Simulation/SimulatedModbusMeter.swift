@@ -132,8 +132,9 @@ public final class SimulatedModbusMeter: Sendable {
                     + RTUFrame.lineTime(bytes: reply.count, baud: configuration.baud, parity: configuration.parity, stopBits: configuration.stopBits)
                 MonotonicClock.sleep(until: now + lineTime)
             }
-            try context.writeRaw(reply)
+            // Counted before it leaves: whoever got the reply may look at the count at once.
             counters.withLock { $0.replies += 1 }
+            try context.writeRaw(reply)
         }
     }
 }

@@ -47,6 +47,8 @@ public final class SimulatedWorld: Sendable {
         public var pilotSensorFailsUntil: Instant?
         /// Control-loop overruns are reported until this instant.
         public var loopStalledUntil: Instant?
+        /// The books take no events from the loop until this instant (a stalled disk).
+        public var booksStalledUntil: Instant?
 
         init(ev: EVModel) { self.ev = ev }
 

@@ -17,7 +17,14 @@ struct LedgerCommand: ParsableCommand {
         @Option(name: .long, help: "The ledger (default: $EVSED_LEDGER, else $STATE_DIRECTORY/ledger.sqlite, else /var/lib/evsed/ledger.sqlite).")
         var ledger: String?
 
-        func open() throws -> Ledger { try openLedgerOrExit(ledgerPath(ledger), create: false, writable: false) }
+        /// Opens the ledger to read it; books that fail their chain are still shown, with a warning.
+        func open() throws -> Ledger {
+            let opened = try openLedgerOrExit(ledgerPath(ledger), create: false, writable: false)
+            if let problem = try? opened.integrityProblem() {
+                LineWriter.standardError.write("evsed: warning: \(opened.path): \(problem); `evsed ledger verify` says more")
+            }
+            return opened
+        }
     }
 
     struct Period: ParsableArguments {

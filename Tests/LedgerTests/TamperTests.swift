@@ -90,4 +90,51 @@ import Testing
         let problems = try ledger.verify().problems
         #expect(problems.contains { $0.session == 2 && $0.what.contains("signature") })
     }
+
+    @Test func aWriterAddsNothingToBooksThatFailTheirChain() throws {
+        let ledger = try ledger()
+        try ledger.database.execute("UPDATE chain SET body = replace(body, '\"idle_s\":60', '\"idle_s\":6') WHERE kind = 'session_closed'")
+        let refusal = Self.refusal { () throws(LedgerError) in _ = try Ledger(path: ledger.path) }
+        #expect(refusal?.contains("was changed: its hash does not match; evsed adds nothing to these books") == true, "\(refusal ?? "opened")")
+        // A reader still shows them, and says what is wrong.
+        let reader = try Ledger(path: ledger.path, writable: false)
+        #expect(try reader.integrityProblem()?.contains("was changed") == true)
+    }
+
+    @Test func booksThatLostTheirTailSaySo() throws {
+        // What a removed -wal file does: the last records are gone from the database, while the
+        // head beside it still names the last one.
+        let ledger = try ledger()
+        let last = try #require(try ledger.lastRecord()).sequence
+        try ledger.database.execute("DELETE FROM chain WHERE seq > \(last - 4)")
+        let report = try ledger.verify()
+        #expect(report.problems.contains { $0.what.contains("4 record(s) were lost") }, "\(report.problems)")
+        let refusal = Self.refusal { () throws(LedgerError) in _ = try Ledger(path: ledger.path) }
+        #expect(refusal?.contains("4 record(s) were lost") == true, "\(refusal ?? "opened")")
+    }
+
+    @Test func anEmptyFileBesideItsKeyIsNotMadeIntoNewBooks() throws {
+        let ledger = try ledger()
+        let path = ledger.path
+        try FileManager.default.removeItem(atPath: path + "-wal")
+        try? FileManager.default.removeItem(atPath: path + "-shm")
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        let refusal = Self.refusal { () throws(LedgerError) in _ = try Ledger(path: path, create: true) }
+        #expect(refusal?.contains("holds no records but the books had reached record #") == true, "\(refusal ?? "a 0-byte file became a new ledger")")
+        // Without the head beside it (a ledger from before it was kept), the signing key tells.
+        try FileManager.default.removeItem(atPath: path + ".head")
+        let keyed = Self.refusal { () throws(LedgerError) in _ = try Ledger(path: path, create: true) }
+        #expect(keyed?.contains("is empty (0 bytes) but its signing key is there") == true, "\(keyed ?? "a 0-byte file became a new ledger")")
+        #expect((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) == 0, "the file was left as it was")
+    }
+
+    /// Why `body` was refused, or nil when it was not.
+    static func refusal(_ body: () throws(LedgerError) -> Void) -> String? {
+        do throws(LedgerError) {
+            try body()
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
 }

@@ -228,6 +228,52 @@ import TestSupport
         #expect(bad.error.contains("\(badSite):2: ocpi.country_code: 'Germany' is not an ISO 3166-1 alpha-2 country code"), "\(bad.error)")
     }
 
+    /// The daemon killed with readings in its WAL: `ledger verify` and `ledger list` leave the
+    /// files byte for byte as they were (verify used to fold the WAL into the database); once the
+    /// WAL is removed, the lost records are named and evsed will not add to the books.
+    @Test func readersChangeNothingAndALostWALIsFound() throws {
+        let ledger = CommandLineTests.privateLedger()
+        let scenario = try cyclingScenario(count: 40)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+        process.arguments = ["simulate", "--scenario", scenario, "--ledger", ledger, "--readings", "0"]
+        process.environment = CommandLineTests.environment(ledger: ledger)
+        process.currentDirectoryURL = URL(fileURLWithPath: CommandLineTests.root)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var waited = 0
+        while waited < 600, ((try? FileManager.default.attributesOfItem(atPath: ledger + "-wal")[.size] as? Int) ?? 0) < 200_000 {
+            Thread.sleep(forTimeInterval: 0.05)
+            waited += 1
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        func digest() throws -> [String] {
+            try ["", "-wal"].map { suffix in
+                let data = try Data(contentsOf: URL(fileURLWithPath: ledger + suffix))
+                return "\(data.count):\(data.hashValue)"
+            }
+        }
+        let before = try digest()
+        let verify = try cli.evsed(["ledger", "verify", "--ledger", ledger])
+        #expect(verify.status == 0, "\(verify.error)")
+        _ = try cli.evsed(["ledger", "list", "--ledger", ledger])
+        #expect(try digest() == before, "a reader changed the files")
+
+        try FileManager.default.removeItem(atPath: ledger + "-wal")
+        try? FileManager.default.removeItem(atPath: ledger + "-shm")
+        // Nothing of it reached the database itself: every reader says what happened.
+        for command in [["ledger", "verify"], ["ledger", "list"], ["ledger", "export", "--format", "json"]] {
+            let lost = try cli.evsed(command + ["--ledger", ledger])
+            #expect(lost.status == 3)
+            #expect(lost.error.contains("holds no records but the books had reached record #"), "\(lost.error)")
+        }
+        let again = try cli.evsed(["simulate", "--scenario", scenario, "--ledger", ledger, "--readings", "0"])
+        #expect(again.status == 3)
+        #expect(again.error.contains("evsed adds nothing to these books"), "\(again.error)")
+    }
+
     @Test func mistakesAreNamed() throws {
         let ledger = CommandLineTests.privateLedger()
         let missing = try cli.evsed(["ledger", "list", "--ledger", ledger])

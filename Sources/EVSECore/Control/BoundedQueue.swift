@@ -19,11 +19,12 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
         ring = Lock(Ring(slots: [Element?](repeating: nil, count: capacity)))
     }
 
-    /// Appends `element`; returns false (and counts a drop) when the queue is full.
+    /// Appends `element`; returns false (and counts a drop) when the queue is full, or when only
+    /// the last `leaving` slots are free (room kept for what must get through).
     @discardableResult
-    public func push(_ element: Element) -> Bool {
+    public func push(_ element: Element, leaving reserve: Int = 0) -> Bool {
         ring.withLock { ring in
-            guard ring.count < capacity else {
+            guard ring.count < capacity - min(reserve, capacity - 1) else {
                 ring.dropped += 1
                 return false
             }

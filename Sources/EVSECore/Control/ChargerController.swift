@@ -28,6 +28,11 @@ public final class ChargerController: @unchecked Sendable {
     private var lastLockFeedback: Bool?
     private var hardwareHealthy = true
     private var tickHadHardwareError = false
+    /// Events that did not fit the sink since it last took one: reported (and the machine told)
+    /// as soon as there is room again.
+    private var lostEvents = 0
+    /// Whether events may take the sink's places kept for the `events_lost` fault.
+    private var publishingReserved = false
 
     public init(
         machine: ChargerStateMachine, devices: ChargerDevices, meterReadings: Mailbox<MeterReading>,
@@ -57,6 +62,8 @@ public final class ChargerController: @unchecked Sendable {
 
     /// One control-loop step at `now`.
     public func tick(at now: Instant) {
+        // First, before this step adds any: the count of what the sink could not take.
+        reportLostEvents(at: now)
         tickHadHardwareError = false
         while let due = timers.popDue(at: now) {
             perform(machine.timerFired(due.timer, at: now), at: now)
@@ -66,7 +73,7 @@ public final class ChargerController: @unchecked Sendable {
                 perform(try machine.handle(command, at: now), at: now)
                 commandOutcomes.post(CommandOutcome(command: command, refusal: nil), at: now)
             } catch {
-                events.publish(TimedEvent(at: now, event: .commandRejected(command, error)))
+                publish(TimedEvent(at: now, event: .commandRejected(command, error)))
                 commandOutcomes.post(CommandOutcome(command: command, refusal: error), at: now)
             }
         }
@@ -100,28 +107,52 @@ public final class ChargerController: @unchecked Sendable {
         }
         if let letter = meterReadings.latest(), letter.sequence != meterSequence {
             meterSequence = letter.sequence
-            events.publish(TimedEvent(at: letter.postedAt, event: .meterReading(letter.value)))
+            publish(TimedEvent(at: letter.postedAt, event: .meterReading(letter.value)))
             perform(machine.meterRead(letter.value, takenAt: letter.postedAt, at: now), at: now)
         }
         if let letter = temperatures.latest(), letter.sequence != temperatureSequence {
             temperatureSequence = letter.sequence
-            events.publish(TimedEvent(at: letter.postedAt, event: .temperature(letter.value)))
+            publish(TimedEvent(at: letter.postedAt, event: .temperature(letter.value)))
             perform(machine.temperatureMeasured(letter.value, at: now), at: now)
         }
         if tickHadHardwareError != !hardwareHealthy {
             hardwareHealthy = !tickHadHardwareError
             perform(machine.hardwareStatusChanged(healthy: hardwareHealthy, at: now), at: now)
         }
+        raiseLostEvents(at: now)
         publishStatus(at: now)
+    }
+
+    /// Puts `event` in the sink; one that does not fit is counted, never dropped in silence.
+    private func publish(_ event: TimedEvent) {
+        if !events.publish(event, reserved: publishingReserved) { lostEvents += 1 }
+    }
+
+    /// At the end of a step that lost events: the machine raises `events_lost` (nothing charges
+    /// that the books cannot follow), and what it does about it goes into the places the sink
+    /// keeps free for this, so the books see the fault and the contactor opening.
+    private func raiseLostEvents(at now: Instant) {
+        guard lostEvents > 0, !machine.activeFaults.contains(.eventsLost) else { return }
+        publishingReserved = true
+        perform(machine.eventDelivery(succeeded: false, at: now), at: now)
+        publishingReserved = false
+    }
+
+    /// At the start of a step, while events are being lost: once the sink has room, it hears how
+    /// many were lost, and the fault clears.
+    private func reportLostEvents(at now: Instant) {
+        guard lostEvents > 0, events.publish(TimedEvent(at: now, event: .eventsLost(lostEvents)), reserved: false) else { return }
+        lostEvents = 0
+        perform(machine.eventDelivery(succeeded: true, at: now), at: now)
     }
 
     /// Leaves the hardware safe for a stop of the daemon: contactor open, pilot in state F.
     /// The machine is not told; the loop must not tick again.
     public func shutDown(at now: Instant) {
         runHardware(now) { () throws(HardwareError) in try devices.contactor.command(closed: false) }
-        events.publish(TimedEvent(at: now, event: .action(.openContactor)))
+        publish(TimedEvent(at: now, event: .action(.openContactor)))
         runHardware(now) { () throws(HardwareError) in try devices.pilotSignal.apply(.stateF) }
-        events.publish(TimedEvent(at: now, event: .action(.setPilot(.stateF))))
+        publish(TimedEvent(at: now, event: .action(.setPilot(.stateF))))
         runHardware(now) { () throws(HardwareError) in try devices.residualCurrentMonitor.setSelfTest(false) }
     }
 
@@ -165,7 +196,7 @@ public final class ChargerController: @unchecked Sendable {
             default:
                 break
             }
-            events.publish(TimedEvent(at: now, event: .action(action)))
+            publish(TimedEvent(at: now, event: .action(action)))
         }
     }
 
@@ -179,7 +210,7 @@ public final class ChargerController: @unchecked Sendable {
         } catch {
             // Report the first failure of a run of failures, not one per tick.
             if hardwareHealthy && !tickHadHardwareError {
-                events.publish(TimedEvent(at: now, event: .hardwareError(error)))
+                publish(TimedEvent(at: now, event: .hardwareError(error)))
             }
             tickHadHardwareError = true
             return nil

@@ -10,6 +10,8 @@ public enum ControllerEvent: Hashable, Sendable {
     case commandRejected(ChargerCommand, CommandRejection)
     /// A hardware access failed.
     case hardwareError(HardwareError)
+    /// This many events did not fit the full event queue and are gone.
+    case eventsLost(Int)
 }
 
 /// A `ControllerEvent` with the instant it happened.
@@ -26,9 +28,15 @@ public struct TimedEvent: Hashable, Sendable {
 /// Where the control loop puts its events. Implementations must not block or allocate on the
 /// caller's thread for more than a copy (a `BoundedQueue`), or run in virtual time.
 public protocol ControllerEventSink: AnyObject, Sendable {
-    func publish(_ event: TimedEvent)
+    /// Adds `event`; false when it did not fit. Ordinary events leave the last
+    /// `reservedForFaults` places free; `reserved` events (the fault that says events are being
+    /// lost, and what the machine does about it) may take them.
+    func publish(_ event: TimedEvent, reserved: Bool) -> Bool
 }
 
+/// The places of an event sink kept for the `events_lost` fault and its consequences.
+public let reservedForFaults = 16
+
 extension BoundedQueue: ControllerEventSink where Element == TimedEvent {
-    public func publish(_ event: TimedEvent) { push(event) }
+    public func publish(_ event: TimedEvent, reserved: Bool) -> Bool { push(event, leaving: reserved ? 0 : reservedForFaults) }
 }

@@ -128,6 +128,13 @@ public struct FaultCatalogue: Sendable {
                 ownerInstruction: "The charger could not lock the plug in the socket, so it will not charge. Push the plug fully in; the charger tries again by itself.",
                 technicianHint: "Lock actuator or its feedback switch: check the actuator's supply, the plug seating, and the feedback wiring."
             ),
+            FaultDescriptor(
+                code: .eventsLost, title: "Events lost before the books",
+                detection: "the control loop's event queue was full: events did not reach the ledger",
+                reaction: .openContactor, recovery: .whenConditionClears(stableFor: .zero), ocppErrorCode: "InternalError",
+                ownerInstruction: "The charger had an internal problem and paused charging. It resumes by itself; if this repeats, contact the installer.",
+                technicianHint: "The ledger, alerts or console fell behind the control loop (a stalled storage write?): the journal says how many events were lost; check the SD card and the system load."
+            ),
         ]
         precondition(entries.map(\.code) == FaultCode.allCases, "one catalogue entry per fault code, in code order")
     }

@@ -17,6 +17,7 @@ public enum FaultCode: String, CaseIterable, Hashable, Sendable, Comparable, Cus
     case controlLoopOverrun = "control_loop_overrun"
     case hardwareIOError = "hardware_io_error"
     case connectorLock = "connector_lock"
+    case eventsLost = "events_lost"
 
     /// The short number shown on a display or read out over the phone ("F07").
     public var number: Int {
@@ -37,6 +38,7 @@ public enum FaultCode: String, CaseIterable, Hashable, Sendable, Comparable, Cus
         case .controlLoopOverrun: return 14
         case .hardwareIOError: return 15
         case .connectorLock: return 16
+        case .eventsLost: return 17
         }
     }
 

@@ -197,6 +197,19 @@ extension ChargerStateMachine {
         return actions
     }
 
+    /// Whether the loop's events reach the books: while they do not, nothing charges (what is not
+    /// recorded cannot be billed), and the fault says so.
+    public mutating func eventDelivery(succeeded: Bool, at now: Instant) -> ActionList {
+        var actions = ActionList()
+        if succeeded {
+            clear(.eventsLost, at: now, into: &actions)
+        } else {
+            raise(.eventsLost, at: now, into: &actions)
+        }
+        reconcile(at: now, into: &actions)
+        return actions
+    }
+
     /// A timer the machine asked for has expired.
     ///
     /// A timer the machine no longer has armed (a loop that raced a cancel) is ignored.

@@ -1,0 +1,48 @@
+import Testing
+@testable import EVSECore
+
+/// Events that do not fit the queue to the books are counted and make a fault; they are never
+/// dropped in silence, and nothing charges while the books cannot follow.
+@Suite struct EventQueueTests {
+    @Test func aFullEventQueueStopsChargingAndSaysHowManyWereLost() {
+        let devices = AllocationTests.StillDevices()
+        let events = BoundedQueue<TimedEvent>(capacity: 64)
+        let controller = ChargerController(
+            machine: ChargerStateMachine(configuration: ChargerConfiguration()),
+            devices: ChargerDevices(pilotSensor: devices, pilotSignal: devices, contactor: devices, residualCurrentMonitor: devices),
+            meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 8), events: events)
+        var now = Instant.zero
+        controller.driveSafeOutputs(at: now)
+        controller.commands.push(.ready)
+        devices.level = .c
+        func tick(_ count: Int, drain: Bool) {
+            for index in 0..<count {
+                now = now + .milliseconds(10)
+                // A reading a tick keeps events coming.
+                controller.meterReadings.post(.init(voltage: PhaseValues(Volts(230)), current: PhaseValues(Amperes(16)), power: Watts(3680),
+                                                    importEnergy: WattHours(1000 + Double(index))), at: now)
+                controller.tick(at: now)
+                if drain { while events.pop() != nil {} }
+            }
+        }
+        tick(50, drain: true)
+        #expect(controller.machine.isContactorClosed)
+        // The books stop taking events (a stalled disk): the queue fills up.
+        tick(200, drain: false)
+        #expect(controller.machine.activeFaults.contains(.eventsLost))
+        #expect(!controller.machine.isContactorClosed)
+        // They catch up: the count of the lost events is the first thing they hear, then the fault clears.
+        var drained: [TimedEvent] = []
+        while let event = events.pop() { drained.append(event) }
+        tick(1, drain: false)
+        var after: [TimedEvent] = []
+        while let event = events.pop() { after.append(event) }
+        guard case .eventsLost(let count)? = after.first?.event else {
+            Issue.record("no eventsLost first: \(after.prefix(3))")
+            return
+        }
+        #expect(count > 100)
+        #expect(after.contains { $0.event == .action(.faultCleared(.eventsLost)) })
+        #expect(!controller.machine.activeFaults.contains(.eventsLost))
+    }
+}
