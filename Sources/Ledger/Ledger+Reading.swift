@@ -1,4 +1,5 @@
 import Billing
+import EVSECore
 
 /// Reading the books.
 extension Ledger {
@@ -100,6 +101,22 @@ extension Ledger {
     }
 
     /// Faults raised since `since` (all when nil), oldest first.
+    /// Faults not cleared, oldest first.
+    public func openFaults() throws(LedgerError) -> [FaultRecord] {
+        try faults().filter { $0.clearedAt == nil }
+    }
+
+    /// The latch of an open fault, from the last `fault_latched` record for its code since it
+    /// was raised; nil when it was not latched.
+    public func latch(of fault: FaultRecord) throws(LedgerError) -> RecoveryPolicy.Latch? {
+        let bodies = try read { () throws(SQLiteError) in
+            try database.query("SELECT body FROM chain WHERE kind = 'fault_latched' AND at_ms >= ? ORDER BY seq",
+                               [.integer(fault.raisedAt.milliseconds)]) { $0.text(0) }
+        }
+        let latches = bodies.filter { Self.textField("code", in: $0) == fault.code }.compactMap { Self.textField("until", in: $0) }
+        return latches.last.flatMap(RecoveryPolicy.Latch.init(rawValue:))
+    }
+
     public func faults(since: Timestamp? = nil) throws(LedgerError) -> [FaultRecord] {
         try read { () throws(SQLiteError) in
             try database.query(
@@ -123,10 +140,11 @@ extension Ledger {
         }
     }
 
-    /// The chain's last record.
-    public func lastRecord() throws(LedgerError) -> ChainRecord? {
+    /// The chain's last record, or the last of `kind`.
+    public func lastRecord(ofKind kind: String? = nil) throws(LedgerError) -> ChainRecord? {
         try read { () throws(SQLiteError) in
-            try database.query("SELECT seq, at_ms, kind, session, body, hash FROM chain ORDER BY seq DESC LIMIT 1") { row in
+            try database.query("SELECT seq, at_ms, kind, session, body, hash FROM chain \(kind == nil ? "" : "WHERE kind = ?") ORDER BY seq DESC LIMIT 1",
+                               kind.map { [SQLiteValue.text($0)] } ?? []) { row in
                 ChainRecord(sequence: row.integer(0), at: Timestamp(milliseconds: row.integer(1)), kind: row.text(2),
                             session: row.optionalInteger(3), body: row.text(4), hash: row.blob(5))
             }.first

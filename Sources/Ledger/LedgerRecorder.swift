@@ -40,6 +40,8 @@ public final class LedgerRecorder {
         public var cause: String?
         /// The carried-over session's last register in the ledger.
         public var lastRegisterWh: Int64?
+        /// Faults latched when evsed stopped, which a restart does not clear.
+        public var latchedFaults: [FaultCode: RecoveryPolicy.Latch] = [:]
 
         /// The carried-over session as the state machine takes it.
         public var carriedOverSession: CarriedOverSession? {
@@ -89,6 +91,22 @@ public final class LedgerRecorder {
                 note.add("decision", "await_end_register")
             }
             try ledger.note("recovery", at: at, session: session.id, note)
+        }
+        // Faults still open in the fault log: a latch a restart does not clear stays in force (and
+        // open here, so its clearing is recorded); any other is closed, saying why.
+        for fault in try ledger.openFaults() {
+            guard let code = FaultCode(rawValue: fault.code) else { continue }
+            if let latch = try ledger.latch(of: fault) {
+                recovery.latchedFaults[code] = latch
+                openFaults[code] = fault.id
+                continue
+            }
+            try ledger.clearFault(fault.id, at: at)
+            var closed = JSONLine()
+            closed.add("fault", fault.id)
+            closed.add("code", fault.code)
+            closed.add("why", "evsed restarted (\(cause)); the condition is checked anew")
+            try ledger.note("fault_closed_at_start", at: at, session: fault.session, closed)
         }
         var started = JSONLine()
         started.add("meter", meter)

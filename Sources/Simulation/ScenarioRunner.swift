@@ -11,6 +11,8 @@ public struct ScenarioRunner {
     public var firstSessionNumber: UInt64 = 1
     /// A session the ledger still had open when this run started.
     public var carriedOver: CarriedOverSession?
+    /// Faults latched before this run, still in force.
+    public var latchedFaults: [FaultCode: RecoveryPolicy.Latch] = [:]
     /// Sees each meter reading as the meter gives it (a meter's register outlives the daemon).
     public var meterRead: ((MeterReading) -> Void)?
 
@@ -31,7 +33,8 @@ public struct ScenarioRunner {
         var charger = board.charger
         charger.hasConnectorLock = charger.hasConnectorLock || scenario.connectorLock
         let controller = ChargerController(
-            machine: ChargerStateMachine(configuration: charger, firstSessionNumber: firstSessionNumber, carriedOver: carriedOver),
+            machine: ChargerStateMachine(configuration: charger, firstSessionNumber: firstSessionNumber, carriedOver: carriedOver,
+                                         latched: latchedFaults),
             devices: .simulated(world, contactorFeedback: charger.hasContactorFeedback, connectorLock: charger.hasConnectorLock),
             meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 64), events: events)
 

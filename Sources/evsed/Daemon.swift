@@ -32,7 +32,8 @@ final class Daemon {
         self.startedAt = startedAt
         events = BoundedQueue(capacity: 8192)
         controller = ChargerController(
-            machine: ChargerStateMachine(configuration: board.charger, firstSessionNumber: books.firstSessionNumber, carriedOver: books.carriedOver),
+            machine: ChargerStateMachine(configuration: board.charger, firstSessionNumber: books.firstSessionNumber, carriedOver: books.carriedOver,
+                                         latched: books.latchedFaults),
             devices: devices,
             meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 64), events: events)
     }
@@ -41,6 +42,8 @@ final class Daemon {
     struct Books {
         var firstSessionNumber: UInt64 = 1
         var carriedOver: CarriedOverSession?
+        /// Faults latched before the restart, still in force.
+        var latchedFaults: [FaultCode: RecoveryPolicy.Latch] = [:]
     }
 
     /// The daemon on the simulated board.

@@ -90,7 +90,7 @@ struct RunCommand: ParsableCommand {
         let recovery = try ledgerOrExit { () throws(LedgerError) in try recorder.recover(at: startedAt) }
         let machineBooks = Daemon.Books(
             firstSessionNumber: recovery.nextSessionNumber,
-            carriedOver: recovery.carriedOverSession)
+            carriedOver: recovery.carriedOverSession, latchedFaults: recovery.latchedFaults)
 
         let daemon: Daemon
         if var settings {

@@ -70,6 +70,7 @@ struct SimulateCommand: ParsableCommand {
             let recovery = try ledgerOrExit { () throws(LedgerError) in try books.recover(at: .zero) }
             runner.firstSessionNumber = recovery.nextSessionNumber
             runner.carriedOver = recovery.carriedOverSession
+            runner.latchedFaults = recovery.latchedFaults
             recorder = books
             if let carried = recovery.carriedOver {
                 carriedOver = (carried, recovery.cause ?? "power_loss", try ledgerOrExit { () throws(LedgerError) in try opened.session(Int64(carried.rawValue))?.owner })

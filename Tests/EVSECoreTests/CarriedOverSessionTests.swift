@@ -39,3 +39,31 @@ import Testing
         #expect(!driver.machine.isContactorClosed)
     }
 }
+
+/// Faults latched before a restart: a restart is not a repair.
+@Suite struct RestoredLatchTests {
+    @Test func aFaultATechnicianMustClearHoldsAcrossARestart() throws {
+        var driver = MachineDriver(latched: [.contactorWelded: .untilTechnicianClears])
+        #expect(driver.machine.activeFaults.contains(.contactorWelded))
+        driver.startCharging()
+        #expect(!driver.machine.isContactorClosed)
+        #expect(driver.machine.pilotOutput == .stateF)
+        driver.pilot(.a, samples: 5)
+        #expect(driver.machine.activeFaults.contains(.contactorWelded), "no unplug clears it")
+        driver.record(try driver.machine.handle(.clearFault(.contactorWelded), at: driver.now))
+        #expect(!driver.machine.activeFaults.contains(.contactorWelded))
+    }
+
+    @Test func aFaultLatchedUntilUnpluggedHoldsWhileTheCarStays() {
+        var stays = MachineDriver(latched: [.diodeMissing: .untilUnplugged])
+        stays.startCharging()
+        #expect(stays.machine.activeFaults.contains(.diodeMissing))
+        #expect(!stays.machine.isContactorClosed)
+        #expect(stays.pilot(.a).contains(.faultCleared(.diodeMissing)))
+        // No car when evsed comes back: it was unplugged meanwhile.
+        var gone = MachineDriver(latched: [.diodeMissing: .untilUnplugged])
+        #expect(gone.pilot(.a).contains(.faultCleared(.diodeMissing)))
+        gone.startCharging()
+        #expect(gone.machine.isContactorClosed)
+    }
+}

@@ -17,8 +17,8 @@ struct MachineDriver {
     private var nextMeterAt: Instant = .zero
 
     init(configuration: ChargerConfiguration = .testing, period: Duration = .milliseconds(10), firstSessionNumber: UInt64 = 1,
-         carriedOver: CarriedOverSession? = nil) {
-        machine = ChargerStateMachine(configuration: configuration, firstSessionNumber: firstSessionNumber, carriedOver: carriedOver)
+         carriedOver: CarriedOverSession? = nil, latched: [FaultCode: RecoveryPolicy.Latch] = [:]) {
+        machine = ChargerStateMachine(configuration: configuration, firstSessionNumber: firstSessionNumber, carriedOver: carriedOver, latched: latched)
         self.period = period
         record(machine.start(at: now))
     }

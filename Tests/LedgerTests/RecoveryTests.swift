@@ -202,4 +202,26 @@ import Testing
         // The next session's start register is on disk before any batch of readings.
         #expect(try books.ledger.session(Int64(next.rawValue))?.startRegisterWh == 1_000_000)
     }
+
+    @Test func aLatchedFaultStaysInForceAndOthersAreClosedWithWhy() throws {
+        let path = temporaryLedgerPath()
+        let books = try recorder(path)
+        var script = EventScript()
+        script.at(.action(.faultRaised(.contactorWelded)))
+        script.at(.action(.faultLatched(.contactorWelded, .untilTechnicianClears)))
+        script.at(.action(.faultRaised(.undervoltage)))
+        for event in script.events { try books.record(event) }
+        let (again, recovery) = try restart(path, after: script, downSeconds: 5)
+        #expect(recovery.latchedFaults == [.contactorWelded: .untilTechnicianClears])
+        let open = try again.ledger.openFaults()
+        #expect(open.map(\.code) == ["contactor_welded"])
+        #expect(try again.ledger.lastRecord(ofKind: "fault_closed_at_start")?.body.contains("evsed restarted (power_loss); the condition is checked anew") == true)
+        // The technician clears it after the restart: the fault log records it.
+        var after = EventScript(now: .zero, register: 1_000_000, nextSession: 1)
+        after.wait(1)
+        after.at(.action(.faultCleared(.contactorWelded)))
+        for event in after.events { try again.record(event) }
+        #expect(try again.ledger.openFaults().isEmpty)
+        #expect(try again.ledger.verify().isIntact)
+    }
 }

@@ -274,6 +274,19 @@ import TestSupport
         #expect(again.error.contains("evsed adds nothing to these books"), "\(again.error)")
     }
 
+    /// A welded contactor latched until a technician clears it: the next start is still out of
+    /// service, and the car that plugs in is not charged.
+    @Test func aLatchedFaultSurvivesARestart() throws {
+        let ledger = CommandLineTests.privateLedger()
+        let welded = try cli.evsed(["simulate", "--scenario", "boards/scenarios/contactor-welded.toml", "--ledger", ledger, "--readings", "0", "--json"])
+        #expect(welded.status == 0, "\(welded.error)")
+        #expect(welded.output.contains("\"event\":\"fault_latched\",\"code\":\"contactor_welded\""))
+        let next = try cli.evsed(["simulate", "--scenario", "boards/scenarios/normal-session.toml", "--ledger", ledger, "--readings", "0", "--json"])
+        #expect(next.status == 0, "\(next.error)")
+        #expect(!next.output.contains("\"event\":\"contactor\",\"closed\":true"), "\(next.output.prefix(2000))")
+        #expect(!next.output.contains("session_started"))
+    }
+
     @Test func mistakesAreNamed() throws {
         let ledger = CommandLineTests.privateLedger()
         let missing = try cli.evsed(["ledger", "list", "--ledger", ledger])

@@ -15,10 +15,16 @@ extension ChargerStateMachine {
         // The pilot shows no vehicle after a restart (as many samples as an unplug takes): the
         // session from before it ends now, not when the decision time is up, so a car plugged in
         // meanwhile gets a session of its own instead of resuming someone else's.
-        if let carried = carriedOver, !vehiclePresent, raw == .a, debouncer.stableSamples >= configuration.pilot.samplesToConfirmUnplug {
-            carriedOver = nil
-            cancelTimer(.carriedOverSession, into: &actions)
-            actions.append(.sessionEnded(carried.id, carried.endReasonIfGone))
+        if !vehiclePresent, raw == .a, debouncer.stableSamples >= configuration.pilot.samplesToConfirmUnplug {
+            if let carried = carriedOver {
+                carriedOver = nil
+                cancelTimer(.carriedOverSession, into: &actions)
+                actions.append(.sessionEnded(carried.id, carried.endReasonIfGone))
+            }
+            // A fault latched until unplugged before a restart: no vehicle now, so it was unplugged.
+            for code in faults.latched where faults[code].latch == .untilUnplugged && !(code == .residualCurrent && residualCurrentTripped) {
+                clear(code, at: now, into: &actions)
+            }
         }
         if debouncer.unknownTooLong(at: now) {
             raise(.pilotUnknown, at: now, into: &actions)

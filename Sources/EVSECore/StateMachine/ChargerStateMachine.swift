@@ -97,7 +97,10 @@ public struct ChargerStateMachine: Sendable {
     /// - Parameters:
     ///   - firstSessionNumber: the number the next session gets (the ledger knows the last).
     ///   - carriedOver: a session the ledger still has open from before a restart.
-    public init(configuration: ChargerConfiguration, firstSessionNumber: UInt64 = 1, carriedOver: CarriedOverSession? = nil) {
+    ///   - latched: faults latched before a restart, which a restart does not clear: those until a
+    ///     technician clears them hold; those until unplugged hold while a vehicle is there.
+    public init(configuration: ChargerConfiguration, firstSessionNumber: UInt64 = 1, carriedOver: CarriedOverSession? = nil,
+                latched: [FaultCode: RecoveryPolicy.Latch] = [:]) {
         self.configuration = configuration
         self.carriedOver = carriedOver
         self.lastRegister = carriedOver?.lastRegister
@@ -109,6 +112,12 @@ public struct ChargerStateMachine: Sendable {
         self.contactorFeedback = configuration.hasContactorFeedback ? false : nil
         self.faults = FaultTable()
         self.timers = TimerQueue()
+        for (code, latch) in latched {
+            var entry = faults[code]
+            entry.active = true
+            entry.latch = latch
+            faults[code] = entry
+        }
     }
 }
 
