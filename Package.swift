@@ -96,7 +96,11 @@ let package = Package(
         // The technician's console: line editing and the command language (pure), its service.
         .target(
             name: "Console",
-            dependencies: ["EVSECore", "ConfigFile", "Hardware", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "EVSECore", "ConfigFile", "Hardware", .product(name: "Crypto", package: "swift-crypto"),
+                // PBKDF2 for the stored PIN.
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
         ),
 
         .executableTarget(

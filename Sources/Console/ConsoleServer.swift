@@ -23,6 +23,13 @@ public final class ConsoleServer: @unchecked Sendable {
     private let running = Atomic<Bool>(true)
     public static let maximumClients = 8
     public static let outputLimit = 64 * 1024
+    /// A socket console that has not logged in is closed after this long without a key, and
+    /// gives way to a new one when all places are taken: idle connections lock nobody out.
+    public let idleTimeout: Duration
+    /// The wrong PINs of all consoles together.
+    private let throttle = PINThrottle()
+    /// Where problems the technician should hear of go (a serial console's device missing).
+    private let report: @Sendable (String) -> Void
 
     private final class Client {
         var descriptor: Int32
@@ -37,6 +44,8 @@ public final class ConsoleServer: @unchecked Sendable {
         /// `watch`: the command shown again every second, until a key is pressed.
         var watching: ParsedCommand?
         var watchedAt: Instant = .zero
+        /// The last key typed (or the connection's start).
+        var lastActivity: Instant = .zero
 
         init(descriptor: Int32, session: ConsoleSession, serialPath: String? = nil) {
             self.descriptor = descriptor
@@ -58,12 +67,17 @@ public final class ConsoleServer: @unchecked Sendable {
     /// and serves a console on each of `serialPorts` (115200 8N1, raw: evsed edits the line).
     /// - Parameter socketGroup: the group given the socket (the daemon must be a member), so its
     ///   members may connect; nil keeps the daemon's own group.
+    /// - Parameter report: told of a serial console whose device cannot be opened (once, and
+    ///   again when it comes back), off the caller's thread.
     public init(socketPath: String, serialPorts: [String] = [], pin: ConsolePIN?, socketGroup: String? = nil,
-                backend: any ConsoleBackend) throws(ConsoleError) {
+                backend: any ConsoleBackend, idleTimeout: Duration = .seconds(60),
+                report: @escaping @Sendable (String) -> Void = { _ in }) throws(ConsoleError) {
         self.socketPath = socketPath
+        self.idleTimeout = idleTimeout
         self.serialPorts = serialPorts
         self.pin = pin
         self.backend = backend
+        self.report = report
         var status = stat()
         if lstat(socketPath, &status) == 0 {
             guard status.st_mode & S_IFMT == S_IFSOCK else {
@@ -129,16 +143,26 @@ public final class ConsoleServer: @unchecked Sendable {
         var clients: [Client] = []
         var number = 0
         var nextSerialAttempt = [Instant](repeating: .zero, count: serialPorts.count)
+        var serialProblem = [String?](repeating: nil, count: serialPorts.count)
         while running.load(ordering: .acquiring) {
             // Serial consoles are always there; one that went away (a USB gadget unplugged) is
-            // opened again every 2 s.
+            // opened again every 2 s, and said once to be missing, not retried in silence.
             for (index, path) in serialPorts.enumerated() where !clients.contains(where: { $0.serialPath == path }) {
                 let now = Self.now()
                 guard now >= nextSerialAttempt[index] else { continue }
                 nextSerialAttempt[index] = now + .seconds(2)
-                guard let descriptor = try? RawSerialPort.open(path, baudRate: 115_200) else { continue }
+                let descriptor: Int32
+                do throws(SerialPortError) {
+                    descriptor = try RawSerialPort.open(path, baudRate: 115_200)
+                } catch {
+                    if serialProblem[index] == nil { report("\(error); tried again every 2 s") }
+                    serialProblem[index] = error.problem
+                    continue
+                }
+                if serialProblem[index] != nil { report("\(path): open again") }
+                serialProblem[index] = nil
                 let name = "serial " + (path.split(separator: "/").last.map(String.init) ?? path)
-                let client = Client(descriptor: descriptor, session: ConsoleSession(name: name, pin: pin), serialPath: path)
+                let client = Client(descriptor: descriptor, session: ConsoleSession(name: name, pin: pin, throttle: throttle), serialPath: path)
                 client.say(["", "evsed console (\(name)); help lists the commands"])
                 client.prompt()
                 clients.append(client)
@@ -156,8 +180,16 @@ public final class ConsoleServer: @unchecked Sendable {
                     _ = fcntl(accepted, F_SETFL, fcntl(accepted, F_GETFL) | O_NONBLOCK)
                     _ = fcntl(accepted, F_SETFD, FD_CLOEXEC)
                     number += 1
-                    let client = Client(descriptor: accepted, session: ConsoleSession(name: "socket #\(number)", pin: pin))
-                    if clients.count >= Self.maximumClients {
+                    let client = Client(descriptor: accepted, session: ConsoleSession(name: "socket #\(number)", pin: pin, throttle: throttle))
+                    client.lastActivity = Self.now()
+                    let sockets = clients.filter { $0.serialPath == nil && !$0.closing }
+                    if sockets.count >= Self.maximumClients,
+                       let idlest = sockets.filter({ !$0.session.isLoggedIn(at: client.lastActivity) }).min(by: { $0.lastActivity < $1.lastActivity }) {
+                        // Every place taken: the longest idle console that never logged in makes room.
+                        idlest.say(["", "closed: another console needed the place, and this one had not logged in"])
+                        idlest.closing = true
+                    }
+                    if sockets.count >= Self.maximumClients && !sockets.contains(where: { $0.closing }) {
                         client.say(["evsed: \(Self.maximumClients) consoles are open already; try again later"])
                         client.closing = true
                     } else {
@@ -169,6 +201,11 @@ public final class ConsoleServer: @unchecked Sendable {
             }
             // Consoles accepted just now (at the end of the list) were not polled yet.
             let now = Self.now()
+            for client in clients where client.serialPath == nil && !client.closing && client.watching == nil
+                && !client.session.isLoggedIn(at: now) && now - client.lastActivity >= idleTimeout {
+                client.say(["", "closed after \(Int(idleTimeout.seconds)) s without a login or a key"])
+                client.closing = true
+            }
             for client in clients where client.watching != nil && now - client.watchedAt >= .seconds(1) && client.output.count < 4096 {
                 client.watchedAt = now
                 // Clear the screen, then the answer again.
@@ -183,7 +220,7 @@ public final class ConsoleServer: @unchecked Sendable {
             for client in clients where client.serialPath != nil && client.closing && client.output.isEmpty && client.descriptor >= 0 && !client.lost {
                 // Logging out of a serial console starts a fresh session on the same port.
                 client.closing = false
-                client.session = ConsoleSession(name: client.session.name, pin: pin)
+                client.session = ConsoleSession(name: client.session.name, pin: pin, throttle: throttle)
                 client.editor = LineEditor()
                 client.editor.completions = { ConsoleLanguage.completions(for: $0) }
                 client.say(["", "evsed console (\(client.session.name)); help lists the commands"])
@@ -214,6 +251,7 @@ public final class ConsoleServer: @unchecked Sendable {
             return
         }
         guard count > 0, !client.closing else { return }
+        client.lastActivity = Self.now()
         // Line by line: what a line's answer changes (a PIN prompt masks the echo) applies to the
         // bytes typed after it, even when they arrived in the same read.
         var start = 0

@@ -6,7 +6,7 @@ import ConfigFile
 /// ```toml
 /// [console]
 /// serial = ["/dev/ttyAMA0"]     # serial consoles, 115200 8N1
-/// pin = "SALT:SHA256HEX"        # evsed console --hash-pin makes it
+/// pin = "pbkdf2-sha256:…"       # read with a warning: the hash belongs in a file of mode 0600
 /// socket_group = "evsed"        # the group that may open the unix socket (mode 0660)
 /// ```
 public struct ConsoleSettings: Hashable, Sendable {
@@ -25,7 +25,7 @@ public struct ConsoleSettings: Hashable, Sendable {
             throw table.error("serial", "'\(bad)' is not a device (/dev/ttyAMA0, /dev/ttyGS0, …)")
         }
         if let text = try table.string("pin") {
-            guard let pin = ConsolePIN(text) else { throw table.error("pin", "not a PIN hash (SALT:SHA256HEX; evsed console --hash-pin makes one)") }
+            guard let pin = ConsolePIN(text) else { throw table.error("pin", "not a PIN hash (evsed console --hash-pin makes one)") }
             settings.pin = pin
         }
         settings.socketGroup = try table.string("socket_group")

@@ -9,7 +9,7 @@ struct ConsoleClientCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "console",
         abstract: "Connect to the console of a running evsed (help lists its commands; Ctrl-D leaves).",
-        discussion: "--hash-pin reads a PIN from standard input and prints the SALT:SHA256HEX value for --console-pin."
+        discussion: "--hash-pin reads a PIN from standard input and prints its hash for the file --console-pin-file names (mode 0600)."
     )
 
     @Option(name: .long, help: "The console's socket (default: $EVSED_CONSOLE, else /run/evsed/console.sock).")
@@ -24,12 +24,7 @@ struct ConsoleClientCommand: ParsableCommand {
                 LineWriter.standardError.write("evsed: a PIN is at least 4 digits")
                 throw ExitCode(2)
             }
-            var generator = SystemRandomNumberGenerator()
-            let salt = (0..<8).map { _ in
-                let byte = UInt8.random(in: 0...255, using: &generator)
-                return (byte < 16 ? "0" : "") + String(byte, radix: 16)
-            }.joined()
-            print(ConsolePIN.hash(line, salt: salt))
+            print(ConsolePIN.make(line))
             return
         }
         let path = socket ?? environment("EVSED_CONSOLE") ?? "/run/evsed/console.sock"

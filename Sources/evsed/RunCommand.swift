@@ -47,8 +47,54 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Also serve the console on this serial port (115200 8N1; repeat for several).")
     var consoleSerial: [String] = []
 
-    @Option(name: .long, help: "The console PIN as SALT:SHA256HEX (evsed console --hash-pin makes one; default: $EVSED_CONSOLE_PIN).")
+    @Option(name: .long, help: "A file of mode 0600 holding the console PIN's hash (evsed console --hash-pin makes it; under systemd, LoadCredential=console-pin:FILE).")
+    var consolePinFile: String?
+
+    /// The PIN's hash on the command line, which `ps` shows every user: refused, with the way to do it.
+    @Option(name: .long, help: .hidden)
     var consolePin: String?
+
+    /// The console PIN's hash: from --console-pin-file, else systemd's credential `console-pin`,
+    /// else the board file's [console] table. A file anyone but its owner may read is refused:
+    /// a PIN has few digits, and its hash is worth guessing at.
+    func consolePIN(board: ConsoleSettings) throws -> ConsolePIN? {
+        if consolePin != nil {
+            LineWriter.standardError.write("evsed: the PIN's hash does not belong on the command line (ps shows it to every user): "
+                                           + "write it to a file of mode 0600 and name it with --console-pin-file, or give it to systemd's LoadCredential=console-pin:FILE")
+            throw ExitCode(2)
+        }
+        var path = consolePinFile
+        if path == nil, let credentials = environment("CREDENTIALS_DIRECTORY"), access(credentials + "/console-pin", F_OK) == 0 {
+            path = credentials + "/console-pin"
+        }
+        guard let path else {
+            if let pin = board.pin, pin.isWeak {
+                LineWriter.standardError.write("evsed: warning: the board file's console PIN is a fast hash: make a new one with evsed console --hash-pin")
+            }
+            return board.pin
+        }
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            LineWriter.standardError.write("evsed: \(path): \(String(cString: strerror(errno)))")
+            throw ExitCode(2)
+        }
+        // systemd's credentials are the service's own, whatever their mode says.
+        if info.st_mode & 0o077 != 0 && !path.hasPrefix(environment("CREDENTIALS_DIRECTORY") ?? "\u{0}") {
+            LineWriter.standardError.write("evsed: \(path): mode \(String(info.st_mode & 0o777, radix: 8)) lets others read the PIN's hash; chmod 600 \(path)")
+            throw ExitCode(2)
+        }
+        let text: String
+        do throws(ConfigError) { text = try ConfigDocument.text(at: path) } catch {
+            LineWriter.standardError.write("evsed: \(error)")
+            throw ExitCode(2)
+        }
+        guard let pin = ConsolePIN(text) else {
+            LineWriter.standardError.write("evsed: \(path): not a PIN hash (evsed console --hash-pin makes one)")
+            throw ExitCode(2)
+        }
+        if pin.isWeak { LineWriter.standardError.write("evsed: warning: \(path) holds a fast hash of the PIN: make a new one with evsed console --hash-pin") }
+        return pin
+    }
 
     func run() throws {
         let (description, settings) = try configurationOrExit { () throws(ConfigError) in
@@ -146,15 +192,11 @@ struct RunCommand: ParsableCommand {
         let serialPorts = consoleSerial.isEmpty ? boardConsole.serialPorts : consoleSerial
         var consoleServer: ConsoleServer?
         if let socket = consoleSocketPath(console) ?? (serialPorts.isEmpty ? nil : path + ".console.sock") {
-            let pinText = consolePin ?? environment("EVSED_CONSOLE_PIN")
-            let pin = pinText.flatMap(ConsolePIN.init) ?? (pinText == nil ? boardConsole.pin : nil)
-            if pinText != nil && pin == nil {
-                LineWriter.standardError.write("evsed: the console PIN must be SALT:SHA256HEX (evsed console --hash-pin makes one)")
-                throw ExitCode(2)
-            }
+            let pin = try consolePIN(board: boardConsole)
             do throws(ConsoleError) {
                 consoleServer = try ConsoleServer(socketPath: socket, serialPorts: serialPorts, pin: pin, socketGroup: boardConsole.socketGroup,
-                                                  backend: terminal.makeConsoleBackend())
+                                                  backend: terminal.makeConsoleBackend(),
+                                                  report: { LineWriter.standardError.write("evsed: console: \($0)") })
                 terminal.say("console: evsed console --socket \(socket)" + (serialPorts.isEmpty ? "" : ", serial \(serialPorts.joined(separator: ", "))")
                              + (pin == nil ? " (no PIN configured: commands that change things are refused)" : ""))
             } catch {

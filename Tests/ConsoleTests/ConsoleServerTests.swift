@@ -30,7 +30,7 @@ import TestSupport
         return TerminalScreen(descriptor: descriptor)
     }
 
-    static let pin = ConsolePIN(ConsolePIN.hash("4711", salt: "s4lt"))!
+    static let pin = ConsolePIN(ConsolePIN.make("4711", salt: Array(0..<16), rounds: 1000))!
 
     func server(_ backend: RecordingBackend) throws -> (ConsoleServer, String) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("evsed-console-\(UUID().uuidString.prefix(8)).sock").path
@@ -78,6 +78,57 @@ import TestSupport
         terminal.type("limit 16\r")
         #expect(terminal.waitFor("did limit"))
         #expect(backend.executed.contains { $0.0.command == .limit(amps: 16) })
+    }
+
+    @Test func wrongPINsCountAcrossConnections() throws {
+        // Reconnecting used to start the count afresh: 300 wrong PINs in 0.1 s.
+        let (server, path) = try server(RecordingBackend())
+        defer { server.stop() }
+        for pin in ["1111", "2222", "3333"] {
+            let terminal = try Self.console(at: path)
+            terminal.type("login\r\(pin)\r")
+            #expect(terminal.waitFor("wrong PIN"))
+            terminal.type("logout\r")
+            #expect(terminal.waitFor("bye"))
+        }
+        let next = try Self.console(at: path)
+        next.type("login\r")
+        #expect(next.waitFor("too many wrong PINs: try again in"))
+        // The right PIN typed ahead, while blocked, is not even tried.
+        next.type("4711\r")
+        #expect(!next.waitFor("logged in", seconds: 0.3))
+    }
+
+    @Test func consolesThatNeverLogInTimeOutAndLockNobodyOut() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("evsed-console-\(UUID().uuidString.prefix(8)).sock").path
+        let server = try ConsoleServer(socketPath: path, pin: Self.pin, backend: RecordingBackend(), idleTimeout: .seconds(30))
+        defer { server.stop() }
+        // Eight idle connections take every place; the ninth still gets a console, and the oldest
+        // idle one is told why it closes.
+        let idle = try (0..<ConsoleServer.maximumClients).map { _ in try Self.console(at: path) }
+        for terminal in idle { #expect(terminal.waitFor("evsed> ")) }
+        let technician = try Self.console(at: path)
+        #expect(technician.waitFor("evsed> "))
+        #expect(!technician.screen.contains("consoles are open already"))
+        #expect(idle[0].waitFor("another console needed the place"))
+        // And an idle one is closed after the idle time.
+        let quick = FileManager.default.temporaryDirectory.appendingPathComponent("evsed-console-\(UUID().uuidString.prefix(8)).sock").path
+        let short = try ConsoleServer(socketPath: quick, pin: Self.pin, backend: RecordingBackend(), idleTimeout: .seconds(1))
+        defer { short.stop() }
+        let lingering = try Self.console(at: quick)
+        #expect(lingering.waitFor("closed after 1 s without a login or a key", seconds: 5))
+    }
+
+    @Test func aSerialConsoleWhoseDeviceIsMissingIsReported() throws {
+        let reports = Lock<[String]>([])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("evsed-console-\(UUID().uuidString.prefix(8)).sock").path
+        let server = try ConsoleServer(socketPath: path, serialPorts: ["/dev/evsed-no-such-tty"], pin: Self.pin, backend: RecordingBackend(),
+                                       report: { message in reports.withLock { $0.append(message) } })
+        defer { server.stop() }
+        Thread.sleep(forTimeInterval: 2.5)
+        let said = reports.withLock { $0 }
+        #expect(said.count == 1, "once, not at every try: \(said)")
+        #expect(said.first?.contains("/dev/evsed-no-such-tty") == true && said.first?.contains("tried again every 2 s") == true, "\(said)")
     }
 
     @Test func badInputIsContainedAndOtherConsolesCarryOn() throws {

@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test func serialPortsPINAndGroupAreRead() throws {
-        let pin = ConsolePIN.hash("2468", salt: "0123456789abcdef")
+        let pin = ConsolePIN.make("2468", salt: Array(0..<16), rounds: 1000)
         let settings = try read("""
             [console]
             serial = ["/dev/ttyAMA0", "/dev/ttyGS0"]

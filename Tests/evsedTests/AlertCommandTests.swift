@@ -216,7 +216,7 @@ import TestSupport
         let socket = directory + "/console.sock"
         let pin = try cli.evsed(["console", "--hash-pin"], input: "2468\n").output.trimmingCharacters(in: .whitespacesAndNewlines)
         let ledger = directory + "/ledger.sqlite"
-        let daemon = try RunningDaemon(["run", "--alerts", alerts, "--console", socket, "--console-pin", pin], ledger: ledger)
+        let daemon = try RunningDaemon(["run", "--alerts", alerts, "--console", socket, "--console-pin-file", try CommandLineTests.pinFile(pin)], ledger: ledger)
         defer { daemon.stop() }
         #expect(http.wait(forMessages: 1, seconds: 60))
         let screen = try cli.evsed(["console", "--socket", socket],

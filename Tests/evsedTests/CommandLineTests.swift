@@ -23,6 +23,14 @@ import TestSupport
     }
 
     /// The environment of an evsed started by a test: its own ledger.
+    /// A file of mode 0600 holding the PIN's hash, as --console-pin-file wants it.
+    static func pinFile(_ hash: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("evsed-pin-\(UUID().uuidString)").path
+        try (hash + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        return path
+    }
+
     static func environment(ledger: String = privateLedger()) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["EVSED_LEDGER"] = ledger
@@ -304,6 +312,24 @@ final class LockedText: @unchecked Sendable {
         #expect(outcome.error.contains("boards/rpi4-ads1115.toml: contactor: gpiochip0 line 17: cannot open GPIO chip gpiochip0"))
         #expect(outcome.error.contains("nothing was started"))
         #expect(!outcome.output.contains("contactor           closed"))
+    }
+}
+
+@Suite struct ConsolePINTests {
+    /// The PIN's hash is not taken on the command line, nor from a file others may read.
+    @Test func thePINsHashComesFromAPrivateFileOnly() throws {
+        let cli = CommandLineTests()
+        let hash = try cli.evsed(["console", "--hash-pin"], input: "2468\n").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(hash.hasPrefix("pbkdf2-sha256:210000:"))
+        let socket = FileManager.default.temporaryDirectory.appendingPathComponent("evsed-pin-\(UUID().uuidString.prefix(8)).sock").path
+        let onTheCommandLine = try cli.evsed(["run", "--console", socket, "--console-pin", hash])
+        #expect(onTheCommandLine.status == 2)
+        #expect(onTheCommandLine.error.contains("does not belong on the command line"), "\(onTheCommandLine.error)")
+        let file = try CommandLineTests.pinFile(hash)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+        let readable = try cli.evsed(["run", "--console", socket, "--console-pin-file", file])
+        #expect(readable.status == 2)
+        #expect(readable.error.contains("mode 644 lets others read the PIN's hash; chmod 600 \(file)"), "\(readable.error)")
     }
 }
 

@@ -14,7 +14,7 @@ import TestSupport
         let directory = try Peer.scratchDirectory("serial-console")
         let ledger = directory + "/ledger.sqlite"
         let pin = try cli.evsed(["console", "--hash-pin"], input: "2468\n").output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let daemon = try RunningDaemon(["run", "--console-serial", line.first, "--console-pin", pin], ledger: ledger)
+        let daemon = try RunningDaemon(["run", "--console-serial", line.first, "--console-pin-file", try CommandLineTests.pinFile(pin)], ledger: ledger)
         defer { daemon.stop() }
         #expect(daemon.output.wait(for: "contactor           closed", seconds: 60), "\(daemon.output.text)")
         let laptop = try TerminalScreen(serial: line.second)

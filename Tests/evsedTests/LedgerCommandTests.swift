@@ -330,7 +330,7 @@ import TestSupport
         let socket = directory + "/console.sock"
         let pin = try cli.evsed(["console", "--hash-pin"], input: "2468\n").output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(pin.count == 16 + 1 + 64, "\(pin)")
-        let daemon = try RunningDaemon(["run", "--console", socket, "--console-pin", pin], ledger: directory + "/ledger.sqlite")
+        let daemon = try RunningDaemon(["run", "--console", socket, "--console-pin-file", try CommandLineTests.pinFile(pin)], ledger: directory + "/ledger.sqlite")
         defer { daemon.stop() }
         let (process, collected) = (daemon.process, daemon.output)
         #expect(collected.wait(for: "contactor           closed", seconds: 60))
