@@ -329,7 +329,7 @@ import TestSupport
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let socket = directory + "/console.sock"
         let pin = try cli.evsed(["console", "--hash-pin"], input: "2468\n").output.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(pin.count == 16 + 1 + 64, "\(pin)")
+        #expect(pin.hasPrefix("pbkdf2-sha256:210000:") && pin.split(separator: ":").count == 4, "\(pin)")
         let daemon = try RunningDaemon(["run", "--console", socket, "--console-pin-file", try CommandLineTests.pinFile(pin)], ledger: directory + "/ledger.sqlite")
         defer { daemon.stop() }
         let (process, collected) = (daemon.process, daemon.output)
