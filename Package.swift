@@ -147,7 +147,7 @@ let package = Package(
         // Stand-ins for systemd's sockets, shared by the tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "EVSECore", "TestSupport"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "TestSupport"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "Alerts", "TestSupport"]),
         // Drives the built `evsed` executable as a user would.
         .testTarget(name: "evsedTests", dependencies: ["evsed", "TestSupport"]),
     ]

@@ -55,6 +55,8 @@ public struct AlertRules: Sendable {
     }
 
     private var sessions: [SessionID: Tracked] = [:]
+    /// Owners of sessions that ended before a restart and whose bill comes after it.
+    private var endedBeforeRestart: [SessionID: String] = [:]
     private var repeats: [String: Repeats] = [:]
     private var level: PilotLevel = .a
     /// The owner named for the next session (console `start --owner`).
@@ -77,6 +79,12 @@ public struct AlertRules: Sendable {
     /// not); either way its owner hears what happened. `down` is how long the charger was off.
     public mutating func expectCarriedOver(_ id: SessionID, cause: String, owner: String?, down: Duration?) {
         carriedOver = (id, cause, owner, down)
+    }
+
+    /// The session `id` had ended when evsed stopped and is closed after the restart (or by it):
+    /// its bill goes to `owner`, the owner the ledger has for it.
+    public mutating func expectBill(_ id: SessionID, owner: String) {
+        endedBeforeRestart[id] = owner
     }
 
     /// Names the owner of the next session (console `start --owner`); the owner of a session is
@@ -117,11 +125,12 @@ public struct AlertRules: Sendable {
     public mutating func observe(_ change: SessionBooks.Change) -> [Alert] {
         guard case .closed(let id, let figures, _, let at, let reason) = change else { return [] }
         let tracked = sessions.removeValue(forKey: id)
+        let ownerFromLedger = endedBeforeRestart.removeValue(forKey: id)
         var facts = sessionFacts(figures)
         facts["duration"] = AlertFacts.duration(.milliseconds(figures.lastMilliseconds - figures.startMilliseconds))
         facts["reason"] = AlertFacts.reason(tracked?.endReason ?? reason)
         facts["bill"] = figures.bill.map(AlertFacts.bill) ?? "no tariff: nothing to pay"
-        return [alert(.ended, at: clock.instant(at), session: id, owner: tracked?.owner ?? configuration.defaultOwner, facts)]
+        return [alert(.ended, at: clock.instant(at), session: id, owner: tracked?.owner ?? ownerFromLedger ?? configuration.defaultOwner, facts)]
     }
 
     private mutating func observe(_ action: ChargerAction, at now: Instant, open: SessionBooks.OpenSession?) -> [Alert] {

@@ -42,6 +42,12 @@ public final class LedgerRecorder {
         public var lastRegisterWh: Int64?
         /// Faults latched when evsed stopped, which a restart does not clear.
         public var latchedFaults: [FaultCode: RecoveryPolicy.Latch] = [:]
+        /// The owner of each session still unclosed at start (carried over, or waiting for its end
+        /// register), so that its alerts and bill go to who the ledger says it belongs to.
+        public var owners: [SessionID: String] = [:]
+        /// Sessions the start closed itself (an older one where its readings end): each one's
+        /// `.closed` change, for the journal and the owner's bill.
+        public var closedAtStart: [SessionBooks.Change] = []
 
         /// The carried-over session as the state machine takes it.
         public var carriedOverSession: CarriedOverSession? {
@@ -62,6 +68,7 @@ public final class LedgerRecorder {
         var recovery = Recovery(nextSessionNumber: UInt64(try ledger.lastSessionID() + 1), carriedOver: nil, cause: nil)
         let unclosed = try ledger.unclosedSessions()
         for (index, session) in unclosed.enumerated() {
+            if let owner = session.owner { recovery.owners[SessionID(rawValue: UInt64(session.id))] = owner }
             let readings = try ledger.readings(of: session.id).map(\.sample)
             let downSince = Timestamp(milliseconds: max(readings.last?.milliseconds ?? 0, last?.at.milliseconds ?? 0, session.startedAt.milliseconds))
             var note = JSONLine()
@@ -74,6 +81,8 @@ public final class LedgerRecorder {
                 figures.end(atMilliseconds: (session.endedAt ?? downSince).milliseconds)
                 figures.finish()
                 try ledger.closeSession(session.id, figures: figures, source: "last_stored_reading", at: downSince)
+                recovery.closedAtStart.append(.closed(SessionID(rawValue: UInt64(session.id)), figures: figures, source: "last_stored_reading",
+                                                      at: session.endedAt ?? downSince, reason: session.endReason ?? cause))
                 note.add("decision", "closed")
                 try ledger.note("recovery", at: at, session: session.id, note)
                 continue

@@ -157,6 +157,14 @@ public struct EventLog {
         }
     }
 
+    /// What the restart itself settled (`LedgerRecorder.Recovery`): the end and bill of each
+    /// session it closed, and its owner's alert. Owners the ledger names get the bills of sessions
+    /// that had ended before the stop and close after it.
+    public mutating func entries(forRecovery recovery: LedgerRecorder.Recovery, at t: Instant) -> [EventEntry] {
+        for (id, owner) in recovery.owners where id != recovery.carriedOver { alerts?.rules.expectBill(id, owner: owner) }
+        return recovery.closedAtStart.flatMap { entries(for: $0) + alertEntries(for: $0, at: t) }
+    }
+
     private mutating func alertEntries(for change: SessionBooks.Change, at t: Instant) -> [EventEntry] {
         guard var publisher = alerts else { return [] }
         let published = publisher.observe(change)

@@ -169,8 +169,7 @@ struct RunCommand: ParsableCommand {
         var rules = AlertRules(configuration: alertSettings, charger: description.name, catalogue: FaultCatalogue(configuration: description.charger),
                                clock: recorder.books.clock, tariff: prices?.tariff)
         if let carried = recovery.carriedOver {
-            let owner = try ledgerOrExit { () throws(LedgerError) in try books.session(Int64(carried.rawValue))?.owner }
-            rules.expectCarriedOver(carried, cause: recovery.cause ?? "power_loss", owner: owner,
+            rules.expectCarriedOver(carried, cause: recovery.cause ?? "power_loss", owner: recovery.owners[carried],
                                     down: lastRecorded.map { .milliseconds(max(0, now.milliseconds - $0.milliseconds)) })
         }
         let channels = ChannelKind.allCases.filter(alertSettings.hasChannel)
@@ -180,6 +179,7 @@ struct RunCommand: ParsableCommand {
         publisher.stored = { delivery.notify() }
         terminal.log.alerts = publisher
         terminal.alertDelivery = delivery
+        terminal.showRecovery(recovery)
         if let cause = recovery.cause, let carried = recovery.carriedOver {
             terminal.say("session \(carried) was open when evsed last stopped (\(cause)); it resumes if the car is still connected")
         }

@@ -58,7 +58,7 @@ struct SimulateCommand: ParsableCommand {
         if let register, let stored = register.read() { runner.settings.initialRegister = stored }
         runner.meterRead = register.map { file in { file.write($0.importEnergy) } }
         var recorder: LedgerRecorder?
-        var carriedOver: (id: SessionID, cause: String, owner: String?)?
+        var recovery: LedgerRecorder.Recovery?
         if let ledger {
             let opened = try openLedgerOrExit(ledger, create: true, writable: true, chargerID: board.name)
             try lockLedgerOrExit(ledger)
@@ -67,26 +67,29 @@ struct SimulateCommand: ParsableCommand {
                 clock.originTimestamp = Timestamp(milliseconds: last.milliseconds + 1000)
             }
             let books = LedgerRecorder(ledger: opened, clock: clock, tariff: prices, meter: "simulated")
-            let recovery = try ledgerOrExit { () throws(LedgerError) in try books.recover(at: .zero) }
-            runner.firstSessionNumber = recovery.nextSessionNumber
-            runner.carriedOver = recovery.carriedOverSession
-            runner.latchedFaults = recovery.latchedFaults
+            let recovered = try ledgerOrExit { () throws(LedgerError) in try books.recover(at: .zero) }
+            runner.firstSessionNumber = recovered.nextSessionNumber
+            runner.carriedOver = recovered.carriedOverSession
+            runner.latchedFaults = recovered.latchedFaults
             recorder = books
-            if let carried = recovery.carriedOver {
-                carriedOver = (carried, recovery.cause ?? "power_loss", try ledgerOrExit { () throws(LedgerError) in try opened.session(Int64(carried.rawValue))?.owner })
-            }
+            recovery = recovered
         }
         var log = EventLog(style: json ? .json : .text, catalogue: FaultCatalogue(configuration: board.charger), clock: clock, tariff: prices)
         log.recorder = recorder
         var rules = AlertRules(configuration: alertSettings, charger: board.name, catalogue: FaultCatalogue(configuration: board.charger),
                                clock: clock, tariff: prices?.tariff)
-        if let carriedOver { rules.expectCarriedOver(carriedOver.id, cause: carriedOver.cause, owner: carriedOver.owner, down: nil) }
+        if let recovery, let carried = recovery.carriedOver {
+            rules.expectCarriedOver(carried, cause: recovery.cause ?? "power_loss", owner: recovery.owners[carried], down: nil)
+        }
         log.alerts = AlertPublisher(rules: rules, ledger: recorder?.ledger)
         log.showTimers = timers
         log.readingInterval = readings > 0 ? .nanoseconds(Int64(readings * 1e9)) : nil
         let output = LineWriter.standardOutput
         if !json {
             output.write("scenario \(scenario.name) on \(board.name) (\(scenario.path)), \(scenario.duration.seconds) s of virtual time")
+        }
+        if let recovery {
+            for entry in log.entries(forRecovery: recovery, at: .zero) { output.write(entry.rendered(log.style)) }
         }
         let result = runner.run(observe: { record in
             for line in log.lines(for: record) { output.write(line) }

@@ -185,6 +185,11 @@ struct TerminalSession {
         return json.description
     }
 
+    /// What the restart settled: sessions it closed, the owners of those it waits on.
+    mutating func showRecovery(_ recovery: LedgerRecorder.Recovery) {
+        show(log.entries(forRecovery: recovery, at: MonotonicClock.now()))
+    }
+
     /// After the daemon stopped: the session that ended and still waited for its final register.
     mutating func finish() {
         drainEvents()
