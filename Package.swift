@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(name: "ConfigFileTests", dependencies: ["ConfigFile", "TestSupport"],
                     // TOML files read from the repository by the conformance tests.
                     exclude: ["TOML"]),
-        .testTarget(name: "BillingTests", dependencies: ["Billing", "ConfigFile", "TestSupport"]),
+        .testTarget(name: "BillingTests", dependencies: ["Billing", "ConfigFile", "Simulation", "TestSupport"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Ledger", "Billing", "EVSECore", "ConfigFile", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "EVSECore", "TestSupport"]),
         .testTarget(
@@ -149,6 +149,6 @@ let package = Package(
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "EVSECore", "TestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "Alerts", "TestSupport"]),
         // Drives the built `evsed` executable as a user would.
-        .testTarget(name: "evsedTests", dependencies: ["evsed", "TestSupport"]),
+        .testTarget(name: "evsedTests", dependencies: ["evsed", "Simulation", "TestSupport"]),
     ]
 )

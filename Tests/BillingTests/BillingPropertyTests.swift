@@ -1,4 +1,5 @@
 import Billing
+import Simulation
 import TestSupport
 import Testing
 

@@ -37,18 +37,10 @@ struct Options {
     }
 }
 
-/// SplitMix64, as the tests use.
-struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+typealias Random = SeededRandom
+
+extension SeededRandom {
     mutating func below(_ bound: Int) -> Int { bound <= 1 ? 0 : Int(next() % UInt64(bound)) }
-    mutating func pick<T>(_ choices: [T]) -> T { choices[below(choices.count)] }
 }
 
 /// The kinds of file and the reader each goes through, as evsed reads them.
@@ -124,7 +116,7 @@ func write(_ text: String, to path: String) {
 }
 
 let options = Options(CommandLine.arguments)
-var random = Random(state: options.seed)
+var random = Random(seed: options.seed)
 let corpus: [(Kind, String)] = {
     var files: [(Kind, String)] = [
         (.board, "boards/sim.toml"), (.board, "boards/rpi4-comparators.toml"), (.board, "boards/rpi4-ads1115.toml"),

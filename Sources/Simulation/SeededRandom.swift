@@ -1,5 +1,6 @@
 /// A small seeded generator (SplitMix64): the same seed gives the same cases on every machine,
-/// and a failing run's seed in its message gives it again.
+/// and a failing run's seed in its message gives it again. For tests, the fuzzer and the simulated
+/// meter's garbage.
 public struct SeededRandom: RandomNumberGenerator {
     public var state: UInt64
 
