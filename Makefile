@@ -82,15 +82,29 @@ $(PEERS_VENV)/.installed:
 bench: deps
 	python3 bench/run.py $(BENCH_OPTIONS)
 
-## fuzz: the seeded fuzzer for FUZZ_MINUTES (default 10) with a new seed each round; stops at the
-## first input that crashes or hangs a reader and keeps it in .build/fuzz-last-input
+## fuzz: FUZZ_MINUTES (default 10) of fuzzing, a quarter each: the seeded fuzzer (a new seed each
+## round), then libFuzzer on the TOML reader, the console and the meter decoding (built in
+## .build-fuzz; corpora grow in .build-fuzz/corpus). Stops at the first input that crashes or hangs
+## a reader and says where it is kept.
 FUZZ_MINUTES ?= 10
+LIBFUZZ := $(SWIFT) build --product evsed-libfuzz --sanitize=fuzzer -Xswiftc -DLIBFUZZER --scratch-path .build-fuzz
 fuzz: build
-	@end=$$(( $$(date +%s) + $(FUZZ_MINUTES) * 60 )); seed=$$(date +%s); \
+	@quarter=$$(( $(FUZZ_MINUTES) * 15 )); end=$$(( $$(date +%s) + quarter )); seed=$$(date +%s); \
 	while [ $$(date +%s) -lt $$end ]; do \
-	  timeout 600 "$$($(SWIFT) build --show-bin-path)/evsed-fuzz" --seed $$seed --count 200000 --last-input .build/fuzz-last-input . \
+	  timeout 600 "$$($(SWIFT) build --show-bin-path)/evsed-fuzz" --seed $$seed --count 50000 --last-input .build/fuzz-last-input . \
 	    || { echo "fuzz: seed $$seed broke a reader; its input is in .build/fuzz-last-input"; exit 1; }; \
 	  seed=$$((seed + 1)); \
+	done
+	@mkdir -p .build-fuzz; $(LIBFUZZ) > .build-fuzz/build.log 2>&1 || { grep -v 'Cannot export local symbol' .build-fuzz/build.log; exit 1; }
+	@quarter=$$(( $(FUZZ_MINUTES) * 15 )); bin="$$($(LIBFUZZ) --show-bin-path)/evsed-libfuzz"; \
+	for reader in toml console modbus; do \
+	  mkdir -p .build-fuzz/corpus/$$reader .build-fuzz/crashes; \
+	  [ $$reader != toml ] || cp boards/*.toml boards/scenarios/*.toml .build-fuzz/corpus/toml/; \
+	  EVSED_FUZZ_READER=$$reader \
+	    "$$bin" -max_total_time=$$quarter -timeout=10 -max_len=8192 -artifact_prefix=.build-fuzz/crashes/$$reader- \
+	    .build-fuzz/corpus/$$reader > .build-fuzz/$$reader.log 2>&1; status=$$?; \
+	  grep -E 'DONE|ERROR|SUMMARY|Test unit written|deadly' .build-fuzz/$$reader.log; \
+	  [ $$status -eq 0 ] || { echo "fuzz: libFuzzer broke the $$reader reader; the input is in .build-fuzz/crashes (replay: EVSED_FUZZ_READER=$$reader evsed-libfuzz FILE)"; exit 1; }; \
 	done
 
 ## scenarios: run every shipped scenario with its checks

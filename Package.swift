@@ -119,6 +119,10 @@ let package = Package(
         .executableTarget(
             name: "evsed-fuzz", dependencies: ["ConfigFile", "Billing", "Hardware", "Simulation", "Alerts", "Console", "Ledger", "EVSECore"],
             path: "Tests/Fuzz"),
+        // The same readers for libFuzzer (`make fuzz`); a normal build replays saved inputs.
+        .executableTarget(
+            name: "evsed-libfuzz", dependencies: ["ConfigFile", "Billing", "Hardware", "Alerts", "Console", "EVSECore"],
+            path: "Tests/LibFuzz", swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
 
         // Counts Swift heap allocations in tests (the control loop must not allocate).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
