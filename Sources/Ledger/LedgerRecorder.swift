@@ -105,7 +105,8 @@ public final class LedgerRecorder {
         // open here, so its clearing is recorded); any other is closed, saying why.
         for fault in try ledger.openFaults() {
             guard let code = FaultCode(rawValue: fault.code) else { continue }
-            if let latch = try ledger.latch(of: fault) {
+            // A ledger that could not be written waited for a restart, which reads it afresh.
+            if code != .ledgerWriteFailed, let latch = try ledger.latch(of: fault) {
                 recovery.latchedFaults[code] = latch
                 openFaults[code] = fault.id
                 continue

@@ -39,7 +39,7 @@ final class SQLiteConnection {
             throw SQLiteError(code: result, message: message, path: path)
         }
         handle = opened
-        sqlite3_busy_timeout(handle, 5000)
+        sqlite3_busy_timeout(handle, Self.patience)
         if !checkpointOnClose { _ = evsed_sqlite3_no_checkpoint_on_close(handle) }
     }
 
@@ -84,15 +84,34 @@ final class SQLiteConnection {
         return rows
     }
 
+    /// How long (ms) a statement waits for another connection's lock before it fails.
+    static let patience: CInt = 5000
+    /// Whether the last transaction failed: until one commits again, the next ones wait for a lock
+    /// only 0.1 s, so that a database another program holds does not stall every write 5 s.
+    private var failing = false
+
     /// Runs `body` in one transaction (`BEGIN IMMEDIATE` … `COMMIT`); rolls back when it throws.
     func transaction<Result>(_ body: () throws(SQLiteError) -> Result) throws(SQLiteError) -> Result {
-        try execute("BEGIN IMMEDIATE")
         do throws(SQLiteError) {
-            let result = try body()
-            try execute("COMMIT")
+            try execute("BEGIN IMMEDIATE")
+            let result: Result
+            do throws(SQLiteError) {
+                result = try body()
+                try execute("COMMIT")
+            } catch {
+                try? execute("ROLLBACK")
+                throw error
+            }
+            if failing {
+                failing = false
+                sqlite3_busy_timeout(handle, Self.patience)
+            }
             return result
         } catch {
-            try? execute("ROLLBACK")
+            if !failing {
+                failing = true
+                sqlite3_busy_timeout(handle, 100)
+            }
             throw error
         }
     }

@@ -32,6 +32,10 @@ public struct EventLog {
     /// Per session that ended and is not final yet: why it ended and its interruptions so far.
     private var ending: [SessionID: (reason: String, interruptions: Int)] = [:]
     private var interruptions: [SessionID: Int] = [:]
+    /// When the control loop was last asked to stop charging because a ledger write failed (once a
+    /// second at most, so that failing writes do not fill its command queue).
+    private var ledgerFailureReported: Instant?
+    private var commands: [(command: ChargerCommand, why: String?)] = []
 
     /// The open session's books, from the ledger when there is one.
     public var openSession: SessionBooks.OpenSession? { (recorder?.books ?? books).open }
@@ -68,6 +72,10 @@ public struct EventLog {
                 } catch {
                     changes = []
                     problems.append(ledgerError(error, at: event.at))
+                    if ledgerFailureReported.map({ event.at - $0 >= .seconds(1) }) ?? true {
+                        ledgerFailureReported = event.at
+                        commands.append((.ledgerWriteFailed, nil))
+                    }
                 }
             } else {
                 changes = books.observe(event)
@@ -114,9 +122,17 @@ public struct EventLog {
         }
     }
 
-    /// What the rules ask of the charger (stop a session at its owner's limit), since the last call.
-    public mutating func takeAlertRequests() -> [AlertRules.Request] {
-        alerts?.rules.takeRequests() ?? []
+    /// What the pipeline asks of the control loop since the last call, each with what to tell the
+    /// user when there is something: stop a session at its owner's limit; stop charging because the
+    /// ledger could not be written (its `ledger_error` line has said why).
+    public mutating func takeCommands() -> [(command: ChargerCommand, why: String?)] {
+        for request in alerts?.rules.takeRequests() ?? [] {
+            switch request {
+            case .stopSession(let id): commands.append((.stopSession, "session \(id) reached its owner's limit: stopping it"))
+            }
+        }
+        defer { commands.removeAll() }
+        return commands
     }
 
     private mutating func alertEntries(for event: TimedEvent, changes: [SessionBooks.Change]) -> [EventEntry] {

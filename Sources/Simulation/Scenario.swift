@@ -28,6 +28,8 @@ public enum ScenarioAction: Hashable, Sendable {
     case stallLoop(Duration)
     /// The books stop taking the loop's events (a stalled disk) for a while.
     case stallBooks(Duration)
+    /// A write to the ledger fails (a full card, say), reported to the loop as the pipeline does.
+    case failLedger
     case failPilotSensor(Duration)
     case jamLock(Bool)
     case command(ChargerCommand)
@@ -37,7 +39,7 @@ public enum ScenarioAction: Hashable, Sendable {
         "plug", "unplug", "ready", "not_ready", "leakage", "clear_leakage", "weld_contactor",
         "contactor_stuck_open", "break_rcm_self_test", "remove_diode", "restore_diode", "short_pilot",
         "unshort_pilot", "pilot_voltage", "overdraw", "ignore_stop", "request_ventilation", "grid_voltage",
-        "temperature", "silence_meter", "stall_loop", "stall_books", "fail_pilot_sensor", "jam_lock", "command",
+        "temperature", "silence_meter", "stall_loop", "stall_books", "fail_ledger", "fail_pilot_sensor", "jam_lock", "command",
     ]
 
     /// How the action reads in a log.
@@ -62,6 +64,7 @@ public enum ScenarioAction: Hashable, Sendable {
         case .silenceMeter(let duration): return "silence_meter for \(duration.seconds) s"
         case .stallLoop(let duration): return "stall_loop for \(duration.seconds) s"
         case .stallBooks(let duration): return "stall_books for \(duration.seconds) s"
+        case .failLedger: return "fail_ledger"
         case .failPilotSensor(let duration): return "fail_pilot_sensor for \(duration.seconds) s"
         case .jamLock(let jammed): return "jam_lock \(jammed)"
         case .command(let command): return "command \(command)"
@@ -176,6 +179,7 @@ public struct Scenario: Sendable {
         case "silence_meter": return .silenceMeter(try duration())
         case "stall_loop": return .stallLoop(try duration())
         case "stall_books": return .stallBooks(try duration())
+        case "fail_ledger": return .failLedger
         case "fail_pilot_sensor": return .failPilotSensor(try duration())
         case "jam_lock": return .jamLock(try table.bool("value", default: true))
         case "command": return .command(try readCommand(table))

@@ -122,9 +122,13 @@ public struct ScenarioRunner {
             case .stallBooks(let duration): state.booksStalledUntil = now + duration
             case .failPilotSensor(let duration): state.pilotSensorFailsUntil = now + duration
             case .jamLock(let jammed): state.lockJammed = jammed
-            case .command: break
+            case .command, .failLedger: break
             }
         }
-        if case .command(let command) = action { controller.commands.push(command) }
+        switch action {
+        case .command(let command): controller.commands.push(command)
+        case .failLedger: controller.commands.push(.ledgerWriteFailed)
+        default: break
+        }
     }
 }

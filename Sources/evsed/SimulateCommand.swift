@@ -94,11 +94,7 @@ struct SimulateCommand: ParsableCommand {
         let result = runner.run(observe: { record in
             for line in log.lines(for: record) { output.write(line) }
         }, commands: {
-            log.takeAlertRequests().map { request in
-                switch request {
-                case .stopSession: return .stopSession
-                }
-            }
+            log.takeCommands().map(\.command)
         })
         for entry in log.finish(at: .zero + scenario.duration) { output.write(entry.rendered(log.style)) }
         output.flush()

@@ -122,12 +122,9 @@ struct TerminalSession {
             for name in ownerRequests.take() { log.alerts?.rules.nameNextOwner(name) }
             let entries = log.entries(for: .event(event))
             show(entries)
-            for request in log.takeAlertRequests() {
-                switch request {
-                case .stopSession(let id):
-                    say("session \(id) reached its owner's limit: stopping it")
-                    daemon.controller.commands.push(.stopSession)
-                }
+            for (command, why) in log.takeCommands() {
+                if let why { say(why) }
+                if !daemon.controller.commands.push(command) { say("the control loop's command queue is full: \(command) is lost") }
             }
             do {
                 // The session's figures change with a reading or a session action; the bill is

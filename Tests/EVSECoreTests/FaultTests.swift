@@ -146,6 +146,29 @@ import Testing
         #expect(driver.pilot(.b).contains(.sessionStarted(SessionID(rawValue: 2))))
     }
 
+    @Test func aLedgerThatCannotBeWrittenStopsChargingUntilATechnicianClearsIt() throws {
+        var driver = MachineDriver()
+        driver.startCharging()
+        #expect(driver.machine.isContactorClosed)
+        let failed = driver.record(try driver.machine.handle(.ledgerWriteFailed, at: driver.now))
+        #expect(failed.first == .openContactor)
+        #expect(failed.raised(.ledgerWriteFailed))
+        #expect(failed.contains(.faultLatched(.ledgerWriteFailed, .untilTechnicianClears)))
+        #expect(failed.contains(.sessionEnded(session1, .fault)))
+        // Another failed write changes nothing; an hour later nothing has charged.
+        #expect(driver.record(try driver.machine.handle(.ledgerWriteFailed, at: driver.now)).isEmpty)
+        driver.hold(.c, for: .seconds(3600))
+        #expect(!driver.machine.isContactorClosed)
+        #expect(throws: CommandRejection.outOfService(.ledgerWriteFailed)) { try driver.machine.startSession(at: driver.now) }
+        let cleared = driver.record(try driver.machine.clearFault(.ledgerWriteFailed, at: driver.now))
+        #expect(cleared.contains(.faultCleared(.ledgerWriteFailed)))
+        // The session ended with the fault; the next plug-in charges again.
+        driver.pilot(.a, samples: 2)
+        driver.startCharging()
+        #expect(driver.log.contains { $0.action == .sessionStarted(SessionID(rawValue: 2)) })
+        #expect(driver.machine.isContactorClosed)
+    }
+
     @Test func feedbackThatClosesOnItsOwnIsAWeld() {
         var driver = MachineDriver()
         driver.pilot(.b)

@@ -24,6 +24,7 @@ import Testing
         case pause, resume, stop, start, disable, enable, limit10, clearWeld
         case lockEngaged, lockReleased
         case testContactor
+        case ledgerWriteFails, clearLedgerFault
     }
 
     /// A machine with the timers a control loop would keep, stepped by stimuli.
@@ -103,6 +104,8 @@ import Testing
             case .lockEngaged: step { $0.connectorLockFeedbackChanged(locked: true, at: at) }
             case .lockReleased: step { $0.connectorLockFeedbackChanged(locked: false, at: at) }
             case .testContactor: command(.testContactor)
+            case .ledgerWriteFails: command(.ledgerWriteFailed)
+            case .clearLedgerFault: command(.clearFault(.ledgerWriteFailed))
             }
             return steps
         }

@@ -203,8 +203,8 @@ import TestSupport
         let outcome = try evsed(["faults", "--json"])
         #expect(outcome.status == 0)
         let entries = try jsonLines(outcome.output)
-        #expect(entries.count == 17)
-        #expect(entries.last?["code"] as? String == "events_lost")
+        #expect(entries.count == 18)
+        #expect(entries.last?["code"] as? String == "ledger_write_failed")
         #expect(entries.allSatisfy { ($0["owner_instruction"] as? String)?.isEmpty == false })
         #expect(entries.first?["code"] as? String == "diode_missing")
     }

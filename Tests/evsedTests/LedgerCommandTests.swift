@@ -121,6 +121,46 @@ import TestSupport
         #expect(try cli.evsed(["ledger", "verify", "--ledger", ledger]).status == 0)
     }
 
+    /// Another program holds the database, as a full or failing card would refuse writes: the
+    /// write fails, the charger stops charging (`ledger_write_failed`) and stays out of service;
+    /// the books stay whole, and a restart, which reads them afresh, charges again.
+    @Test func aLedgerThatCannotBeWrittenStopsTheChargingAndARestartReadsItAfresh() throws {
+        let ledger = CommandLineTests.privateLedger()
+        var daemon = try RunningDaemon(["run", "--json"], ledger: ledger)
+        defer { daemon.stop() }
+        #expect(daemon.output.wait(for: #""event":"contactor","closed":true"#, seconds: 60), "\(daemon.output.text)")
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = ["-c", """
+            import sqlite3, sys, time
+            database = sqlite3.connect(sys.argv[1], isolation_level=None)
+            database.execute("BEGIN EXCLUSIVE")
+            print("held", flush=True)
+            time.sleep(120)
+            """, ledger]
+        let said = Pipe()
+        holder.standardOutput = said
+        try holder.run()
+        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) } }
+        #expect(String(decoding: said.fileHandleForReading.availableData, as: UTF8.self).contains("held"))
+        #expect(daemon.output.wait(for: #""event":"ledger_error""#, seconds: 60), "\(daemon.output.text)")
+        #expect(daemon.output.wait(for: #""event":"fault","code":"ledger_write_failed""#, seconds: 60), "\(daemon.output.text)")
+        #expect(daemon.output.wait(for: #""event":"contactor","closed":false"#, seconds: 60), "\(daemon.output.text)")
+        // (SIGKILL: the test's process hands SIGTERM on ignored.)
+        kill(holder.processIdentifier, SIGKILL)
+        holder.waitUntilExit()
+        kill(daemon.process.processIdentifier, SIGTERM)
+        #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
+        daemon.stop()
+        #expect(try cli.evsed(["ledger", "verify", "--ledger", ledger]).status == 0)
+
+        daemon = try RunningDaemon(["run", "--json"], ledger: ledger)
+        #expect(daemon.output.wait(for: #""event":"contactor","closed":true"#, seconds: 60), "\(daemon.output.text)")
+        #expect(!daemon.output.text.contains("ledger_write_failed"))
+        kill(daemon.process.processIdentifier, SIGTERM)
+        #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
+    }
+
     @Test func listShowExportAndVerifyASimulatedDay() throws {
         let ledger = CommandLineTests.privateLedger()
         let run = try cli.evsed(["simulate", "--scenario", "boards/scenarios/fault-clears-session-resumes.toml", "--ledger", ledger, "--readings", "0"])

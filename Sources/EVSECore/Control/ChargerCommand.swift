@@ -14,6 +14,9 @@ public enum ChargerCommand: Hashable, Sendable, CustomStringConvertible {
     case testResidualCurrentMonitor
     /// Close the contactor with no vehicle connected, check its feedback, open it, report the times.
     case testContactor
+    /// The event pipeline could not write an event to the ledger: nothing may charge that the
+    /// books cannot follow.
+    case ledgerWriteFailed
 
     public var description: String {
         switch self {
@@ -28,6 +31,7 @@ public enum ChargerCommand: Hashable, Sendable, CustomStringConvertible {
         case .clearFault(let code): return "clear \(code)"
         case .testResidualCurrentMonitor: return "test rcm"
         case .testContactor: return "test contactor"
+        case .ledgerWriteFailed: return "ledger write failed"
         }
     }
 }
@@ -47,6 +51,7 @@ extension ChargerStateMachine {
         case .clearFault(let code): return try clearFault(code, at: now)
         case .testResidualCurrentMonitor: return try testResidualCurrentMonitor(at: now)
         case .testContactor: return try testContactor(at: now)
+        case .ledgerWriteFailed: return ledgerWriteFailed(at: now)
         }
     }
 }

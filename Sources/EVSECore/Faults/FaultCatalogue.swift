@@ -135,6 +135,13 @@ public struct FaultCatalogue: Sendable {
                 ownerInstruction: "The charger had an internal problem and paused charging. It resumes by itself; if this repeats, contact the installer.",
                 technicianHint: "The ledger, alerts or console fell behind the control loop (a stalled storage write?): the journal says how many events were lost; check the SD card and the system load."
             ),
+            FaultDescriptor(
+                code: .ledgerWriteFailed, title: "The ledger cannot be written",
+                detection: "a write to the ledger failed (a full or failing storage card, a file made read-only, another program holding the database)",
+                reaction: .openContactor, recovery: .untilTechnicianClears, ocppErrorCode: "InternalError",
+                ownerInstruction: "The charger cannot record your session any more and stopped charging so that your bill stays right; what was recorded until now stands. Contact the charger's operator.",
+                technicianHint: "The journal's ledger_error line says why (e.g. \"database or disk is full\"). Free space or replace the card, then restart evsed, which reads the ledger afresh; `clear ledger_write_failed` without a restart only if the ledger was not changed meanwhile."
+            ),
         ]
         precondition(entries.map(\.code) == FaultCode.allCases, "one catalogue entry per fault code, in code order")
     }

@@ -18,6 +18,7 @@ public enum FaultCode: String, CaseIterable, Hashable, Sendable, Comparable, Cus
     case hardwareIOError = "hardware_io_error"
     case connectorLock = "connector_lock"
     case eventsLost = "events_lost"
+    case ledgerWriteFailed = "ledger_write_failed"
 
     /// The short number shown on a display or read out over the phone ("F07").
     public var number: Int {
@@ -39,6 +40,7 @@ public enum FaultCode: String, CaseIterable, Hashable, Sendable, Comparable, Cus
         case .hardwareIOError: return 15
         case .connectorLock: return 16
         case .eventsLost: return 17
+        case .ledgerWriteFailed: return 18
         }
     }
 

@@ -216,6 +216,15 @@ extension ChargerStateMachine {
         return actions
     }
 
+    /// A write to the ledger failed: out of service until a technician has looked (a restart,
+    /// which reads the books afresh, does not restore this latch).
+    public mutating func ledgerWriteFailed(at now: Instant) -> ActionList {
+        var actions = ActionList()
+        raise(.ledgerWriteFailed, at: now, into: &actions)
+        reconcile(at: now, into: &actions)
+        return actions
+    }
+
     /// A timer the machine asked for has expired.
     ///
     /// A timer the machine no longer has armed (a loop that raced a cancel) is ignored.
