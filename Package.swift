@@ -3,9 +3,10 @@ import PackageDescription
 
 /// evsed: charger-side firmware daemon for AC EV chargers on a Linux single-board computer.
 ///
-/// Module layout (see README.md): the C libraries sit behind system-library targets that only
-/// `Hardware` imports; `EVSECore` is pure logic; `Simulation` is the shipped test double of the
-/// hardware; `evsed` wires them together.
+/// Module layout (see README.md): the C libraries of the drivers sit behind system-library targets
+/// that only `Hardware` imports; `Runtime` holds threads, clocks, the serial port and systemd's
+/// pieces, which Alerts and Console use without linking the drivers; `EVSECore` is pure logic;
+/// `Simulation` is the shipped test double of the hardware; `evsed` wires them together.
 let package = Package(
     name: "evsed",
     platforms: [.macOS(.v15)],
@@ -14,7 +15,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         // SHA-256 for the ledger's chain, ECDSA P-256 for its signed session records.
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
@@ -57,19 +57,18 @@ let package = Package(
         // Money, tariffs (OCPI 2.2.1 semantics) and the cost of a session: pure.
         .target(name: "Billing", dependencies: ["ConfigFile"]),
 
-        // Linux drivers behind EVSECore's protocols, the real-time control-loop thread, board files.
-        .target(
-            name: "Hardware",
-            dependencies: [
-                "EVSECore", "ConfigFile", "CModbus", "CGPIOD", "CI2C",
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
+        // What a daemon needs of Linux apart from its devices: the monotonic clock, periodic
+        // real-time threads, raw serial ports, and systemd's notify socket, watchdog and journal.
+        .target(name: "Runtime", dependencies: ["EVSECore"]),
+
+        // Linux drivers behind EVSECore's protocols (Modbus meters, GPIO, I2C, sysfs PWM) and
+        // board files.
+        .target(name: "Hardware", dependencies: ["EVSECore", "ConfigFile", "Runtime", "CModbus", "CGPIOD", "CI2C"]),
 
         // Simulated devices, the EV model, scenarios and the virtual-time runner.
         .target(
             name: "Simulation",
-            dependencies: ["EVSECore", "ConfigFile", "Hardware", "Billing", "Ledger", "Alerts"]
+            dependencies: ["EVSECore", "ConfigFile", "Runtime", "Hardware", "Billing", "Ledger", "Alerts"]
         ),
 
         // The books: sessions, readings, faults and bills in SQLite, chained and signed; recovery
@@ -88,7 +87,7 @@ let package = Package(
         .target(
             name: "Alerts",
             dependencies: [
-                "EVSECore", "Billing", "ConfigFile", "Ledger", "Hardware", "CCurl", "CMosquitto",
+                "EVSECore", "Billing", "ConfigFile", "Ledger", "Runtime", "CCurl", "CMosquitto",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -97,7 +96,7 @@ let package = Package(
         .target(
             name: "Console",
             dependencies: [
-                "EVSECore", "ConfigFile", "Hardware", .product(name: "Crypto", package: "swift-crypto"),
+                "EVSECore", "ConfigFile", "Runtime", .product(name: "Crypto", package: "swift-crypto"),
                 // PBKDF2 for the stored PIN.
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
@@ -106,15 +105,14 @@ let package = Package(
         .executableTarget(
             name: "evsed",
             dependencies: [
-                "EVSECore", "ConfigFile", "Hardware", "Simulation", "Billing", "Ledger", "Console", "Alerts",
+                "EVSECore", "ConfigFile", "Runtime", "Hardware", "Simulation", "Billing", "Ledger", "Console", "Alerts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         // Benchmarks (make bench): they report figures, they do not pass or fail.
         .executableTarget(name: "ledger-bench", dependencies: ["Ledger", "Billing", "EVSECore"], path: "bench/ledger"),
-        .executableTarget(name: "loop-bench", dependencies: ["EVSECore", "Hardware", "Simulation"], path: "bench/loop"),
+        .executableTarget(name: "loop-bench", dependencies: ["EVSECore", "Hardware", "Runtime", "Simulation"], path: "bench/loop"),
         // Seeded mutation of every input evsed reads (make test runs it briefly, make fuzz long).
         .executableTarget(
             name: "evsed-fuzz", dependencies: ["ConfigFile", "Billing", "Hardware", "Simulation", "Alerts", "Console", "Ledger", "EVSECore"],
@@ -150,8 +148,9 @@ let package = Package(
         ),
         // Stand-ins for systemd's sockets, shared by the tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "HardwareTests", dependencies: ["Hardware", "EVSECore", "TestSupport"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "Alerts", "TestSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EVSECore", "TestSupport"]),
+        .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Runtime", "EVSECore", "TestSupport"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "Alerts", "Runtime", "TestSupport"]),
         // Drives the built `evsed` executable as a user would.
         .testTarget(name: "evsedTests", dependencies: ["evsed", "Simulation", "TestSupport"]),
     ]

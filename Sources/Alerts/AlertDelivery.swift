@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import EVSECore
-import Hardware
+import Runtime
 import Ledger
 
 /// Delivers the outbox: one thread per channel, each on its own ledger connection, so a mail

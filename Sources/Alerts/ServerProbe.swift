@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import ConfigFile
-import Hardware
+import Runtime
 
 /// What `evsed check-config --alerts` tries before the first alert is due: every server the file
 /// names must resolve and accept a TCP connection, and the modem must be a serial port that

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import EVSECore
-import Hardware
+import Runtime
 import Synchronization
 
 /// Why the console could not be offered.

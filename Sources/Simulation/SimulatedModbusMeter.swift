@@ -1,5 +1,6 @@
 import EVSECore
 import Hardware
+import Runtime
 import Synchronization
 
 /// A simulated energy meter served as a real Modbus RTU slave with libmodbus, for `evsed sim-meter`

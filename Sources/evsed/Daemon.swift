@@ -1,5 +1,6 @@
 import EVSECore
 import Hardware
+import Runtime
 import Simulation
 
 /// The daemon in real time: the control loop, the meter and temperature pollers, and on the

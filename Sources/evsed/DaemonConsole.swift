@@ -5,6 +5,7 @@ import Hardware
 import Console
 import EVSECore
 import Ledger
+import Runtime
 import Simulation
 
 /// What the console shows that only the event-draining thread knows: the latest reading and

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EVSECore
 import Hardware
+import Runtime
 import Simulation
 
 /// Options shared by the meter commands: where the meter is and how the line is set.

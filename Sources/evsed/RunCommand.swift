@@ -9,6 +9,7 @@ import ConfigFile
 import EVSECore
 import Hardware
 import Ledger
+import Runtime
 import Simulation
 import Synchronization
 

@@ -1,5 +1,6 @@
 import EVSECore
 import Hardware
+import Runtime
 import Simulation
 
 /// What evsed tells systemd when it runs as a service: readiness once the hardware is safe and the

@@ -7,6 +7,7 @@ import Console
 import EVSECore
 import Hardware
 import Ledger
+import Runtime
 import Simulation
 
 /// The terminal of `evsed run` on the simulated board: the event log, a live status line, and a

@@ -3,6 +3,7 @@ import EVSECore
 import Foundation
 import Hardware
 import Ledger
+import Runtime
 import Simulation
 import Testing
 import TestSupport

@@ -1,6 +1,7 @@
 import EVSECore
 import Foundation
 import Hardware
+import Runtime
 import Simulation
 import Testing
 import TestSupport

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import EVSECore
 import Hardware
+import Runtime
 import Simulation
 import Synchronization
 

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import CMosquitto
 import EVSECore
-import Hardware
+import Runtime
 
 /// MQTT through libmosquitto (the only importer of CMosquitto): each alert is published with QoS
 /// 1 to its owner's topic and counts as delivered when the broker's PUBACK arrives; the charger's

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import EVSECore
-import Hardware
+import Runtime
 
 /// The command/answer exchange with a modem on an open descriptor.
 final class ModemLine {

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import EVSECore
-import Hardware
+import Runtime
 
 /// SMS through a GSM/LTE modem on a serial port, in text mode (3GPP TS 27.005): `AT+CMGF=1`, the
 /// IRA character set, then `AT+CMGS="<number>"`, the text at the `> ` prompt, Ctrl-Z, and the

@@ -1,4 +1,5 @@
 import EVSECore
+import Runtime
 
 /// The devices of a real board, opened in the order that keeps it safe: the contactor drive first
 /// (requested released), the RCM test output (released), the pilot PWM (state F), then the

@@ -1,4 +1,5 @@
 import EVSECore
+import Runtime
 
 /// A GPIO line as a board file names it: a chip (name such as `gpiochip0`, a number, or a path)
 /// and a line (offset or the line's name), with its active level and bias.

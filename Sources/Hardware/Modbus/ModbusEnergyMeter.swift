@@ -1,4 +1,5 @@
 import EVSECore
+import Runtime
 
 /// Why a meter read produced no reading.
 public enum MeterReadError: Error, Hashable, Sendable, CustomStringConvertible {

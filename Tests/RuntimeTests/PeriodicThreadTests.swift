@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import EVSECore
-import Hardware
+import Runtime
 import Testing
 
 @Suite struct PeriodicThreadTests {
@@ -57,11 +57,6 @@ import Testing
         let count = recorder.deadlines.withLock { $0.count }
         MonotonicClock.sleep(until: MonotonicClock.now() + .milliseconds(20))
         #expect(recorder.deadlines.withLock { $0.count } == count)
-    }
-
-    @Test func theLinkedLibrariesReportTheirVersions() {
-        #expect(LinkedLibraries.modbusVersion.split(separator: ".").count == 3)
-        #expect(LinkedLibraries.gpiodVersion.hasPrefix("1."))
     }
 }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Hardware
+import Runtime
 import Testing
 import TestSupport
 
