@@ -154,7 +154,7 @@ import TestSupport
             gateway_url = "http://127.0.0.1:\(gateway.address)/send"
             gateway_content_type = "application/json"
             """)
-        guard case .gateway(let endpoint2, let body2, let type2, _, _, _)? = json.sms else { return }
+        guard case .gateway(let endpoint2, let body2, let type2, _, _, _)? = json.sms else { Issue.record("not a gateway"); return }
         try SMSGatewayChannel(url: endpoint2.url, body: body2, contentType: type2, username: nil, password: nil, caFile: nil, timeout: .seconds(10), charger: "Garage")
             .deliver(Self.message(to: "+4917612345678", sms: "say \"hi\""))
         let document = try JSONSerialization.jsonObject(with: Data((gateway.messages().last?["body"] as? String ?? "").utf8)) as? [String: String]

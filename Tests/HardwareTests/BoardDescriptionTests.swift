@@ -115,6 +115,16 @@ import TestSupport
         }
     }
 
+    @Test func aConnectorLockNeedsItsLines() throws {
+        let locked = Self.minimal + "\n[charger]\nconnector_lock = true\n"
+        #expect(throws: ConfigError(file: "b.toml", line: 17, key: "charger.connector_lock",
+                                    problem: "is true, but the board file has no [lock] table (the lock's drive and feedback lines)")) {
+            try read(locked)
+        }
+        let lines = locked + "[lock]\ndrive = { chip = \"gpiochip0\", line = 24 }\nfeedback = { chip = \"gpiochip0\", line = 25 }\n"
+        #expect(try read(lines).linux?.lock?.feedback == GPIOLineSpec(chip: "gpiochip0", line: .offset(25)))
+    }
+
     @Test func linesByNameAndDefaultsAreRead() throws {
         let linux = try #require(try read(Self.minimal).linux)
         #expect(linux.rcmTest == GPIOLineSpec(chip: "gpiochip0", line: .name("RCM_TEST")))

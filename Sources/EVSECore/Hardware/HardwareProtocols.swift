@@ -8,6 +8,7 @@ public struct HardwareError: Error, Hashable, Sendable, CustomStringConvertible 
         case residualCurrentMonitor = "residual-current monitor"
         case energyMeter = "energy meter"
         case temperatureSensor = "temperature sensor"
+        case connectorLock = "connector lock"
     }
 
     public var device: Device

@@ -116,6 +116,13 @@ public struct BoardDescription {
         }
         if kind == .linux {
             linux = LinuxBoardConfiguration.read(document, meter: meterTable, temperature: temperatureTable, problems: &problems)
+            if charger.hasConnectorLock {
+                attempt { () throws(ConfigError) in
+                    if try document.table("lock") == nil, let table = try document.table("charger") {
+                        throw table.error("connector_lock", "is true, but the board file has no [lock] table (the lock's drive and feedback lines)")
+                    }
+                }
+            }
         }
         attempt { () throws(ConfigError) in
         if let table = meterTable {

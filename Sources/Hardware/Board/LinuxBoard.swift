@@ -25,7 +25,7 @@ public struct LinuxBoard: Sendable {
         var lock: (any ConnectorLock)?
         if charger.hasConnectorLock {
             guard let lines = board.lock else {
-                throw HardwareError(device: .contactor, detail: "charger.connector_lock is set but the board file has no [lock] table")
+                throw HardwareError(device: .connectorLock, detail: "charger.connector_lock is set but the board file has no [lock] table")
             }
             lock = try GPIOConnectorLock(provider: gpio, drive: lines.drive, feedback: lines.feedback)
         }

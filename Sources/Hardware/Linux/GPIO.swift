@@ -93,8 +93,8 @@ public final class GPIOConnectorLock: ConnectorLock {
     public let feedbackLine: any GPIOLine
 
     public init(provider: any GPIOProvider, drive: GPIOLineSpec, feedback: GPIOLineSpec) throws(HardwareError) {
-        self.drive = try provider.output(drive, initial: false, device: .contactor)
-        self.feedbackLine = try provider.input(feedback, edges: false, device: .contactor)
+        self.drive = try provider.output(drive, initial: false, device: .connectorLock)
+        self.feedbackLine = try provider.input(feedback, edges: false, device: .connectorLock)
     }
 
     public func command(locked: Bool) throws(HardwareError) { try drive.write(locked) }
