@@ -118,7 +118,7 @@ public final class AlertDelivery: Sendable {
             if channel == nil { channel = delivery.makeChannel(kind) }
             guard let channel else { return }
             do throws(LedgerError) {
-                if ledger == nil { ledger = try Ledger(path: delivery.ledgerPath, create: false, writable: true, chargerID: delivery.chargerID) }
+                if ledger == nil { ledger = try Ledger.outbox(path: delivery.ledgerPath) }
                 for entry in try ledger!.dueDeliveries(on: kind.rawValue, at: Timestamp.now()) {
                     try attempt(entry, channel: channel, ledger: ledger!)
                 }

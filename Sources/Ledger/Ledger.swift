@@ -19,6 +19,8 @@ public final class Ledger {
     /// The schema version of the file as opened (older than `LedgerSchema.version` only for a reader).
     private(set) var schemaVersion = LedgerSchema.version
     private(set) var signingKey: SigningKey?
+    /// Opened by `outbox(path:)`: writes the outbox only, never the chain.
+    private let outboxOnly: Bool
     private var lastSequence: Int64 = 0
     private var lastHash = ChainRecord.genesis
 
@@ -35,8 +37,21 @@ public final class Ledger {
     ///
     /// A file that is not an evsed ledger, is damaged or comes from a newer evsed is an error and
     /// is left exactly as it was.
-    public init(path: String, create: Bool = false, writable: Bool = true, chargerID: String = "evsed") throws(LedgerError) {
+    public convenience init(path: String, create: Bool = false, writable: Bool = true, chargerID: String = "evsed") throws(LedgerError) {
+        try self.init(path: path, create: create, writable: writable, chargerID: chargerID, outboxOnly: false)
+    }
+
+    /// The ledger as an alert delivery thread needs it: it records delivery attempts in the outbox
+    /// and adds nothing to the chain. The daemon's writer has checked the whole file, its chain and
+    /// its key, and upgraded its schema, before any delivery thread starts; this checks only that
+    /// the file is an evsed ledger of this schema, so opening it again after an error is cheap.
+    public static func outbox(path: String) throws(LedgerError) -> Ledger {
+        try Ledger(path: path, create: false, writable: true, chargerID: "evsed", outboxOnly: true)
+    }
+
+    private init(path: String, create: Bool, writable: Bool, chargerID: String, outboxOnly: Bool) throws(LedgerError) {
         self.path = path
+        self.outboxOnly = outboxOnly
         let exists = access(path, F_OK) == 0
         if !exists {
             guard create && writable else { throw .unavailable(path: path, problem: "no ledger here (evsed run creates it; name another with --ledger)") }
@@ -74,7 +89,10 @@ public final class Ledger {
             }
             // A writer checks the whole file once before adding to it (linear in its size); readers
             // meet damage as SQLITE_CORRUPT on the pages they read, reported the same way.
-            if !fresh && writable {
+            if outboxOnly && (fresh || version != LedgerSchema.version) {
+                throw LedgerError.unavailable(path: path, problem: "schema \(version), not \(LedgerSchema.version): `evsed run` opens and upgrades the ledger before it delivers alerts")
+            }
+            if !fresh && writable && !outboxOnly {
                 let check = try database.query("PRAGMA quick_check") { $0.text(0) }
                 guard check == ["ok"] else { throw LedgerError.corrupt(path: path, detail: check.prefix(3).joined(separator: "; ")) }
             }
@@ -102,7 +120,7 @@ public final class Ledger {
             if let last = try database.query("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1", [], { ($0.integer(0), $0.blob(1)) }).first {
                 (lastSequence, lastHash) = last
             }
-            if writable && !fresh {
+            if writable && !fresh && !outboxOnly {
                 // Nothing is added to books that fail their chain or lost their tail.
                 if let problem = try Self.chainProblem(database, path: path) { throw LedgerError.chainBroken(path: path, problem: problem) }
                 if LedgerHead.read(for: path) == nil { LedgerHead(sequence: lastSequence, hash: lastHash).write(for: path) }
@@ -110,7 +128,7 @@ public final class Ledger {
             if let key = meta["public_key"], let charger = meta["charger_id"] {
                 publicKey = key
                 self.chargerID = charger
-                if writable {
+                if writable && !outboxOnly {
                     let signing = try Self.loadKey(for: path)
                     guard signing.publicKeyBase64 == key else {
                         throw LedgerError.signingKey(path: signing.path, problem: "does not belong to this ledger (its public key differs)")
@@ -256,6 +274,8 @@ public final class Ledger {
     /// Appends a record to the chain (inside a transaction).
     @discardableResult
     func appendRecord(_ kind: String, session: Int64?, at: Timestamp, body: JSONLine) throws(SQLiteError) -> Int64 {
+        // Two connections appending would fork the chain: only the daemon's writer appends.
+        precondition(!outboxOnly, "a ledger opened for the outbox adds nothing to the chain")
         let sequence = lastSequence + 1
         let text = body.description
         let hash = ChainRecord.hash(previous: lastHash, sequence: sequence, at: at, kind: kind, session: session, body: text)

@@ -48,6 +48,26 @@ import Testing
         #expect(try ledger.outbox(pendingOnly: true).isEmpty)
     }
 
+    /// A delivery thread opens the ledger for the outbox only: it does not check the whole file,
+    /// walk the chain or load the key (the daemon's writer did), so a chain the writer would refuse
+    /// does not stop it, and it records attempts without adding a chain record.
+    @Test func aDeliveryThreadOpensTheOutboxWithoutCheckingTheWholeFile() throws {
+        let path = temporaryLedgerPath()
+        let writer = try Ledger(path: path, create: true)
+        try writer.enqueueAlert(alert(at: 0), deliveries: [NewDelivery(channel: "email", address: "a@example.org", notBefore: Timestamp(milliseconds: 0))])
+        let records = try writer.database.query("SELECT count(*) FROM chain") { $0.integer(0) }
+        try writer.database.execute("UPDATE chain SET body = body || ' ' WHERE seq = 1")
+        #expect(throws: LedgerError.self) { try Ledger(path: path) }
+        let outbox = try Ledger.outbox(path: path)
+        #expect(outbox.signingKey == nil)
+        let due = try #require(try outbox.dueDeliveries(on: "email", at: Timestamp(milliseconds: 0)).first)
+        try outbox.recordAttempt(due.id, at: Timestamp(milliseconds: 5), error: nil, retryAt: nil)
+        #expect(try writer.outbox().map(\.state) == ["delivered"])
+        #expect(try writer.database.query("SELECT count(*) FROM chain") { $0.integer(0) } == records)
+        // Where there is no ledger yet, none is made.
+        #expect(throws: LedgerError.self) { try Ledger.outbox(path: temporaryLedgerPath()) }
+    }
+
     @Test func aReaderOfAnOlderLedgerSeesAnEmptyOutbox() throws {
         let path = temporaryLedgerPath()
         _ = try Ledger(path: path, create: true)
