@@ -45,4 +45,36 @@ import Testing
         #expect(after.contains { $0.event == .action(.faultCleared(.eventsLost)) })
         #expect(!controller.machine.activeFaults.contains(.eventsLost))
     }
+
+    /// The meter thread posts a reading with the instant its request started and the answer comes
+    /// 150 ms later; the loop has ticked (and said things) meanwhile. The stream stays in time order.
+    @Test func readingsThatTakeTimeStillComeInTimeOrder() {
+        let devices = AllocationTests.StillDevices()
+        let events = BoundedQueue<TimedEvent>(capacity: 4096)
+        let controller = ChargerController(
+            machine: ChargerStateMachine(configuration: ChargerConfiguration()),
+            devices: ChargerDevices(pilotSensor: devices, pilotSignal: devices, contactor: devices, residualCurrentMonitor: devices),
+            meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 8), events: events)
+        var now = Instant.zero
+        controller.driveSafeOutputs(at: now)
+        controller.commands.push(.ready)
+        devices.level = .c
+        var register = 1000.0
+        for tick in 1...600 {
+            now = now + .milliseconds(10)
+            // A request starts every second and is answered 150 ms later.
+            if tick % 100 == 15 {
+                register += 1
+                controller.meterReadings.post(.init(voltage: PhaseValues(Volts(230)), current: PhaseValues(Amperes(16)), power: Watts(3680),
+                                                    importEnergy: WattHours(register)), at: now - .milliseconds(150))
+            }
+            controller.tick(at: now)
+        }
+        var stream: [TimedEvent] = []
+        while let event = events.pop() { stream.append(event) }
+        #expect(stream.filter { if case .meterReading = $0.event { return true } else { return false } }.count == 6)
+        #expect(controller.machine.isContactorClosed, "the readings were taken for the session: it charges")
+        let disorder = zip(stream, stream.dropFirst()).filter { $0.1.at < $0.0.at }
+        #expect(disorder.isEmpty, "\(disorder.prefix(3))")
+    }
 }

@@ -105,14 +105,17 @@ public final class ChargerController: @unchecked Sendable {
             lastCableRating = .some(rating)
             perform(machine.cableRatingMeasured(rating, at: now), at: now)
         }
+        // A reading is posted with the instant its request started, which the machine needs (was it
+        // taken for this session?), and comes in at the tick after its answer; it enters the event
+        // stream now, after what this loop has already said, so the stream stays in time order.
         if let letter = meterReadings.latest(), letter.sequence != meterSequence {
             meterSequence = letter.sequence
-            publish(TimedEvent(at: letter.postedAt, event: .meterReading(letter.value)))
+            publish(TimedEvent(at: now, event: .meterReading(letter.value)))
             perform(machine.meterRead(letter.value, takenAt: letter.postedAt, at: now), at: now)
         }
         if let letter = temperatures.latest(), letter.sequence != temperatureSequence {
             temperatureSequence = letter.sequence
-            publish(TimedEvent(at: letter.postedAt, event: .temperature(letter.value)))
+            publish(TimedEvent(at: now, event: .temperature(letter.value)))
             perform(machine.temperatureMeasured(letter.value, at: now), at: now)
         }
         if tickHadHardwareError != !hardwareHealthy {
