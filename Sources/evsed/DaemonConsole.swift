@@ -57,10 +57,14 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
     private let owners: [String]
     private let ownerRequests: OwnerRequests
     private let settings: SiteSettingsStore
+    /// Whether a technician's test waits for its result. Not in `evsed run`'s own terminal: the
+    /// thread that waits there is the one that would show the result, which follows as a log line.
+    private let waitsForTestResults: Bool
 
     init(daemon: Daemon, view: ConsoleView, ledgerPath: String, boardPath: String, owners: [String], ownerRequests: OwnerRequests,
-         settings: SiteSettingsStore) {
+         settings: SiteSettingsStore, waitsForTestResults: Bool = true) {
         self.daemon = daemon
+        self.waitsForTestResults = waitsForTestResults
         self.settings = settings
         self.owners = owners
         self.ownerRequests = ownerRequests
@@ -126,6 +130,7 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
         let before = view.snapshot.testResults.count
         let answer = send(command, text, console: console)
         guard answer.first?.hasSuffix(": done") == true else { return answer }
+        guard waitsForTestResults else { return ["\(text): started; the result follows"] }
         let deadline = MonotonicClock.now() + within + .seconds(1)
         while MonotonicClock.now() < deadline {
             let results = view.snapshot.testResults

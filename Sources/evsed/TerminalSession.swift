@@ -54,7 +54,8 @@ struct TerminalSession {
         self.boardPath = boardPath
         self.owners = owners
         consoleView = ConsoleView()
-        consoleBackend = DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath, owners: owners, ownerRequests: ownerRequests, settings: settings)
+        consoleBackend = DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath, owners: owners,
+                                       ownerRequests: ownerRequests, settings: settings, waitsForTestResults: false)
         interactive = isatty(1) == 1 && !json
         if interactive && isatty(0) == 1 {
             // Without canonical mode and echo, what is typed stays on the status line's prompt

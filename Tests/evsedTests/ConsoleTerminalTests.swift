@@ -98,4 +98,23 @@ import TestSupport
         defer { again.stop() }
         #expect(again.output.wait(for: "PWM 20.0 % (12.0 A)", seconds: 60), "\(again.output.text)")
     }
+
+    /// The technician's tests typed into `evsed run`'s own terminal: answered at once, and the
+    /// result follows in the log (the terminal once waited on itself and gave up).
+    @Test func theTestsTypedIntoRunsOwnTerminalShowTheirResult() throws {
+        let daemon = try RunningDaemon(["run"], ledger: CommandLineTests.privateLedger())
+        defer { daemon.stop() }
+        #expect(daemon.output.wait(for: "contactor           closed", seconds: 60), "\(daemon.output.text)")
+        daemon.type("unplug")
+        #expect(daemon.output.wait(for: "state               A", seconds: 30), "\(daemon.output.text)")
+        daemon.type("test contactor")
+        #expect(daemon.output.wait(for: "test contactor: started; the result follows", seconds: 30), "\(daemon.output.text)")
+        #expect(daemon.output.wait(for: "contactor test passed: closed in", seconds: 30), "\(daemon.output.text)")
+        daemon.type("test rcm")
+        #expect(daemon.output.wait(for: "residual-current monitor test passed", seconds: 30), "\(daemon.output.text)")
+        #expect(!daemon.output.text.contains("its result will be in the log"))
+        kill(daemon.process.processIdentifier, SIGTERM)
+        #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
+    }
 }
+
