@@ -20,8 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
-        // C libraries: a module map and a shim header each (CSQLite's and CCurl's add small typed
-        // doors to variadic functions Swift cannot call), nothing else.
+        // C libraries: a module map and a header each. CSQLite's and CCurl's add small typed doors
+        // to variadic functions Swift cannot call; CCurl's and CMosquitto's open their library with
+        // dlopen when a channel needs it.
         .systemLibrary(
             name: "CModbus",
             pkgConfig: "libmodbus",

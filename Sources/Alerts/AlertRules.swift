@@ -7,9 +7,10 @@ import FoundationEssentials
 import Ledger
 
 /// Decides which alerts the owner gets, from the control loop's events and the session's books.
-/// Pure and clock-free: the daemon and `evsed simulate` feed it the same events, in real or
-/// virtual time, and it answers with alerts (and, when an owner's limit is reached, a request to
-/// stop the session).
+/// Clock-free: the daemon and `evsed simulate` feed it the same events, in real or virtual time,
+/// and it answers with alerts (and, when an owner's limit is reached, a request to stop the
+/// session). Not pure: quiet hours and the times in its texts are in the system's time zone
+/// (`Timestamp.local`, through `localtime_r`).
 ///
 /// - About to end is predicted from the session's present rate: the energy and cost limits from
 ///   the power now, the duration limit and the departure time from the clock.

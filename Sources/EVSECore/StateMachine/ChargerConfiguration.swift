@@ -1,5 +1,6 @@
 /// Everything the state machine needs to know about the charger it drives: ratings, thresholds and
-/// timings. Boards and configuration files fill it; the defaults are the figures of DESIGN.md.
+/// timings. Boards and configuration files fill it; the defaults are those `boards/sim.toml`
+/// documents and the README's fault table lists (IEC 61851-1's timings where it gives them).
 public struct ChargerConfiguration: Hashable, Sendable {
     /// The most the installation may deliver per phase (breaker, cable, board rating).
     public var maximumCurrent: Amperes
