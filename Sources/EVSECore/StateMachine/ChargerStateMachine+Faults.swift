@@ -119,9 +119,10 @@ extension ChargerStateMachine {
         } else {
             voltageProblem = nil
             cancelTimer(.voltageFault, into: &actions)
-            let active = faults[.overvoltage].active || faults[.undervoltage].active
-            if active && timers[.voltageRecovery] == nil {
-                startTimer(.voltageRecovery, at: now + configuration.voltageRecoveryTime, into: &actions)
+            // Back in range: the fault clears once it has stayed so for its catalogue entry's time.
+            let active: FaultCode? = faults[.overvoltage].active ? .overvoltage : faults[.undervoltage].active ? .undervoltage : nil
+            if let active, timers[.voltageRecovery] == nil, case .whenConditionClears(let stable) = catalogue[active].recovery {
+                startTimer(.voltageRecovery, at: now + stable, into: &actions)
             }
         }
     }
