@@ -6,7 +6,8 @@ import PackageDescription
 /// Module layout (see README.md): the C libraries of the drivers sit behind system-library targets
 /// that only `Hardware` imports; `Runtime` holds threads, clocks, the serial port and systemd's
 /// pieces, which Alerts and Console use without linking the drivers; `EVSECore` is pure logic;
-/// `Simulation` is the shipped test double of the hardware; `evsed` wires them together.
+/// `Simulation` is the shipped test double of the hardware; `ChargerService` keeps the books and
+/// tells everyone else; `evsed` wires them together.
 let package = Package(
     name: "evsed",
     platforms: [.macOS(.v15)],
@@ -67,10 +68,7 @@ let package = Package(
         .target(name: "Hardware", dependencies: ["EVSECore", "ConfigFile", "Runtime", "CModbus", "CGPIOD", "CI2C"]),
 
         // Simulated devices, the EV model, scenarios and the virtual-time runner.
-        .target(
-            name: "Simulation",
-            dependencies: ["EVSECore", "ConfigFile", "Runtime", "Hardware", "Billing", "Ledger", "Alerts"]
-        ),
+        .target(name: "Simulation", dependencies: ["EVSECore", "ConfigFile", "Billing", "Runtime", "Hardware"]),
 
         // The books: sessions, readings, faults and bills in SQLite, chained and signed; recovery
         // of an open session after a restart; export and verification.
@@ -103,10 +101,16 @@ let package = Package(
             ]
         ),
 
+        // What runs the charger above the control loop: the loop's events written to the ledger
+        // first, then the event log and journal lines and the owner's alerts from the same books;
+        // what the pipeline asks of the loop goes back through its command queue.
+        .target(name: "ChargerService", dependencies: ["EVSECore", "Billing", "Ledger", "Alerts"]),
+
         .executableTarget(
             name: "evsed",
             dependencies: [
                 "EVSECore", "ConfigFile", "Runtime", "Hardware", "Simulation", "Billing", "Ledger", "Console", "Alerts",
+                "ChargerService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -151,7 +155,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EVSECore", "TestSupport"]),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Runtime", "EVSECore", "TestSupport"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "Alerts", "Runtime", "TestSupport"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "Runtime", "TestSupport"]),
+        .testTarget(name: "ChargerServiceTests", dependencies: ["ChargerService", "EVSECore", "ConfigFile", "Ledger", "Billing", "Alerts"]),
         // Drives the built `evsed` executable as a user would.
         .testTarget(name: "evsedTests", dependencies: ["evsed", "Simulation", "TestSupport"]),
     ]

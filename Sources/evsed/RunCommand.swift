@@ -4,6 +4,7 @@ import Glibc
 import Alerts
 import ArgumentParser
 import Billing
+import ChargerService
 import Console
 import ConfigFile
 import EVSECore

@@ -1,3 +1,4 @@
+import ChargerService
 import EVSECore
 import Hardware
 import Runtime

@@ -4,6 +4,7 @@ import Glibc
 import Alerts
 import ArgumentParser
 import Billing
+import ChargerService
 import ConfigFile
 import EVSECore
 import Hardware
@@ -92,7 +93,10 @@ struct SimulateCommand: ParsableCommand {
             for entry in log.entries(forRecovery: recovery, at: .zero) { output.write(entry.rendered(log.style)) }
         }
         let result = runner.run(observe: { record in
-            for line in log.lines(for: record) { output.write(line) }
+            switch record {
+            case .step(let step): output.write(log.entry(scenarioStep: step.action.summary, line: step.line, at: step.at).rendered(log.style))
+            case .event(let event): for line in log.lines(for: event) { output.write(line) }
+            }
         }, commands: {
             log.takeCommands().map(\.command)
         })

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Alerts
+import ChargerService
 import ConfigFile
 import Console
 import EVSECore
@@ -122,7 +123,7 @@ struct TerminalSession {
             if case .meterReading(let reading) = event.event { lastReading = reading }
             // A name posted before a start command is taken before the session it starts is seen.
             for name in ownerRequests.take() { log.alerts?.rules.nameNextOwner(name) }
-            let entries = log.entries(for: .event(event))
+            let entries = log.entries(for: event)
             show(entries)
             for (command, why) in log.takeCommands() {
                 if let why { say(why) }

@@ -52,36 +52,38 @@ public struct EventLog {
         self.books = SessionBooks(clock: clock, tariff: tariff)
     }
 
-    /// The lines for `record` (often none, sometimes one), in the log's style.
-    public mutating func lines(for record: LogRecord) -> [String] {
-        entries(for: record).map { $0.rendered(style) }
+    /// The lines for `event` (often none, sometimes one), in the log's style.
+    public mutating func lines(for event: TimedEvent) -> [String] {
+        entries(for: event).map { $0.rendered(style) }
     }
 
-    /// The entries for `record`, for outputs that keep the fields apart (the journal).
-    public mutating func entries(for record: LogRecord) -> [EventEntry] {
-        switch record {
-        case .step(let step):
-            return [line(step.at, "scenario", text: step.action.summary) { $0.add("action", step.action.summary); $0.add("line", step.line) }]
-        case .event(let event):
-            var problems: [EventEntry] = []
-            let changes: [SessionBooks.Change]
-            if let recorder {
-                if case .action(.sessionStarted) = event.event { recorder.nextOwner = alerts?.rules.ownerOfNextSession }
-                do throws(LedgerError) {
-                    changes = try recorder.record(event)
-                } catch {
-                    changes = []
-                    problems.append(ledgerError(error, at: event.at))
-                    if ledgerFailureReported.map({ event.at - $0 >= .seconds(1) }) ?? true {
-                        ledgerFailureReported = event.at
-                        commands.append((.ledgerWriteFailed, nil))
-                    }
+    /// The line of a scenario's step (`evsed simulate`): what the simulated world did, and where
+    /// the scenario file says so.
+    public func entry(scenarioStep summary: String, line number: Int, at t: Instant) -> EventEntry {
+        line(t, "scenario", text: summary) { $0.add("action", summary); $0.add("line", number) }
+    }
+
+    /// The entries for `event`, for outputs that keep the fields apart (the journal): the books
+    /// are written first (durable before anyone is told), then the lines, then the owner's alerts.
+    public mutating func entries(for event: TimedEvent) -> [EventEntry] {
+        var problems: [EventEntry] = []
+        let changes: [SessionBooks.Change]
+        if let recorder {
+            if case .action(.sessionStarted) = event.event { recorder.nextOwner = alerts?.rules.ownerOfNextSession }
+            do throws(LedgerError) {
+                changes = try recorder.record(event)
+            } catch {
+                changes = []
+                problems.append(ledgerError(error, at: event.at))
+                if ledgerFailureReported.map({ event.at - $0 >= .seconds(1) }) ?? true {
+                    ledgerFailureReported = event.at
+                    commands.append((.ledgerWriteFailed, nil))
                 }
-            } else {
-                changes = books.observe(event)
             }
-            return problems + lines(for: event) + changes.flatMap { entries(for: $0) } + alertEntries(for: event, changes: changes)
+        } else {
+            changes = books.observe(event)
         }
+        return problems + eventLines(for: event) + changes.flatMap { entries(for: $0) } + alertEntries(for: event, changes: changes)
     }
 
     /// The technician's residual-current monitor test in words.
@@ -210,7 +212,7 @@ public struct EventLog {
         return []
     }
 
-    private mutating func lines(for event: TimedEvent) -> [EventEntry] {
+    private mutating func eventLines(for event: TimedEvent) -> [EventEntry] {
         let t = event.at
         switch event.event {
         case .action(let action):

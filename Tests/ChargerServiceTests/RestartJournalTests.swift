@@ -1,10 +1,10 @@
 import Alerts
 import Billing
+import ChargerService
 import ConfigFile
 import EVSECore
 import Foundation
 import Ledger
-import Simulation
 import Testing
 
 /// What the journal and the owner are told about a session that a restart finishes: the reason and
@@ -62,7 +62,7 @@ import Testing
         mutating func recovered() -> [EventEntry] { log.entries(forRecovery: recovery, at: now) }
 
         mutating func feed(_ event: ControllerEvent) -> [EventEntry] {
-            log.entries(for: .event(TimedEvent(at: now, event: event)))
+            log.entries(for: TimedEvent(at: now, event: event))
         }
 
         mutating func reading(watts: Double, after seconds: Int = 1) -> [EventEntry] {
