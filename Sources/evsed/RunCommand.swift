@@ -163,23 +163,15 @@ struct RunCommand: ParsableCommand {
         }
         var terminal = TerminalSession(daemon: daemon, json: json, ledgerPath: path, boardPath: board, owners: alertSettings.owners.map(\.name),
                                        settings: SiteSettingsStore(path: settingsPath, maximumCurrent: description.charger.maximumCurrent.value, settings: site))
-        terminal.log = EventLog(style: terminal.log.style, catalogue: FaultCatalogue(configuration: description.charger),
-                                clock: recorder.books.clock, tariff: prices)
+        terminal.log = EventLog.pipeline(style: terminal.log.style, charger: description.charger, chargerName: description.name,
+                                         clock: recorder.books.clock, tariff: prices, recorder: recorder, recovery: recovery, alerts: alertSettings,
+                                         down: lastRecorded.map { .milliseconds(max(0, now.milliseconds - $0.milliseconds)) })
         terminal.log.origin = daemon.startedAt
         terminal.log.readingInterval = .seconds(30)
-        terminal.log.recorder = recorder
-        var rules = AlertRules(configuration: alertSettings, charger: description.name, catalogue: FaultCatalogue(configuration: description.charger),
-                               clock: recorder.books.clock, tariff: prices?.tariff)
-        if let carried = recovery.carriedOver {
-            rules.expectCarriedOver(carried, cause: recovery.cause ?? "power_loss", owner: recovery.owners[carried],
-                                    down: lastRecorded.map { .milliseconds(max(0, now.milliseconds - $0.milliseconds)) })
-        }
         let channels = ChannelKind.allCases.filter(alertSettings.hasChannel)
         let delivery = AlertDelivery(ledgerPath: path, chargerID: description.name, kinds: channels, retry: alertSettings.delivery.retry,
                                      reports: terminal.deliveryReports) { [charger = description.name] kind in AlertChannels.make(kind, alertSettings, charger: charger) }
-        var publisher = AlertPublisher(rules: rules, ledger: books)
-        publisher.stored = { delivery.notify() }
-        terminal.log.alerts = publisher
+        terminal.log.alerts?.stored = { delivery.notify() }
         terminal.alertDelivery = delivery
         terminal.showRecovery(recovery)
         if let cause = recovery.cause, let carried = recovery.carriedOver {

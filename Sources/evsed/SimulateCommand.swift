@@ -75,14 +75,8 @@ struct SimulateCommand: ParsableCommand {
             recorder = books
             recovery = recovered
         }
-        var log = EventLog(style: json ? .json : .text, catalogue: FaultCatalogue(configuration: board.charger), clock: clock, tariff: prices)
-        log.recorder = recorder
-        var rules = AlertRules(configuration: alertSettings, charger: board.name, catalogue: FaultCatalogue(configuration: board.charger),
-                               clock: clock, tariff: prices?.tariff)
-        if let recovery, let carried = recovery.carriedOver {
-            rules.expectCarriedOver(carried, cause: recovery.cause ?? "power_loss", owner: recovery.owners[carried], down: nil)
-        }
-        log.alerts = AlertPublisher(rules: rules, ledger: recorder?.ledger)
+        var log = EventLog.pipeline(style: json ? .json : .text, charger: board.charger, chargerName: board.name, clock: clock,
+                                    tariff: prices, recorder: recorder, recovery: recovery, alerts: alertSettings)
         log.showTimers = timers
         log.readingInterval = readings > 0 ? .nanoseconds(Int64(readings * 1e9)) : nil
         let output = LineWriter.standardOutput

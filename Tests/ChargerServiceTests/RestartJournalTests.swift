@@ -47,14 +47,8 @@ import Testing
             recovery = try recorder.recover(at: now)
             var problems: [ConfigError] = []
             let configuration = AlertConfiguration.read(try ConfigDocument.parse(RestartJournalTests.alerts, file: "alerts.toml"), problems: &problems)
-            var rules = AlertRules(configuration: configuration, charger: "Garage", catalogue: FaultCatalogue(), clock: clock,
-                                   tariff: RestartJournalTests.tariff.tariff)
-            if let carried = recovery.carriedOver {
-                rules.expectCarriedOver(carried, cause: recovery.cause ?? "power_loss", owner: recovery.owners[carried], down: nil)
-            }
-            log = EventLog(style: .json, clock: clock, tariff: RestartJournalTests.tariff)
-            log.recorder = recorder
-            log.alerts = AlertPublisher(rules: rules, ledger: nil)
+            log = EventLog.pipeline(style: .json, charger: ChargerConfiguration(), chargerName: "Garage", clock: clock,
+                                    tariff: RestartJournalTests.tariff, recorder: recorder, recovery: recovery, alerts: configuration)
             self.now = now
             self.register = register
         }
