@@ -256,6 +256,12 @@ def main():
                 figure("loop", name, value, entry["unit"], entry.get("note", ""), target, value < 1)
             elif name == "fault_reaction_p99_9_ms":
                 figure("loop", name, value, entry["unit"], entry.get("note", ""), "≤ 2 ms (the standard: 100 ms)", value <= 2)
+            elif name.startswith("charging_"):
+                figure("loop", name, value, entry["unit"], entry.get("note", ""), "1", value == 1)
+            elif name.startswith("overruns_") or name == "fault_reaction_missed":
+                # A trip that was not seen, or a charger that did not charge, is a broken bench or
+                # a broken loop: either way the table must show it.
+                figure("loop", name, value, entry["unit"], entry.get("note", ""), "0", value == 0)
             else:
                 figure("loop", name, value, entry["unit"], entry.get("note", ""))
 

@@ -218,6 +218,30 @@ public final class Ledger {
         try read { () throws(SQLiteError) in try Self.chainProblem(database, path: path) }
     }
 
+    /// The chain's shape, in three indexed reads whatever the ledger's size: no record missing,
+    /// and the head the file beside the database recorded still there. A lost tail, deleted
+    /// records and rewritten books show; a record changed in place only `integrityProblem()` and
+    /// `verify()` find.
+    public func shapeProblem() throws(LedgerError) -> String? {
+        try read { () throws(SQLiteError) -> String? in
+            let (count, last) = try database.query("SELECT count(*), coalesce(max(seq), 0) FROM chain") { ($0.integer(0), $0.integer(1)) }.first ?? (0, 0)
+            if count != last { return "\(last - count) record(s) are missing from the chain, which reaches #\(last)" }
+            guard let head = LedgerHead.read(for: path) else { return nil }
+            if head.sequence > last { return Self.lostTail(last: last, head: head.sequence) }
+            let hash = try database.query("SELECT hash FROM chain WHERE seq = ?", [.integer(head.sequence)]) { $0.blob(0) }.first
+            if let hash, hash != head.hash { return Self.rewritten(head.sequence) }
+            return nil
+        }
+    }
+
+    private static func lostTail(last: Int64, head: Int64) -> String {
+        "the books end at record #\(last) but had reached #\(head): \(head - last) record(s) were lost (a removed or damaged -wal file?)"
+    }
+
+    private static func rewritten(_ sequence: Int64) -> String {
+        "record #\(sequence) differs from the chain's head recorded beside the database: the books were rewritten"
+    }
+
     static func chainProblem(_ database: SQLiteConnection, path: String) throws(SQLiteError) -> String? {
         var previous = ChainRecord.genesis
         var expected: Int64 = 1
@@ -237,14 +261,14 @@ public final class Ledger {
                 }
             }
             if let head, head.sequence == sequence, head.hash != hash, problem == nil {
-                problem = "record #\(sequence) differs from the chain's head recorded beside the database: the books were rewritten"
+                problem = rewritten(sequence)
             }
             previous = hash
             expected = sequence + 1
             last = (sequence, hash)
         }
         if problem == nil, let head, head.sequence > (last?.0 ?? 0) {
-            problem = "the books end at record #\(last?.0 ?? 0) but had reached #\(head.sequence): \(head.sequence - (last?.0 ?? 0)) record(s) were lost (a removed or damaged -wal file?)"
+            problem = lostTail(last: last?.0 ?? 0, head: head.sequence)
         }
         return problem
     }

@@ -20,7 +20,7 @@ struct AlertsCommand: ParsableCommand {
         @Flag(name: .long, help: "One JSON object per line.") var json = false
 
         func run() throws {
-            let ledger = try location.open()
+            let ledger = try location.open(checking: .shape)
             let entries = try ledgerOrExit { () throws(LedgerError) in try ledger.outbox(pendingOnly: pending, limit: last) }
             let output = LineWriter.standardOutput
             if entries.isEmpty && !json {

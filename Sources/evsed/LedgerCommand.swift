@@ -17,10 +17,26 @@ struct LedgerCommand: ParsableCommand {
         @Option(name: .long, help: "The ledger (default: $EVSED_LEDGER, else $STATE_DIRECTORY/ledger.sqlite, else /var/lib/evsed/ledger.sqlite).")
         var ledger: String?
 
-        /// Opens the ledger to read it; books that fail their chain are still shown, with a warning.
-        func open() throws -> Ledger {
+        /// How much of the chain a command checks before it reads the books.
+        enum Check {
+            /// Its shape (no record missing, the head as recorded), whatever the ledger's size: `list`, `show`.
+            case shape
+            /// Every record's hash, linear in the ledger's size: `export`, whose output others import.
+            case chain
+            /// Nothing: the command is the check (`verify`).
+            case none
+        }
+
+        /// Opens the ledger to read it; books that fail the check are still shown, with a warning.
+        func open(checking check: Check) throws -> Ledger {
             let opened = try openLedgerOrExit(ledgerPath(ledger), create: false, writable: false)
-            if let problem = try? opened.integrityProblem() {
+            let problem: String?
+            switch check {
+            case .shape: problem = try? opened.shapeProblem()
+            case .chain: problem = try? opened.integrityProblem()
+            case .none: problem = nil
+            }
+            if let problem {
                 LineWriter.standardError.write("evsed: warning: \(opened.path): \(problem); `evsed ledger verify` says more")
             }
             return opened
@@ -52,7 +68,7 @@ struct LedgerCommand: ParsableCommand {
         @Flag(name: .long, help: "One JSON object per line.") var json = false
 
         func run() throws {
-            let ledger = try location.open()
+            let ledger = try location.open(checking: .shape)
             let sessions = try ledgerOrExit { () throws(LedgerError) in
                 try ledger.sessions(since: period.since, until: period.until, limit: last, details: json)
             }
@@ -83,7 +99,7 @@ struct LedgerCommand: ParsableCommand {
         @Flag(name: .long, help: "The session as one JSON object.") var json = false
 
         func run() throws {
-            let ledger = try location.open()
+            let ledger = try location.open(checking: .shape)
             guard let session = try ledgerOrExit({ () throws(LedgerError) in try ledger.session(id) }) else {
                 LineWriter.standardError.write("evsed: ledger: no session \(id) in \(ledger.path) (evsed ledger list shows them)")
                 throw ExitCode(1)
@@ -130,7 +146,7 @@ struct LedgerCommand: ParsableCommand {
                     return site
                 }
             }
-            let ledger = try location.open()
+            let ledger = try location.open(checking: .chain)
             let output = LineWriter.standardOutput
             switch format {
             case .ocpiCDR:
@@ -173,7 +189,7 @@ struct LedgerCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
-            let ledger = try location.open()
+            let ledger = try location.open(checking: .none)
             let report = try ledgerOrExit { () throws(LedgerError) in try ledger.verify() }
             let output = LineWriter.standardOutput
             guard report.isIntact else {

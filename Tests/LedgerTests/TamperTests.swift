@@ -26,6 +26,26 @@ import Testing
         return try ledger.verify().problems.first
     }
 
+    /// `list` and `show` check the chain's shape only; what that sees, and what only the full
+    /// check (export, verify) sees.
+    @Test func theShapeCheckSeesLostAndRewrittenRecordsButNotChangesInPlace() throws {
+        #expect(try ledger().shapeProblem() == nil)
+        let deleted = try ledger()
+        try deleted.database.execute("DELETE FROM chain WHERE seq = 3")
+        #expect(try deleted.shapeProblem()?.contains("1 record(s) are missing from the chain") == true)
+        let changed = try ledger()
+        try changed.database.execute("UPDATE chain SET body = body || ' ' WHERE seq = 3")
+        #expect(try changed.shapeProblem() == nil)
+        #expect(try changed.integrityProblem()?.contains("record #3") == true)
+        let rewritten = try ledger()
+        let last = try rewritten.database.query("SELECT max(seq) FROM chain") { $0.integer(0) }.first!
+        try rewritten.database.execute("UPDATE chain SET hash = zeroblob(32) WHERE seq = \(last)")
+        #expect(try rewritten.shapeProblem()?.contains("the books were rewritten") == true)
+        let truncated = try ledger()
+        try truncated.database.execute("DELETE FROM chain WHERE seq = \(last)")
+        #expect(try truncated.shapeProblem()?.contains("1 record(s) were lost") == true)
+    }
+
     @Test func aChangedReadingIsFoundInItsBatch() throws {
         let problem = try #require(try firstProblem(after: "UPDATE readings SET register_wh = register_wh - 5 WHERE rowid = 40"))
         #expect(problem.record != nil && problem.session == 1)

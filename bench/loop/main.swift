@@ -232,7 +232,12 @@ func reaction(trips: Int) throws {
         meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 64), events: events)
     _ = controller.driveSafeOutputs(at: MonotonicClock.now())
     controller.commands.push(.ready)
+    // The contactor closes only with a register reading taken for the session: a meter answers
+    // every tick (a real one is polled on its own thread), the car drawing nothing.
+    let reading = MeterReading(voltage: PhaseValues(Volts(230)), current: PhaseValues(Amperes(0)), power: Watts(0),
+                               importEnergy: WattHours(kilowattHours: 1234.5))
     let loop = PeriodicThread(name: "control-loop", period: .milliseconds(10), realTimePriority: 50, wakeSources: monitor.wakeSources) { now, missed in
+        controller.meterReadings.post(reading, at: now)
         controller.reportTiming(missedDeadlines: missed, at: now)
         controller.tick(at: now)
     }
