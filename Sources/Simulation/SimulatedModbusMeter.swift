@@ -97,7 +97,8 @@ public final class SimulatedModbusMeter: Sendable {
 
     public func stop() { running.store(false, ordering: .relaxed) }
 
-    /// The values of `reading`, as the meter's registers hold them.
+    /// The values of `reading`, as the meter's registers hold them (a phase the reading lacks is
+    /// left out).
     public static func values(of reading: MeterReading) -> [MeterQuantity: Double] {
         var values: [MeterQuantity: Double] = [.totalPower: reading.power.value, .importEnergy: reading.importEnergy.value,
                                                .frequency: reading.frequency ?? 50]
@@ -107,9 +108,10 @@ public final class SimulatedModbusMeter: Sendable {
             (.voltageL3, .currentL3, .powerL3, reading.voltage.l3, reading.current.l3),
         ]
         for (voltage, current, power, volts, amps) in phases {
-            values[voltage] = volts?.value ?? 0
-            values[current] = amps?.value ?? 0
-            values[power] = (volts?.value ?? 0) * (amps?.value ?? 0)
+            guard let volts, let amps else { continue }
+            values[voltage] = volts.value
+            values[current] = amps.value
+            values[power] = volts.value * amps.value
         }
         return values
     }
@@ -117,22 +119,13 @@ public final class SimulatedModbusMeter: Sendable {
     /// The values the meter reports at its present power, with `register` as its import register.
     public func values(register: WattHours) -> [MeterQuantity: Double] {
         let watts = power.withLock { $0 }
-        let phases = Double(configuration.phases)
-        let perPhase = watts.value / phases
-        let amps = perPhase / configuration.voltage.value
-        var values: [MeterQuantity: Double] = [
-            .voltageL1: configuration.voltage.value, .currentL1: amps, .powerL1: perPhase,
-            .totalPower: watts.value, .frequency: configuration.frequency, .importEnergy: register.value,
-        ]
-        if configuration.phases == 3 {
-            values[.voltageL2] = configuration.voltage.value
-            values[.voltageL3] = configuration.voltage.value
-            values[.currentL2] = amps
-            values[.currentL3] = amps
-            values[.powerL2] = perPhase
-            values[.powerL3] = perPhase
-        }
-        return values
+        let volts = configuration.voltage
+        let amps = Amperes(watts.value / Double(configuration.phases) / volts.value)
+        let three = configuration.phases == 3
+        return Self.values(of: MeterReading(
+            voltage: three ? PhaseValues(volts, volts, volts) : PhaseValues(volts),
+            current: three ? PhaseValues(amps, amps, amps) : PhaseValues(amps),
+            power: watts, importEnergy: register, frequency: configuration.frequency))
     }
 
     /// Serves requests until `stop()`; throws when the device cannot be opened.

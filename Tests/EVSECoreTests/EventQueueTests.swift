@@ -4,17 +4,23 @@ import Testing
 /// Events that do not fit the queue to the books are counted and make a fault; they are never
 /// dropped in silence, and nothing charges while the books cannot follow.
 @Suite struct EventQueueTests {
-    @Test func aFullEventQueueStopsChargingAndSaysHowManyWereLost() {
+    /// A controller told to start, with a car in state C, its events in a queue of `queue` places.
+    static func charging(queue: Int) -> (ChargerController, BoundedQueue<TimedEvent>) {
         let devices = AllocationTests.StillDevices()
-        let events = BoundedQueue<TimedEvent>(capacity: 64)
+        let events = BoundedQueue<TimedEvent>(capacity: queue)
         let controller = ChargerController(
             machine: ChargerStateMachine(configuration: ChargerConfiguration()),
             devices: ChargerDevices(pilotSensor: devices, pilotSignal: devices, contactor: devices, residualCurrentMonitor: devices),
             meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 8), events: events)
-        var now = Instant.zero
-        controller.driveSafeOutputs(at: now)
+        controller.driveSafeOutputs(at: .zero)
         controller.commands.push(.ready)
         devices.level = .c
+        return (controller, events)
+    }
+
+    @Test func aFullEventQueueStopsChargingAndSaysHowManyWereLost() {
+        let (controller, events) = Self.charging(queue: 64)
+        var now = Instant.zero
         func tick(_ count: Int, drain: Bool) {
             for index in 0..<count {
                 now = now + .milliseconds(10)
@@ -49,16 +55,8 @@ import Testing
     /// The meter thread posts a reading with the instant its request started and the answer comes
     /// 150 ms later; the loop has ticked (and said things) meanwhile. The stream stays in time order.
     @Test func readingsThatTakeTimeStillComeInTimeOrder() {
-        let devices = AllocationTests.StillDevices()
-        let events = BoundedQueue<TimedEvent>(capacity: 4096)
-        let controller = ChargerController(
-            machine: ChargerStateMachine(configuration: ChargerConfiguration()),
-            devices: ChargerDevices(pilotSensor: devices, pilotSignal: devices, contactor: devices, residualCurrentMonitor: devices),
-            meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 8), events: events)
+        let (controller, events) = Self.charging(queue: 4096)
         var now = Instant.zero
-        controller.driveSafeOutputs(at: now)
-        controller.commands.push(.ready)
-        devices.level = .c
         var register = 1000.0
         for tick in 1...600 {
             now = now + .milliseconds(10)

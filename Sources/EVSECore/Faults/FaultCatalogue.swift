@@ -140,7 +140,7 @@ public struct FaultCatalogue: Sendable {
                 detection: "a write to the ledger failed (a full or failing storage card, a file made read-only, another program holding the database)",
                 reaction: .openContactor, recovery: .untilTechnicianClears, ocppErrorCode: "InternalError",
                 ownerInstruction: "The charger cannot record your session any more and stopped charging so that your bill stays right; what was recorded until now stands. Contact the charger's operator.",
-                technicianHint: "The journal's ledger_error line says why (e.g. \"database or disk is full\"). Free space or replace the card, then restart evsed, which reads the ledger afresh; `clear ledger_write_failed` without a restart only if the ledger was not changed meanwhile."
+                technicianHint: "The journal's ledger_error line says why (e.g. \"database or disk is full\"). Free space or replace the card, then restart evsed, which reads the ledger afresh. `clear ledger_write_failed` without a restart lets charging go on with books in memory that may hold what the ledger missed."
             ),
         ]
         precondition(entries.map(\.code) == FaultCode.allCases, "one catalogue entry per fault code, in code order")

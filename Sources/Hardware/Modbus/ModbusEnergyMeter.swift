@@ -68,8 +68,7 @@ public final class ModbusEnergyMeter: EnergyMeter {
         var openError: ModbusError?
         /// Readings in a row whose register is below the last good one, and the last of them.
         var lowerReadings = 0
-        var lowerRegister: WattHours?
-        var lowerReadAt: Instant?
+        var lower: (register: WattHours, at: Instant)?
     }
 
     /// A register below the last good one this many times in a row, each consistent with the one
@@ -141,27 +140,23 @@ public final class ModbusEnergyMeter: EnergyMeter {
                 do throws(MeterPlausibility.Problem) {
                     reading = try configuration.plausibility.reading(from: values, previous: previous)
                     state.lowerReadings = 0
+                    state.lower = nil
                 } catch {
                     guard case .registerWentBackwards(_, let to) = error else { throw MeterReadError.implausible(error) }
                     // Once is a bad reply; again and again, each a plausible reading that follows
                     // on from the one before (no lower, no faster than a charger draws), is a meter
                     // that starts from a new register: it is taken, and the books see the drop.
                     // Garbage does not line up like that.
-                    let plausible = (try? configuration.plausibility.reading(from: values, previous: nil)) != nil
-                    let sinceLower = state.lowerRegister.map { ($0, now - (state.lowerReadAt ?? now)) }
-                    let followsOn = plausible && sinceLower.map { (try? configuration.plausibility.reading(from: values, previous: $0)) != nil } ?? true
-                    state.lowerReadings = followsOn ? state.lowerReadings + 1 : plausible ? 1 : 0
-                    state.lowerRegister = plausible ? WattHours(to) : nil
-                    state.lowerReadAt = plausible ? now : nil
-                    guard state.lowerReadings >= Self.readingsForNewBaseline else { throw MeterReadError.implausible(error) }
-                    do throws(MeterPlausibility.Problem) {
-                        reading = try configuration.plausibility.reading(from: values, previous: nil)
-                    } catch {
-                        throw MeterReadError.implausible(error)
-                    }
+                    let alone = try? configuration.plausibility.reading(from: values, previous: nil)
+                    let followsOn = alone != nil && state.lower.map { lower in
+                        (try? configuration.plausibility.reading(from: values, previous: (lower.register, now - lower.at))) != nil
+                    } ?? true
+                    state.lowerReadings = followsOn ? state.lowerReadings + 1 : alone != nil ? 1 : 0
+                    state.lower = alone.map { _ in (WattHours(to), now) }
+                    guard let alone, state.lowerReadings >= Self.readingsForNewBaseline else { throw MeterReadError.implausible(error) }
+                    reading = alone
                     state.lowerReadings = 0
-                    state.lowerRegister = nil
-                    state.lowerReadAt = nil
+                    state.lower = nil
                 }
                 state.lastEnergy = reading.importEnergy
                 state.lastReadAt = now
