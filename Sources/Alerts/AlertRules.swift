@@ -60,6 +60,10 @@ public struct AlertRules: Sendable {
     private var endedBeforeRestart: [SessionID: String] = [:]
     private var repeats: [String: Repeats] = [:]
     private var level: PilotLevel = .a
+    /// Whether the pilot offers a current (PWM). A car that goes from C to B while it does stopped
+    /// on its own; one that does so after the charger withdrew the PWM (a stop, a pause, a fault,
+    /// an owner's limit) was told to.
+    private var pwmOffered = false
     /// The owner named for the next session (console `start --owner`).
     private var nextOwner: String?
     private var carriedOver: (id: SessionID, cause: String, owner: String?, down: Duration?)?
@@ -197,10 +201,15 @@ public struct AlertRules: Sendable {
             let owner = id.flatMap { sessions[$0]?.owner } ?? configuration.defaultOwner
             return [alert(.needsService, at: now, session: id, owner: owner, faultFacts(code, repeats: repeats["fault:\(code)"]?.suppressed ?? 0))]
 
+        case .setPilot(let output):
+            pwmOffered = output.isPWM
+            return []
+
         case .vehicleStateChanged(let newLevel):
             defer { level = newLevel }
-            // The car itself stopped drawing (state C or D to B) with nothing pausing the session: it is done.
-            guard newLevel == .b, level == .c || level == .d, let id = newestSession, var tracked = sessions[id],
+            // The car itself stopped drawing (state C or D to B, the PWM still offered) with nothing
+            // pausing the session: it is done.
+            guard newLevel == .b, level == .c || level == .d, pwmOffered, let id = newestSession, var tracked = sessions[id],
                 tracked.interruption == nil, !tracked.paused, tracked.chargedSince, !tracked.idleSent
             else { return [] }
             tracked.idleSent = true

@@ -165,6 +165,7 @@ struct RulesHarness {
         var harness = try RulesHarness(Self.owners)
         harness.feed(.action(.vehicleStateChanged(.b)))
         harness.feed(.action(.sessionStarted(SessionID(rawValue: 1))))
+        harness.feed(.action(.setPilot(.pwm(try PWMDuty(offering: Amperes(16))))))
         harness.feed(.action(.vehicleStateChanged(.c)))
         harness.charge(seconds: 1800, watts: { _ in 7000 })
         harness.feed(.action(.vehicleStateChanged(.b)))
@@ -172,6 +173,19 @@ struct RulesHarness {
         #expect(idle.kind == .idle)
         // 10:30 now; the grace period of 30 minutes ends at 11:00.
         #expect(idle.facts["idle_fee"] == "An idle fee of 3.60 EUR/h starts at 11:00 unless the car is unplugged.")
+    }
+
+    /// A stop at the console (or an owner's limit) withdraws the PWM first; the car going to B then
+    /// is the charger's doing, and the owner hears of the bill, not of an idle fee.
+    @Test func aCarTheChargerStoppedIsNotCalledComplete() throws {
+        var harness = try RulesHarness(Self.owners)
+        harness.feed(.action(.sessionStarted(SessionID(rawValue: 1))))
+        harness.feed(.action(.setPilot(.pwm(try PWMDuty(offering: Amperes(16))))))
+        harness.feed(.action(.vehicleStateChanged(.c)))
+        harness.charge(seconds: 60, watts: { _ in 7000 })
+        harness.feed(.action(.setPilot(.steady)))
+        harness.feed(.action(.vehicleStateChanged(.b)))
+        #expect(harness.kinds == [.started])
     }
 
     @Test func aPausedSessionIsNotCalledComplete() throws {

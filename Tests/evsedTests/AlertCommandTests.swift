@@ -231,7 +231,9 @@ import TestSupport
         let again = try cli.evsed(["console", "--socket", socket], input: "login\r2468\rstart\r").output
         #expect(again.contains("start: done"), "\(again)")
         #expect(http.wait(forMessages: 3, seconds: 30))
-        #expect(http.messages().last?["path"] as? String == "/kim", "\(http.messages())")
+        // The stop withdrew the PWM: the car going to B was the charger's doing, so no idle alert.
+        let sent = http.messages().map { "\(($0["headers"] as? [String: String])?["X-Evsed-Alert"] ?? "?") \($0["path"] as? String ?? "?")" }
+        #expect(sent == ["started /alex", "ended /alex", "started /kim"], "\(http.messages())")
         kill(daemon.process.processIdentifier, SIGTERM)
         #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
         let sessions = try cli.jsonLines(try cli.evsed(["ledger", "list", "--json", "--ledger", ledger]).output)
