@@ -23,7 +23,7 @@ import Testing
 
     @Test func noCarWithinTheDecisionTimeEndsTheSessionWithItsReason() {
         var driver = MachineDriver(firstSessionNumber: 42, carriedOver: carried)
-        let ended = driver.advance(by: CarriedOverSession.decisionTime)
+        let ended = driver.advance(by: ChargerConfiguration().carriedOverDecisionTime)
         #expect(ended == [.sessionEnded(SessionID(rawValue: 41), .powerLoss)])
         #expect(driver.machine.sessionID == nil)
         // A car that arrives afterwards gets a new session.

@@ -1,7 +1,7 @@
 /// Armed timer deadlines, one slot per timer: starting a timer replaces its deadline. The state
 /// machine keeps the deadlines it asked for in one; whoever drives it (the control loop, a
 /// simulation, a test) keeps another, filled from the machine's timer actions.
-public struct TimerQueue: Sendable {
+public struct TimerQueue: Hashable, Sendable {
     private var deadlines = [Instant?](repeating: nil, count: ChargerTimer.all.count)
 
     public init() {}

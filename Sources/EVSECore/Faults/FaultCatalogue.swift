@@ -152,3 +152,10 @@ public struct FaultCatalogue: Sendable {
     /// The entry of `code`.
     public subscript(code: FaultCode) -> FaultDescriptor { entries[code.number - 1] }
 }
+
+/// Equal when every entry is; the hash leaves the entries out (a catalogue follows from the
+/// configuration beside it), so hashing a machine state costs no walk through the texts.
+extension FaultCatalogue: Hashable {
+    public static func == (lhs: FaultCatalogue, rhs: FaultCatalogue) -> Bool { lhs.entries == rhs.entries }
+    public func hash(into hasher: inout Hasher) {}
+}

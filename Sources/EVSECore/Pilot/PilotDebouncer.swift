@@ -26,17 +26,17 @@ public struct PilotDebounceConfiguration: Hashable, Sendable {
 
 /// Turns raw pilot levels into a confirmed level: a level counts once it has held for the configured
 /// number of consecutive samples; a level between bands never replaces the confirmed one.
-public struct PilotDebouncer: Sendable {
+public struct PilotDebouncer: Hashable, Sendable {
     public let configuration: PilotDebounceConfiguration
 
     /// The last confirmed level. Starts at A: until proven otherwise nobody is plugged in.
     public private(set) var confirmed: PilotLevel = .a
     private var candidate: PilotLevel = .a
-    private var candidateCount = 0
+    var candidateCount = 0
     /// How many consecutive samples have shown the latest valid level.
     public var stableSamples: Int { unknownSince == nil ? candidateCount : 0 }
     /// When the pilot last left the accepted bands, while it stays outside them.
-    public private(set) var unknownSince: Instant?
+    public internal(set) var unknownSince: Instant?
 
     public init(configuration: PilotDebounceConfiguration) {
         self.configuration = configuration

@@ -58,6 +58,9 @@ public struct ChargerConfiguration: Hashable, Sendable {
     /// No good meter reading for this long while a session is open is a fault: what cannot be
     /// measured cannot be billed.
     public var meterLostTimeout: Duration
+    /// How long after the start the machine waits to see the vehicle of a session carried over
+    /// from before a restart (several debounce periods) before it ends that session.
+    public var carriedOverDecisionTime: Duration
 
     /// Consecutive control-loop overruns that make a fault, and on-time ticks that clear it.
     public var overrunsForFault: Int
@@ -100,6 +103,7 @@ public struct ChargerConfiguration: Hashable, Sendable {
         temperatureLimit: Celsius = Celsius(80),
         temperatureHysteresis: Celsius = Celsius(10),
         meterLostTimeout: Duration = .seconds(10),
+        carriedOverDecisionTime: Duration = .seconds(2),
         overrunsForFault: Int = 5,
         onTimeTicksToClearOverrun: Int = 100,
         residualCurrentRetryInterval: Duration = .seconds(300),
@@ -138,6 +142,7 @@ public struct ChargerConfiguration: Hashable, Sendable {
         self.temperatureLimit = temperatureLimit
         self.temperatureHysteresis = temperatureHysteresis
         self.meterLostTimeout = meterLostTimeout
+        self.carriedOverDecisionTime = carriedOverDecisionTime
         self.overrunsForFault = overrunsForFault
         self.onTimeTicksToClearOverrun = onTimeTicksToClearOverrun
         self.residualCurrentRetryInterval = residualCurrentRetryInterval

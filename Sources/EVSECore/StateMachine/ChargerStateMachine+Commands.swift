@@ -47,7 +47,7 @@ extension ChargerStateMachine {
         var actions = ActionList()
         guard !started else { return actions }
         started = true
-        if carriedOver != nil { startTimer(.carriedOverSession, at: now + CarriedOverSession.decisionTime, into: &actions) }
+        if carriedOver != nil { startTimer(.carriedOverSession, at: now + configuration.carriedOverDecisionTime, into: &actions) }
         reconcile(at: now, into: &actions)
         return actions
     }
@@ -143,12 +143,9 @@ extension ChargerStateMachine {
         guard selfTest != .testing && selfTest != .releasing else { throw .selfTestRunning }
         var actions = ActionList()
         contactorTest = ContactorTestRun(startedAt: now)
-        // The pilot goes to F first (desiredPilot), so a car plugged in meanwhile is told "not available".
+        // The pilot goes to F first (desiredPilot), so a car plugged in meanwhile is told "not
+        // available"; then `reconcile` closes, as it makes every other close.
         reconcile(at: now, into: &actions)
-        contactorClosed = true
-        contactorCommandedAt = now
-        actions.append(.closeContactor)
-        startTimer(.contactorSettle, at: now + configuration.contactorSettleTime, into: &actions)
         return actions
     }
 

@@ -17,12 +17,10 @@ extension ChargerStateMachine {
         var entry = faults[code]
         guard !entry.active else { return }
         entry.active = true
-        entry.raisedAt = now
         actions.append(.faultRaised(code))
 
         let descriptor = catalogue[code]
         if descriptor.reaction == .openContactorAndPulseF {
-            stateFUntil = now + configuration.stateFHoldTime
             startTimer(.stateFHold, at: now + configuration.stateFHoldTime, into: &actions)
         }
         switch descriptor.recovery {
@@ -139,12 +137,8 @@ extension ChargerStateMachine {
         }
         let tolerated = limit * (1 + configuration.overcurrentRatio) + configuration.overcurrentMargin
         if reading.maximumCurrent > tolerated {
-            if overcurrentSince == nil {
-                overcurrentSince = now
-                startTimer(.overcurrent, at: now + configuration.overcurrentTime, into: &actions)
-            }
-        } else if overcurrentSince != nil {
-            overcurrentSince = nil
+            if timers[.overcurrent] == nil { startTimer(.overcurrent, at: now + configuration.overcurrentTime, into: &actions) }
+        } else {
             cancelTimer(.overcurrent, into: &actions)
         }
     }

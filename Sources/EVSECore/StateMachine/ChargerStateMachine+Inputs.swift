@@ -134,7 +134,6 @@ extension ChargerStateMachine {
     /// A temperature measurement (the hottest sensor of the board).
     public mutating func temperatureMeasured(_ celsius: Celsius, at now: Instant) -> ActionList {
         var actions = ActionList()
-        temperature = celsius
         var step = 0
         for index in 0..<3 {
             let threshold = index == 0
@@ -244,14 +243,12 @@ extension ChargerStateMachine {
                 actions.append(.residualCurrentTestResult(passed: false))
             }
         case .stateFHold:
-            stateFUntil = nil
+            // The pulse is over: `desiredPilot` no longer holds F for it.
+            break
         case .vehicleStop:
             vehicleStopExpired = true
         case .overcurrent:
-            if overcurrentSince != nil {
-                overcurrentSince = nil
-                raise(.overcurrent, at: now, into: &actions)
-            }
+            raise(.overcurrent, at: now, into: &actions)
         case .voltageFault:
             if let problem = voltageProblem { raise(problem, at: now, into: &actions) }
         case .voltageRecovery:

@@ -12,7 +12,7 @@ extension ChargerStateMachine {
 
     /// What the pilot should show now.
     func desiredPilot() -> PilotOutput {
-        if !started || !enabled || holdsStateF || stateFUntil != nil || contactorTest != nil { return .stateF }
+        if !started || !enabled || holdsStateF || timers[.stateFHold] != nil || contactorTest != nil { return .stateF }
         if chargingPermitted, let duty = try? PWMDuty(offering: offeredCurrent) { return .pwm(duty) }
         return .steady
     }
@@ -41,6 +41,8 @@ extension ChargerStateMachine {
             commandLock(lockWanted, at: now, into: &actions)
         }
         if desired != pilot { setPilot(desired, at: now, into: &actions) }
+        // The technician's contactor test closes once the pilot is in F (no car is offered energy).
+        if let test = contactorTest, !test.closeCommanded, pilot == .stateF { closeForContactorTest(at: now, into: &actions) }
         if let open = session, open.stopRequested, !contactorClosed {
             endSession(.stopCommand, at: now, into: &actions)
         }
@@ -96,6 +98,16 @@ extension ChargerStateMachine {
         }
     }
 
+    /// The one close that is not for charging: the technician's contactor test, with no vehicle,
+    /// no session, no fault and the pilot held in F; it opens again after the settle time at most.
+    mutating func closeForContactorTest(at now: Instant, into actions: inout ActionList) {
+        contactorTest?.closeCommanded = true
+        contactorClosed = true
+        contactorCommandedAt = now
+        actions.append(.closeContactor)
+        startTimer(.contactorSettle, at: now + configuration.contactorSettleTime, into: &actions)
+    }
+
     /// Commands the connector lock and checks its feedback after the settle time.
     mutating func commandLock(_ locked: Bool, at now: Instant, into actions: inout ActionList) {
         lockCommanded = locked
@@ -115,10 +127,7 @@ extension ChargerStateMachine {
         }
         cancelTimer(.vehicleStop, into: &actions)
         vehicleStopExpired = false
-        if overcurrentSince != nil {
-            overcurrentSince = nil
-            cancelTimer(.overcurrent, into: &actions)
-        }
+        cancelTimer(.overcurrent, into: &actions)
     }
 
     /// Closes the contactor, after the residual-current self-test where the board asks for one,
@@ -204,7 +213,7 @@ extension ChargerStateMachine {
                     // The vehicle is still there after a restart: its session goes on.
                     carriedOver = nil
                     cancelTimer(.carriedOverSession, into: &actions)
-                    session = Session(id: carried.id, startedAt: now)
+                    session = Session(id: carried.id)
                     actions.append(.sessionResumed(carried.id))
                     startTimer(.meterWatchdog, at: now + configuration.meterLostTimeout, into: &actions)
                 } else if configuration.startSessionOnPlugIn && enabled && outOfServiceFault == nil && session == nil {
@@ -251,7 +260,7 @@ extension ChargerStateMachine {
     mutating func openSession(at now: Instant, into actions: inout ActionList) {
         let id = SessionID(rawValue: nextSessionNumber)
         nextSessionNumber += 1
-        session = Session(id: id, startedAt: now)
+        session = Session(id: id)
         actions.append(.sessionStarted(id))
         startTimer(.meterWatchdog, at: now + configuration.meterLostTimeout, into: &actions)
     }

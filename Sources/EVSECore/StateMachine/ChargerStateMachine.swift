@@ -7,7 +7,10 @@
 /// contactor is commanded closed only when the confirmed pilot is C (or D with ventilation), the
 /// PWM is on, the plug is locked (where the socket has a lock) and no fault is active, and any fault
 /// opens it in the step that detects it.
-public struct ChargerStateMachine: Sendable {
+///
+/// `Hashable`, so that a search can tell the states it has seen (`canonical(at:)` makes states
+/// that differ only in when they were reached equal).
+public struct ChargerStateMachine: Hashable, Sendable {
     public let configuration: ChargerConfiguration
     public let catalogue: FaultCatalogue
 
@@ -31,7 +34,6 @@ public struct ChargerStateMachine: Sendable {
     /// The technician's contactor test (`test contactor`), while it runs.
     var contactorTest: ContactorTestRun?
     var diodeBadSamples = 0
-    var stateFUntil: Instant?
     /// Whether the pilot was held in F (start-up, maintenance, out of service) rather than pulsed.
     var stateFWasHeld = true
     /// Whether the daemon has declared the charger ready (`start(at:)`).
@@ -49,7 +51,6 @@ public struct ChargerStateMachine: Sendable {
     var derateStep = 0
     var previousOffer: Amperes?
     var offerReducedAt: Instant?
-    var temperature: Celsius?
     /// The import register of the last good reading (or, after a restart, the ledger's last for
     /// the carried-over session): a lower one means a replaced meter.
     var lastRegister: WattHours?
@@ -59,7 +60,6 @@ public struct ChargerStateMachine: Sendable {
     var needsFreshRegister = true
     /// When the contactor last opened; nil before the first close.
     var contactorOpenedAt: Instant?
-    var overcurrentSince: Instant?
     var voltageProblem: FaultCode?
     var consecutiveOverruns = 0
     var consecutiveOnTimeTicks = 0
@@ -85,7 +85,6 @@ public struct ChargerStateMachine: Sendable {
     /// An open charging session.
     struct Session: Hashable, Sendable {
         var id: SessionID
-        var startedAt: Instant
         var pausedByCommand = false
         var stopRequested = false
         var interruption: InterruptionCause?
@@ -173,7 +172,6 @@ struct FaultTable: Hashable, Sendable {
     struct Entry: Hashable, Sendable {
         var active = false
         var latch: RecoveryPolicy.Latch?
-        var raisedAt: Instant = .zero
         /// Automatic retries spent since the vehicle was plugged in.
         var retries = 0
     }
@@ -193,16 +191,13 @@ struct FaultTable: Hashable, Sendable {
 }
 
 /// A session that was open when the charger went down (a power cut, a crash, a planned stop).
-/// Once the charger is ready, a vehicle confirmed connected within `CarriedOverSession.decisionTime`
+/// Once the charger is ready, a vehicle confirmed connected within the configuration's `carriedOverDecisionTime`
 /// resumes it (`sessionResumed`); otherwise it ends (`sessionEnded` with `endReasonIfGone`).
 public struct CarriedOverSession: Hashable, Sendable {
     public var id: SessionID
     public var endReasonIfGone: SessionEndReason
     /// The session's last register in the ledger, when it has one.
     public var lastRegister: WattHours?
-
-    /// How long after the start the machine waits to see a vehicle: several debounce periods.
-    public static let decisionTime: Duration = .seconds(2)
 
     public init(id: SessionID, endReasonIfGone: SessionEndReason, lastRegister: WattHours? = nil) {
         self.id = id
@@ -216,6 +211,8 @@ public struct CarriedOverSession: Hashable, Sendable {
 /// its whole length, and takes twice the contactor's settle time at most.
 struct ContactorTestRun: Hashable, Sendable {
     let startedAt: Instant
+    /// Whether the close went out (in `reconcile`, once the pilot is in F).
+    var closeCommanded = false
     /// How long the feedback took to follow the close command; nil until it did.
     var closedAfter: Duration?
     /// When the open command went out.
