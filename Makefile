@@ -28,7 +28,7 @@ UDEVRULESDIR ?= /etc/udev/rules.d
 CONFDIR      ?= /etc/evsed
 RELEASE_BIN  := .build/release/evsed
 
-.PHONY: deps build run test bench scenarios fuzz release install uninstall clean
+.PHONY: deps build run test verify bench scenarios fuzz release install uninstall clean
 
 ## deps: install the missing Debian packages (quiet when all are there)
 deps:
@@ -72,6 +72,13 @@ test: deps $(PEERS_VENV)/.installed
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	TSAN_OPTIONS=halt_on_error=1 \
 	  $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_SUITES)'
+
+## verify: the reachable-state search of the safety rule, further than make test goes: up to
+## VERIFY_STATES states per board and timing (about 10 minutes and 4 GB at the default)
+VERIFY_STATES ?= 1500000
+verify: deps
+	$(SWIFT) build --build-tests
+	EVSED_STATE_SEARCH_LIMIT=$(VERIFY_STATES) $(SWIFT) test --skip-build --filter ReachableStateSearchTests
 
 $(PEERS_VENV)/.installed:
 	python3 -m venv $(PEERS_VENV)

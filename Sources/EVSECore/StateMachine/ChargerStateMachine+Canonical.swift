@@ -1,0 +1,74 @@
+/// The machine's state as its future sees it: what a search of every reachable state compares.
+extension ChargerStateMachine {
+    /// This state seen from `now`, so that two states with the same future compare equal.
+    ///
+    /// The machine reads instants only as differences (a deadline reached, a settle time passed),
+    /// counters only against their thresholds, and session numbers not at all (they only go out in
+    /// actions). So: every instant is shifted to be relative to `now` (which becomes `.zero`); an
+    /// age is clamped where the comparisons that read it no longer tell it apart; a counter stops
+    /// at its threshold; session numbers become 0 and the next one 1; an offer reduction whose
+    /// grace is over is forgotten. Deadlines are never clamped: they lie ahead, within the
+    /// longest timer.
+    ///
+    /// - Parameter readingsTakenWithin: how long before the loop sees a reading it may have been
+    ///   requested (the meter thread's lag): ages beyond that compare alike with any reading.
+    func canonical(at now: Instant, readingsTakenWithin: Duration = .zero) -> ChargerStateMachine {
+        var state = self
+        /// `instant` relative to `now`, an age of at most `limit`.
+        func relative(_ instant: Instant, agedAtMost limit: Duration? = nil) -> Instant {
+            var age = now - instant
+            if let limit, age > limit { age = limit }
+            return .zero - age
+        }
+        state.debouncer = debouncer.canonical(at: now)
+        state.contactorCommandedAt = relative(contactorCommandedAt, agedAtMost: configuration.contactorSettleTime)
+        state.lockCommandedAt = relative(lockCommandedAt, agedAtMost: configuration.connectorLockSettleTime)
+        // `taken >= openedAt` with `taken` at most `readingsTakenWithin` old: any older opening
+        // compares as one just that old (plus a nanosecond, so that `>=` still holds).
+        state.contactorOpenedAt = contactorOpenedAt.map { relative($0, agedAtMost: readingsTakenWithin + .nanoseconds(1)) }
+        if let reducedAt = offerReducedAt, now - reducedAt < configuration.currentReductionGrace {
+            state.offerReducedAt = relative(reducedAt)
+        } else {
+            state.offerReducedAt = nil
+            state.previousOffer = nil
+        }
+        if var test = contactorTest {
+            // The start is read only to time the close; once that is known, it is read no more.
+            let startedAt = test.closedAfter == nil && test.openCommandedAt == nil ? relative(test.startedAt) : .zero
+            test = ContactorTestRun(startedAt: startedAt, closeCommanded: test.closeCommanded, closedAfter: test.closedAfter,
+                                    openCommandedAt: test.openCommandedAt.map { relative($0) }, failed: test.failed)
+            state.contactorTest = test
+        }
+        for timer in ChargerTimer.all {
+            state.timers[timer] = timers[timer].map { relative($0) }
+        }
+        state.diodeBadSamples = min(diodeBadSamples, configuration.pilot.samplesToConfirmDiodeFault)
+        state.consecutiveOverruns = min(consecutiveOverruns, configuration.overrunsForFault)
+        state.consecutiveOnTimeTicks = min(consecutiveOnTimeTicks, configuration.onTimeTicksToClearOverrun)
+        if case .retryOnNextPlugIn(let latchAfter) = catalogue[.residualCurrentSelfTestFailed].recovery {
+            state.selfTestFailures = min(selfTestFailures, latchAfter)
+        }
+        for code in FaultCode.all {
+            if case .retry(_, let maxAttempts, _) = catalogue[code].recovery, faults[code].retries > maxAttempts {
+                state.faults[code].retries = maxAttempts
+            }
+        }
+        state.nextSessionNumber = 1
+        state.session?.id = SessionID(rawValue: 0)
+        state.carriedOver?.id = SessionID(rawValue: 0)
+        return state
+    }
+}
+
+extension PilotDebouncer {
+    /// This debouncer seen from `now`: the unknown level's start relative to `now` and aged at
+    /// most just past the timeout; the run of samples counted up to the most any rule needs.
+    func canonical(at now: Instant) -> PilotDebouncer {
+        var debouncer = self
+        debouncer.candidateCount = min(candidateCount, max(configuration.samplesToConfirm, configuration.samplesToConfirmUnplug))
+        debouncer.unknownSince = unknownSince.map { since in
+            .zero - min(now - since, configuration.unknownLevelTimeout + .nanoseconds(1))
+        }
+        return debouncer
+    }
+}
