@@ -140,7 +140,7 @@ extension ChargerStateMachine {
         guard !contactorClosed else { throw .contactorClosed }
         guard session == nil, carriedOver == nil else { throw .sessionAlreadyOpen }
         if let code = faults.active.first { throw .outOfService(code) }
-        guard selfTest != .testing && selfTest != .releasing else { throw .selfTestRunning }
+        guard !selfTest.isRunning else { throw .selfTestRunning }
         var actions = ActionList()
         contactorTest = ContactorTestRun(startedAt: now)
         // The pilot goes to F first (desiredPilot), so a car plugged in meanwhile is told "not
@@ -152,11 +152,10 @@ extension ChargerStateMachine {
     public mutating func testResidualCurrentMonitor(at now: Instant) throws(CommandRejection) -> ActionList {
         guard contactorTest == nil else { throw .contactorTestRunning }
         guard !contactorClosed else { throw .contactorClosed }
-        guard selfTest != .testing && selfTest != .releasing else { throw .selfTestRunning }
+        guard !selfTest.isRunning else { throw .selfTestRunning }
         guard !residualCurrentTripped else { throw .residualCurrentPresent }
         var actions = ActionList()
-        selfTest = .testing
-        selfTestByTechnician = true
+        selfTest = .testing(byTechnician: true)
         actions.append(.setResidualCurrentTest(true))
         startTimer(.residualCurrentSelfTest, at: now + configuration.residualCurrentSelfTestTimeout, into: &actions)
         reconcile(at: now, into: &actions)

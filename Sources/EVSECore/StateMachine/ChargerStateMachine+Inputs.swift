@@ -71,16 +71,15 @@ extension ChargerStateMachine {
         var actions = ActionList()
         residualCurrentTripped = tripped
         switch (selfTest, tripped) {
-        case (.testing, true):
-            selfTest = .releasing
+        case (.testing(let byTechnician), true):
+            selfTest = .releasing(byTechnician: byTechnician)
             actions.append(.setResidualCurrentTest(false))
             startTimer(.residualCurrentSelfTest, at: now + configuration.residualCurrentSelfTestTimeout, into: &actions)
-        case (.releasing, false):
+        case (.releasing(let byTechnician), false):
             selfTest = .passed
             selfTestFailures = 0
             cancelTimer(.residualCurrentSelfTest, into: &actions)
-            if selfTestByTechnician {
-                selfTestByTechnician = false
+            if byTechnician {
                 actions.append(.residualCurrentTestResult(passed: true))
                 // A test done with no car does not stand in for the one before the next close.
                 if !vehiclePresent { selfTest = .notDone }
@@ -235,11 +234,11 @@ extension ChargerStateMachine {
         case .contactorSettle:
             checkContactorFeedback(at: now, into: &actions)
         case .residualCurrentSelfTest:
-            if selfTest == .testing { actions.append(.setResidualCurrentTest(false)) }
+            let byTechnician = selfTest.byTechnician
+            if case .testing = selfTest { actions.append(.setResidualCurrentTest(false)) }
             selfTest = .notDone
             raise(.residualCurrentSelfTestFailed, at: now, into: &actions)
-            if selfTestByTechnician {
-                selfTestByTechnician = false
+            if byTechnician {
                 actions.append(.residualCurrentTestResult(passed: false))
             }
         case .stateFHold:

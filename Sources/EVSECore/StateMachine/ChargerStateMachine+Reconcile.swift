@@ -137,7 +137,7 @@ extension ChargerStateMachine {
     mutating func prepareToClose(at now: Instant, into actions: inout ActionList) {
         if configuration.residualCurrentSelfTestBeforeClose && selfTest != .passed {
             if selfTest == .notDone && !residualCurrentTripped {
-                selfTest = .testing
+                selfTest = .testing(byTechnician: false)
                 actions.append(.setResidualCurrentTest(true))
                 startTimer(.residualCurrentSelfTest, at: now + configuration.residualCurrentSelfTestTimeout, into: &actions)
             }
@@ -231,12 +231,11 @@ extension ChargerStateMachine {
     mutating func vehicleUnplugged(at now: Instant, into actions: inout ActionList) {
         vehiclePresent = false
         diodeBadSamples = 0
-        if selfTest != .passed && selfTest != .notDone {
+        if selfTest.isRunning {
             actions.append(.setResidualCurrentTest(false))
             cancelTimer(.residualCurrentSelfTest, into: &actions)
         }
         selfTest = .notDone
-        selfTestByTechnician = false
         if session != nil { endSession(.vehicleUnplugged, at: now, into: &actions) }
         for code in FaultCode.all {
             var entry = faults[code]

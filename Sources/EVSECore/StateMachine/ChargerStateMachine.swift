@@ -29,8 +29,6 @@ public struct ChargerStateMachine: Hashable, Sendable {
     var lockCommandedAt: Instant = .zero
     var selfTest: SelfTest = .notDone
     var selfTestFailures = 0
-    /// The running self-test was asked for by a technician (`test rcm`), not by a contactor close.
-    var selfTestByTechnician = false
     /// The technician's contactor test (`test contactor`), while it runs.
     var contactorTest: ContactorTestRun?
     var diodeBadSamples = 0
@@ -69,17 +67,35 @@ public struct ChargerStateMachine: Hashable, Sendable {
 
     /// The residual-current monitor self-test, done before the first contactor close of each
     /// plug-in and after every residual-current fault.
+    /// `byTechnician`: the test was asked for by a technician (`test rcm`), who gets its result,
+    /// rather than by a contactor close.
     enum SelfTest: Hashable, Sendable {
         /// Not done for this plug-in. Can transition to: `.testing`.
         case notDone
         /// Test input driven, waiting for the RCM to trip. Can transition to: `.releasing`,
-        /// `.notDone` (timeout: a fault).
-        case testing
+        /// `.notDone` (timeout: a fault; unplug).
+        case testing(byTechnician: Bool)
         /// The RCM tripped; test input released, waiting for its output to drop. Can transition
-        /// to: `.passed`.
-        case releasing
+        /// to: `.passed`, `.notDone` (timeout: a fault; unplug; a technician's test with no car).
+        case releasing(byTechnician: Bool)
         /// Passed for this plug-in. Can transition to: `.notDone` (unplug, residual-current fault).
         case passed
+
+        /// Whether the test input is driven or its release awaited.
+        var isRunning: Bool {
+            switch self {
+            case .testing, .releasing: true
+            case .notDone, .passed: false
+            }
+        }
+
+        /// Whether a running test was a technician's.
+        var byTechnician: Bool {
+            switch self {
+            case .testing(let technician), .releasing(let technician): technician
+            case .notDone, .passed: false
+            }
+        }
     }
 
     /// An open charging session.
