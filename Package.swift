@@ -102,8 +102,9 @@ let package = Package(
         ),
 
         // What runs the charger above the control loop: the loop's events written to the ledger
-        // first, then the event log and journal lines and the owner's alerts from the same books;
-        // what the pipeline asks of the loop goes back through its command queue.
+        // first, then the log's entries and the owner's alerts from the same books, then the
+        // subscribers (the console's view, the MQTT state); what the pipeline asks of the loop goes
+        // back through its command queue.
         .target(name: "ChargerService", dependencies: ["EVSECore", "Billing", "Ledger", "Alerts"]),
 
         .executableTarget(

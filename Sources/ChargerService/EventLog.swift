@@ -4,9 +4,10 @@ import EVSECore
 import FoundationEssentials
 import Ledger
 
-/// Turns log records into lines: plain text for people, or one JSON object per line for programs.
-/// It follows the sessions itself: a session's `session_ended` line comes once it is final (its end
-/// register known), and `finish()` gives the one still waiting when a run stops.
+/// Turns what the charger service processed into log entries: plain text for people, or one JSON
+/// object per line for programs. A formatter: it keeps no books and writes nothing; the only state
+/// it keeps is what it showed last (readings and temperatures are throttled) and, per session, why
+/// it ended and how often it was interrupted, for the `session_ended` line once the session is final.
 ///
 /// Every JSON line has `t` (seconds since the start) and `event`. Meter readings are throttled to
 /// one every `readingInterval`; timers show only when asked for.
@@ -23,67 +24,27 @@ public struct EventLog {
     private let catalogue: FaultCatalogue
     private var lastReadingShown: Instant?
     private var lastTemperatureShown: Celsius?
-    /// The sessions' books when no ledger keeps them (`evsed simulate` without --ledger).
-    public var books: SessionBooks
-    /// The ledger that keeps the books: each change is durable before its line is made.
-    public var recorder: LedgerRecorder?
-    /// Owner alerts: raised from the same events and books, stored in the ledger's outbox, shown as `alert` lines.
-    public var alerts: AlertPublisher?
     /// Per session that ended and is not final yet: why it ended and its interruptions so far.
     private var ending: [SessionID: (reason: String, interruptions: Int)] = [:]
     private var interruptions: [SessionID: Int] = [:]
-    /// When the control loop was last asked to stop charging because a ledger write failed (once a
-    /// second at most, so that failing writes do not fill its command queue).
-    private var ledgerFailureReported: Instant?
-    private var commands: [(command: ChargerCommand, why: String?)] = []
 
-    /// The open session's books, from the ledger when there is one.
-    public var openSession: SessionBooks.OpenSession? { (recorder?.books ?? books).open }
-
-    /// The open session's cost so far, including VAT, when a tariff prices it.
-    public var liveCost: Money? { openSession?.figures.bill?.totalIncludingVAT }
-
-    /// - Parameters:
-    ///   - clock: maps the events' instants to wall-clock time (tariffs are judged in local time).
-    ///   - tariff: prices the sessions when no ledger does.
-    public init(style: Style, catalogue: FaultCatalogue = FaultCatalogue(), clock: WallClock = WallClock(originInstant: .zero, originTimestamp: Timestamp(milliseconds: 0)), tariff: TariffSnapshot? = nil) {
+    public init(style: Style, catalogue: FaultCatalogue = FaultCatalogue()) {
         self.style = style
         self.catalogue = catalogue
-        self.books = SessionBooks(clock: clock, tariff: tariff)
     }
 
-    /// The lines for `event` (often none, sometimes one), in the log's style.
-    public mutating func lines(for event: TimedEvent) -> [String] {
-        entries(for: event).map { $0.rendered(style) }
+    /// The entries for `event` and for what the books made of it (`changes`), in that order.
+    /// - Parameters:
+    ///   - open: the open session after the event, for the live figures of a `reading` line.
+    ///   - clock: the books' wall clock, which dates a session's end.
+    public mutating func entries(for event: TimedEvent, changes: [SessionBooks.Change], open: SessionBooks.OpenSession?, clock: WallClock) -> [EventEntry] {
+        eventLines(for: event, open: open) + changes.flatMap { entries(for: $0, clock: clock) }
     }
 
     /// The line of a scenario's step (`evsed simulate`): what the simulated world did, and where
     /// the scenario file says so.
     public func entry(scenarioStep summary: String, line number: Int, at t: Instant) -> EventEntry {
         line(t, "scenario", text: summary) { $0.add("action", summary); $0.add("line", number) }
-    }
-
-    /// The entries for `event`, for outputs that keep the fields apart (the journal): the books
-    /// are written first (durable before anyone is told), then the lines, then the owner's alerts.
-    public mutating func entries(for event: TimedEvent) -> [EventEntry] {
-        var problems: [EventEntry] = []
-        let changes: [SessionBooks.Change]
-        if let recorder {
-            if case .action(.sessionStarted) = event.event { recorder.nextOwner = alerts?.rules.ownerOfNextSession }
-            do throws(LedgerError) {
-                changes = try recorder.record(event)
-            } catch {
-                changes = []
-                problems.append(ledgerError(error, at: event.at))
-                if ledgerFailureReported.map({ event.at - $0 >= .seconds(1) }) ?? true {
-                    ledgerFailureReported = event.at
-                    commands.append((.ledgerWriteFailed, nil))
-                }
-            }
-        } else {
-            changes = books.observe(event)
-        }
-        return problems + eventLines(for: event) + changes.flatMap { entries(for: $0) } + alertEntries(for: event, changes: changes)
     }
 
     /// The technician's residual-current monitor test in words.
@@ -124,28 +85,8 @@ public struct EventLog {
         }
     }
 
-    /// What the pipeline asks of the control loop since the last call, each with what to tell the
-    /// user when there is something: stop a session at its owner's limit; stop charging because the
-    /// ledger could not be written (its `ledger_error` line has said why).
-    public mutating func takeCommands() -> [(command: ChargerCommand, why: String?)] {
-        for request in alerts?.rules.takeRequests() ?? [] {
-            switch request {
-            case .stopSession(let id): commands.append((.stopSession, "session \(id) reached its owner's limit: stopping it"))
-            }
-        }
-        defer { commands.removeAll() }
-        return commands
-    }
-
-    private mutating func alertEntries(for event: TimedEvent, changes: [SessionBooks.Change]) -> [EventEntry] {
-        guard var publisher = alerts else { return [] }
-        var published = publisher.observe(event, open: openSession)
-        for change in changes { published += publisher.observe(change) }
-        alerts = publisher
-        return published.map { alertEntry($0, at: event.at) }
-    }
-
-    private func alertEntry(_ published: AlertPublisher.Published, at t: Instant) -> EventEntry {
+    /// The line of an alert the rules raised and the outbox stored (or could not).
+    public func entry(alert published: AlertPublisher.Published, at t: Instant) -> EventEntry {
         let alert = published.alert
         let channels = published.deliveries.map { $0.skipped == nil ? $0.channel : "\($0.channel) (skipped: \($0.skipped!))" }
         let to = alert.owner.map { " for \($0)" } ?? ""
@@ -163,39 +104,13 @@ public struct EventLog {
         }
     }
 
-    /// The end of a run: a session still waiting for its end register is made final with the
-    /// last one known; with a ledger, the readings are written and the stop recorded (an open
-    /// session stays open, to be resumed).
-    public mutating func finish(at now: Instant) -> [EventEntry] {
-        guard let recorder else { return books.finish(at: now).flatMap { entries(for: $0) + alertEntries(for: $0, at: now) } }
-        do throws(LedgerError) {
-            return try recorder.stop(at: now).flatMap { entries(for: $0) + alertEntries(for: $0, at: now) }
-        } catch {
-            return [ledgerError(error, at: now)]
-        }
-    }
-
-    /// What the restart itself settled (`LedgerRecorder.Recovery`): the end and bill of each
-    /// session it closed, and its owner's alert. Owners the ledger names get the bills of sessions
-    /// that had ended before the stop and close after it.
-    public mutating func entries(forRecovery recovery: LedgerRecorder.Recovery, at t: Instant) -> [EventEntry] {
-        for (id, owner) in recovery.owners where id != recovery.carriedOver { alerts?.rules.expectBill(id, owner: owner) }
-        return recovery.closedAtStart.flatMap { entries(for: $0) + alertEntries(for: $0, at: t) }
-    }
-
-    private mutating func alertEntries(for change: SessionBooks.Change, at t: Instant) -> [EventEntry] {
-        guard var publisher = alerts else { return [] }
-        let published = publisher.observe(change)
-        alerts = publisher
-        return published.map { alertEntry($0, at: t) }
-    }
-
-    private func ledgerError(_ error: LedgerError, at t: Instant) -> EventEntry {
+    /// The line of a ledger write that failed.
+    public func entry(ledgerError error: LedgerError, at t: Instant) -> EventEntry {
         line(t, "ledger_error", text: "\(error)") { $0.add("error", "\(error)") }
     }
 
-    /// The lines of the books' changes: the end of a session once it is final, with its bill.
-    private mutating func entries(for change: SessionBooks.Change) -> [EventEntry] {
+    /// The lines of a change of the books: the end of a session once it is final, with its bill.
+    public mutating func entries(for change: SessionBooks.Change, clock: WallClock) -> [EventEntry] {
         switch change {
         case .interrupted(let id, _, _):
             interruptions[id, default: 0] += 1
@@ -203,8 +118,8 @@ public struct EventLog {
             ending[id] = (reason, interruptions.removeValue(forKey: id) ?? 0)
         case .closed(let id, let figures, let source, let at, let reason):
             let ended = ending.removeValue(forKey: id) ?? (reason, interruptions.removeValue(forKey: id) ?? 0)
-            let t = (recorder?.books ?? books).clock.instant(at)
-            return [sessionEnded(id, figures: figures, reason: ended.reason, interruptions: ended.interruptions, source: source, at: t)]
+            let t = clock.instant(at)
+            return [sessionEnded(id, figures: figures, reason: ended.reason, interruptions: ended.interruptions, source: source, at: t, clock: clock)]
                 + (figures.bill.map { billLines($0, session: id, at: t) } ?? [])
         case .started, .sample, .resumed:
             break
@@ -212,7 +127,7 @@ public struct EventLog {
         return []
     }
 
-    private mutating func eventLines(for event: TimedEvent) -> [EventEntry] {
+    private mutating func eventLines(for event: TimedEvent, open: SessionBooks.OpenSession?) -> [EventEntry] {
         let t = event.at
         switch event.event {
         case .action(let action):
@@ -221,8 +136,8 @@ public struct EventLog {
             guard let interval = readingInterval else { return [] }
             if let last = lastReadingShown, t - last < interval { return [] }
             lastReadingShown = t
-            let session = openSession.map { Double($0.figures.energyWh) }
-            let cost = liveCost
+            let session = open.map { Double($0.figures.energyWh) }
+            let cost = open?.figures.bill?.totalIncludingVAT
             let text = "\(fixed(reading.power.value / 1000, 2)) kW, \(fixed(reading.maximumCurrent.value, 1)) A, \(fixed(reading.minimumVoltage.value, 0)) V, register \(fixed(reading.importEnergy.kilowattHours, 3)) kWh"
                 + (session.map { ", session \(fixed($0, 0)) Wh" } ?? "") + (cost.map { ", cost \($0)" } ?? "")
             return [line(t, "reading", text: text) { json in
@@ -333,9 +248,10 @@ public struct EventLog {
         }
     }
 
-    private func sessionEnded(_ id: SessionID, figures: MeteredSession, reason: String, interruptions: Int, source: String, at end: Instant) -> EventEntry {
+    private func sessionEnded(_ id: SessionID, figures: MeteredSession, reason: String, interruptions: Int, source: String, at end: Instant,
+                              clock: WallClock) -> EventEntry {
         let bill = figures.bill
-        let endMilliseconds = (recorder?.books ?? books).clock.timestamp(end).milliseconds
+        let endMilliseconds = clock.timestamp(end).milliseconds
         let duration = Double(endMilliseconds - figures.startMilliseconds) / 1000
         let energy = Double(figures.energyWh)
         let text = "session \(id) (\(reason)): \(fixed(energy, 0)) Wh in \(fixed(duration, 1)) s, charging \(figures.chargingSeconds) s, \(interruptions) interruption(s)"

@@ -1,5 +1,6 @@
 import Alerts
 import Billing
+import ChargerService
 import ConfigFile
 import Hardware
 import Console
@@ -35,6 +36,36 @@ final class ConsoleView: Sendable {
             snapshot.recent += lines
             if snapshot.recent.count > Self.recentLimit { snapshot.recent.removeFirst(snapshot.recent.count - Self.recentLimit) }
         }
+    }
+}
+
+/// The console's view follows the pipeline: the latest reading and temperature, the technician
+/// tests' results, the open session's energy and cost (worked out only when a reading or a session
+/// action changed them), and every line but readings and temperatures.
+extension ConsoleView: ServiceSubscriber {
+    func serviceProcessed(_ update: ServiceUpdate) {
+        let sessionChanged: Bool
+        switch update.event?.event {
+        case .meterReading, .action(.sessionStarted), .action(.sessionEnded), .action(.sessionResumed), nil: sessionChanged = true
+        default: sessionChanged = false
+        }
+        let open = sessionChanged ? update.openSession : nil
+        self.update { snapshot in
+            switch update.event?.event {
+            case .meterReading(let reading): snapshot.reading = reading
+            case .temperature(let celsius): snapshot.temperature = celsius
+            case .action(.contactorTestResult(let closed, let opened, let passed)):
+                snapshot.testResults = (snapshot.testResults.count + 1, EventLog.contactorTestText(closedAfter: closed, openedAfter: opened, passed: passed))
+            case .action(.residualCurrentTestResult(let passed)):
+                snapshot.testResults = (snapshot.testResults.count + 1, EventLog.residualCurrentTestText(passed: passed))
+            default: break
+            }
+            if sessionChanged {
+                snapshot.sessionEnergyWh = open?.figures.energyWh
+                snapshot.sessionCost = open?.figures.bill?.totalIncludingVAT
+            }
+        }
+        remember(update.entries.filter { $0.event != "reading" && $0.event != "temperature" }.map { $0.rendered(.text) })
     }
 }
 

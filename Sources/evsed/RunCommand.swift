@@ -161,18 +161,19 @@ struct RunCommand: ParsableCommand {
         let site = try configurationOrExit { () throws(ConfigError) in
             try SiteSettings.load(settingsPath, maximumCurrent: description.charger.maximumCurrent.value)
         }
-        var terminal = TerminalSession(daemon: daemon, json: json, ledgerPath: path, boardPath: board, owners: alertSettings.owners.map(\.name),
+        let service = ChargerService(style: json ? .json : .text, charger: description.charger, chargerName: description.name,
+                                     clock: recorder.books.clock, tariff: prices, recorder: recorder, recovery: recovery, alerts: alertSettings,
+                                     down: lastRecorded.map { .milliseconds(max(0, now.milliseconds - $0.milliseconds)) })
+        var terminal = TerminalSession(daemon: daemon, service: service, json: json, ledgerPath: path, boardPath: board,
+                                       owners: alertSettings.owners.map(\.name),
                                        settings: SiteSettingsStore(path: settingsPath, maximumCurrent: description.charger.maximumCurrent.value, settings: site))
-        terminal.log = EventLog.pipeline(style: terminal.log.style, charger: description.charger, chargerName: description.name,
-                                         clock: recorder.books.clock, tariff: prices, recorder: recorder, recovery: recovery, alerts: alertSettings,
-                                         down: lastRecorded.map { .milliseconds(max(0, now.milliseconds - $0.milliseconds)) })
-        terminal.log.origin = daemon.startedAt
-        terminal.log.readingInterval = .seconds(30)
         let channels = ChannelKind.allCases.filter(alertSettings.hasChannel)
         let delivery = AlertDelivery(ledgerPath: path, chargerID: description.name, kinds: channels, retry: alertSettings.delivery.retry,
                                      reports: terminal.deliveryReports) { [charger = description.name] kind in AlertChannels.make(kind, alertSettings, charger: charger) }
-        terminal.log.alerts?.stored = { delivery.notify() }
-        terminal.alertDelivery = delivery
+        terminal.service.alerts?.stored = { delivery.notify() }
+        if delivery.publishesState {
+            terminal.statePublisher = ChargerStatePublisher(charger: description.name) { delivery.updateState($0) }
+        }
         terminal.showRecovery(recovery)
         if let cause = recovery.cause, let carried = recovery.carriedOver {
             terminal.say("session \(carried) was open when evsed last stopped (\(cause)); it resumes if the car is still connected")

@@ -75,26 +75,27 @@ struct SimulateCommand: ParsableCommand {
             recorder = books
             recovery = recovered
         }
-        var log = EventLog.pipeline(style: json ? .json : .text, charger: board.charger, chargerName: board.name, clock: clock,
-                                    tariff: prices, recorder: recorder, recovery: recovery, alerts: alertSettings)
-        log.showTimers = timers
-        log.readingInterval = readings > 0 ? .nanoseconds(Int64(readings * 1e9)) : nil
+        var service = ChargerService(style: json ? .json : .text, charger: board.charger, chargerName: board.name, clock: clock,
+                                     tariff: prices, recorder: recorder, recovery: recovery, alerts: alertSettings)
+        service.log.showTimers = timers
+        service.log.readingInterval = readings > 0 ? .nanoseconds(Int64(readings * 1e9)) : nil
+        let style = service.log.style
         let output = LineWriter.standardOutput
         if !json {
             output.write("scenario \(scenario.name) on \(board.name) (\(scenario.path)), \(scenario.duration.seconds) s of virtual time")
         }
         if let recovery {
-            for entry in log.entries(forRecovery: recovery, at: .zero) { output.write(entry.rendered(log.style)) }
+            for entry in service.recovered(recovery, at: .zero) { output.write(entry.rendered(style)) }
         }
         let result = runner.run(observe: { record in
             switch record {
-            case .step(let step): output.write(log.entry(scenarioStep: step.action.summary, line: step.line, at: step.at).rendered(log.style))
-            case .event(let event): for line in log.lines(for: event) { output.write(line) }
+            case .step(let step): output.write(service.log.entry(scenarioStep: step.action.summary, line: step.line, at: step.at).rendered(style))
+            case .event(let event): for entry in service.process(event) { output.write(entry.rendered(style)) }
             }
         }, commands: {
-            log.takeCommands().map(\.command)
+            service.takeCommands().map(\.command)
         })
-        for entry in log.finish(at: .zero + scenario.duration) { output.write(entry.rendered(log.style)) }
+        for entry in service.finish(at: .zero + scenario.duration) { output.write(entry.rendered(style)) }
         output.flush()
         guard check else { return }
         var failures = scenario.expectation.failures(in: result)

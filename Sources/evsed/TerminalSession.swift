@@ -11,14 +11,16 @@ import Ledger
 import Runtime
 import Simulation
 
-/// The terminal of `evsed run` on the simulated board: the event log, a live status line, and a
-/// few commands on standard input to play the car and the technician.
+/// The terminal of `evsed run`: it passes the control loop's events through the charger service
+/// and shows the entries (or hands them to the journal under systemd), keeps a live status line,
+/// and reads commands on standard input to play the simulated car and the technician.
 struct TerminalSession {
     let daemon: Daemon
     let json: Bool
     private let output = LineWriter.standardOutput
     private let interactive: Bool
-    var log: EventLog
+    /// The pipeline: the books, the log, the owner's alerts and the console's view.
+    var service: ChargerService
     private var status: ChargerStatus?
     private var lastReading: MeterReading?
     private var statusShown = false
@@ -34,21 +36,24 @@ struct TerminalSession {
     private var console = ConsoleSession(name: "terminal", pin: nil, trusted: true)
     private let consoleBackend: DaemonConsole
     /// systemd's notify socket and journal, when evsed runs as a service.
-    private var service = ServiceReporter()
+    private var systemd = ServiceReporter()
     /// Owners named at a console (`start --owner`), for the alert rules.
     let ownerRequests = OwnerRequests()
     /// What the alert delivery threads report of each attempt, shown here (the journal under systemd).
     let deliveryReports = BoundedQueue<AlertDelivery.Report>(capacity: 256)
-    /// Sends the outbox; it also publishes the live state on MQTT.
-    var alertDelivery: AlertDelivery?
+    /// The live state on MQTT, when the alerts file has an MQTT channel.
+    var statePublisher: ChargerStatePublisher? {
+        didSet { if let statePublisher { service.subscribe(statePublisher) } }
+    }
     private let ledgerPath: String
     private let boardPath: String
     private let owners: [String]
     /// The site settings (`config set`), shared by every console.
     let settings: SiteSettingsStore
 
-    init(daemon: Daemon, json: Bool, ledgerPath: String, boardPath: String, owners: [String], settings: SiteSettingsStore) {
+    init(daemon: Daemon, service: ChargerService, json: Bool, ledgerPath: String, boardPath: String, owners: [String], settings: SiteSettingsStore) {
         self.daemon = daemon
+        self.service = service
         self.settings = settings
         self.json = json
         self.ledgerPath = ledgerPath
@@ -72,9 +77,9 @@ struct TerminalSession {
                 tcsetattr(0, TCSANOW, &settings)
             }
         }
-        log = EventLog(style: json ? .json : .text, catalogue: FaultCatalogue(configuration: daemon.board.charger))
-        log.origin = daemon.startedAt
-        log.readingInterval = .seconds(30)
+        self.service.log.origin = daemon.startedAt
+        self.service.log.readingInterval = .seconds(30)
+        self.service.subscribe(consoleView)
     }
 
     /// A console backend on this daemon, for the console server's consoles.
@@ -100,12 +105,12 @@ struct TerminalSession {
             drainDeliveryReports()
             if now - lastStatusAt >= (interactive ? .seconds(1) : .seconds(10)) {
                 lastStatusAt = now
-                if let alertDelivery, alertDelivery.publishesState, let status { alertDelivery.updateState(stateDocument(status)) }
-                if !service.usesJournal { showStatus() }
+                if let statePublisher, let status { statePublisher.publish(status) }
+                if !systemd.usesJournal { showStatus() }
             }
-            service.update(now: now, status: status, loop: daemon.loopStatistics, summary: statusLine())
+            systemd.update(now: now, status: status, loop: daemon.loopStatistics, summary: statusLine())
         }
-        service.stopping()
+        systemd.stopping()
         clearStatus()
         restoreTerminal()
     }
@@ -117,44 +122,17 @@ struct TerminalSession {
         savedTerminal = nil
     }
 
-    /// Prints what the control loop reported since the last call.
+    /// Passes what the control loop reported since the last call through the pipeline, shows its
+    /// entries, and hands what the pipeline asks of the loop to its command queue.
     mutating func drainEvents() {
         while let event = daemon.events.pop() {
             if case .meterReading(let reading) = event.event { lastReading = reading }
             // A name posted before a start command is taken before the session it starts is seen.
-            for name in ownerRequests.take() { log.alerts?.rules.nameNextOwner(name) }
-            let entries = log.entries(for: event)
-            show(entries)
-            for (command, why) in log.takeCommands() {
+            for name in ownerRequests.take() { service.nameNextOwner(name) }
+            show(service.process(event))
+            for (command, why) in service.takeCommands() {
                 if let why { say(why) }
                 if !daemon.controller.commands.push(command) { say("the control loop's command queue is full: \(command) is lost") }
-            }
-            do {
-                // The session's figures change with a reading or a session action; the bill is
-                // worked out only then.
-                let sessionChanged: Bool
-                switch event.event {
-                case .meterReading, .action(.sessionStarted), .action(.sessionEnded), .action(.sessionResumed): sessionChanged = true
-                default: sessionChanged = false
-                }
-                let open = sessionChanged ? log.openSession : nil
-                let cost = sessionChanged ? log.liveCost : nil
-                consoleView.update { snapshot in
-                    switch event.event {
-                    case .meterReading(let reading): snapshot.reading = reading
-                    case .temperature(let celsius): snapshot.temperature = celsius
-                    case .action(.contactorTestResult(let closed, let opened, let passed)):
-                        snapshot.testResults = (snapshot.testResults.count + 1, EventLog.contactorTestText(closedAfter: closed, openedAfter: opened, passed: passed))
-                    case .action(.residualCurrentTestResult(let passed)):
-                        snapshot.testResults = (snapshot.testResults.count + 1, EventLog.residualCurrentTestText(passed: passed))
-                    default: break
-                    }
-                    if sessionChanged {
-                        snapshot.sessionEnergyWh = open?.figures.energyWh
-                        snapshot.sessionCost = cost
-                    }
-                }
-                consoleView.remember(entries.filter { $0.event != "reading" && $0.event != "temperature" }.map { $0.rendered(.text) })
             }
         }
         if let letter = daemon.controller.status.latest() { status = letter.value }
@@ -163,44 +141,28 @@ struct TerminalSession {
     /// Shows what the alert delivery threads did and what the consoles changed.
     private mutating func drainDeliveryReports() {
         var entries: [EventEntry] = []
-        while let report = deliveryReports.pop() { entries.append(log.entry(for: report, at: MonotonicClock.now())) }
-        while let change = consoleView.audit.pop() { entries.append(log.entry(console: change, at: MonotonicClock.now())) }
+        while let report = deliveryReports.pop() { entries.append(service.log.entry(for: report, at: MonotonicClock.now())) }
+        while let change = consoleView.audit.pop() { entries.append(service.log.entry(console: change, at: MonotonicClock.now())) }
         show(entries)
         consoleView.remember(entries.map { $0.rendered(.text) })
     }
 
-    /// The charger's state for the MQTT state topic: what changes at most once a second.
-    private func stateDocument(_ status: ChargerStatus) -> String {
-        var json = JSONLine()
-        json.add("charger", daemon.board.name)
-        json.add("state", status.pilotLevel.rawValue)
-        json.add("enabled", status.enabled)
-        json.add("offered_a", status.offeredCurrent.value, decimals: 1)
-        json.add("contactor_closed", status.contactorClosed)
-        if let session = status.session { json.add("session", "\(session)") }
-        if let reading = lastReading { json.add("power_w", (reading.power.value / 100).rounded() * 100, decimals: 0) }
-        let snapshot = consoleView.snapshot
-        if let energy = snapshot.sessionEnergyWh { json.add("session_energy_wh", energy / 100 * 100) }
-        json.add("faults", "\(status.activeFaults)")
-        return json.description
-    }
-
     /// What the restart settled: sessions it closed, the owners of those it waits on.
     mutating func showRecovery(_ recovery: LedgerRecorder.Recovery) {
-        show(log.entries(forRecovery: recovery, at: MonotonicClock.now()))
+        show(service.recovered(recovery, at: MonotonicClock.now()))
     }
 
     /// After the daemon stopped: the session that ended and still waited for its final register.
     mutating func finish() {
         drainEvents()
-        show(log.finish(at: MonotonicClock.now()))
+        show(service.finish(at: MonotonicClock.now()))
     }
 
     private mutating func show(_ entries: [EventEntry]) {
-        if service.usesJournal {
-            for entry in entries { service.record(entry) }
+        if systemd.usesJournal {
+            for entry in entries { systemd.record(entry) }
         } else {
-            print(entries.map { $0.rendered(log.style) })
+            print(entries.map { $0.rendered(service.log.style) })
         }
     }
 
@@ -245,10 +207,10 @@ struct TerminalSession {
         }
         parts.append(status.contactorClosed ? "contactor closed" : "contactor open")
         if let reading = lastReading { parts.append("\(fixed(reading.power.value / 1000, 1)) kW") }
-        if let session = log.openSession {
-            let seconds = Int64(max(0, (log.books.clock.timestamp(now).milliseconds - session.figures.startMilliseconds) / 1000))
+        if let session = service.openSession {
+            let seconds = Int64(max(0, (service.books.clock.timestamp(now).milliseconds - session.figures.startMilliseconds) / 1000))
             parts.append("session \(session.id): \(session.figures.energyWh) Wh, \(elapsed(.seconds(seconds)))"
-                + (log.liveCost.map { ", \($0)" } ?? ""))
+                + (service.liveCost.map { ", \($0)" } ?? ""))
         }
         if !status.activeFaults.isEmpty { parts.append("FAULT \(status.activeFaults)") }
         return parts.joined(separator: " · ")

@@ -35,7 +35,7 @@ import Testing
     /// `run` and `simulate` put them together, after the start-up's recovery.
     struct Run {
         let ledger: Ledger
-        var log: EventLog
+        var service: ChargerService
         let recovery: LedgerRecorder.Recovery
         var now: Instant
         var register: Double
@@ -47,16 +47,16 @@ import Testing
             recovery = try recorder.recover(at: now)
             var problems: [ConfigError] = []
             let configuration = AlertConfiguration.read(try ConfigDocument.parse(RestartJournalTests.alerts, file: "alerts.toml"), problems: &problems)
-            log = EventLog.pipeline(style: .json, charger: ChargerConfiguration(), chargerName: "Garage", clock: clock,
-                                    tariff: RestartJournalTests.tariff, recorder: recorder, recovery: recovery, alerts: configuration)
+            service = ChargerService(style: .json, charger: ChargerConfiguration(), chargerName: "Garage", clock: clock,
+                                     tariff: RestartJournalTests.tariff, recorder: recorder, recovery: recovery, alerts: configuration)
             self.now = now
             self.register = register
         }
 
-        mutating func recovered() -> [EventEntry] { log.entries(forRecovery: recovery, at: now) }
+        mutating func recovered() -> [EventEntry] { service.recovered(recovery, at: now) }
 
         mutating func feed(_ event: ControllerEvent) -> [EventEntry] {
-            log.entries(for: TimedEvent(at: now, event: event))
+            service.process(TimedEvent(at: now, event: event))
         }
 
         mutating func reading(watts: Double, after seconds: Int = 1) -> [EventEntry] {
@@ -68,7 +68,7 @@ import Testing
 
         /// A session of `owner` that charges at 7.2 kW for `seconds`, opening with a fresh reading.
         mutating func charge(_ id: UInt64, owner: String, seconds: Int) {
-            log.alerts?.rules.nameNextOwner(owner)
+            service.nameNextOwner(owner)
             _ = reading(watts: 0)
             _ = feed(.action(.sessionStarted(SessionID(rawValue: id))))
             _ = feed(.action(.closeContactor))
@@ -106,7 +106,7 @@ import Testing
         before.charge(1, owner: "sam", seconds: 30)
         _ = before.feed(.action(.sessionEnded(SessionID(rawValue: 1), .stopCommand)))
         // The next session starts at once, and evsed dies before any reading: two sessions unclosed.
-        before.log.alerts?.rules.nameNextOwner("alex")
+        before.service.nameNextOwner("alex")
         _ = before.feed(.action(.sessionStarted(SessionID(rawValue: 2))))
         let (now, register) = (before.now, before.register)
 

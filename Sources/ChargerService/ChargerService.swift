@@ -1,0 +1,175 @@
+import Alerts
+import Billing
+import EVSECore
+import Ledger
+
+/// What the charger service tells its subscribers of each thing it processed: one event of the
+/// control loop (or, with no event, what a start-up's recovery or a stop settled), after the books.
+public struct ServiceUpdate {
+    /// The control loop's event; nil for what a recovery or the end of a run settled.
+    public let event: TimedEvent?
+    /// What the books made of it: a session started, interrupted, ended, closed with its bill.
+    public let changes: [SessionBooks.Change]
+    /// The log's entries for it, in order: a ledger error, the event, the books' changes, the alerts.
+    public let entries: [EventEntry]
+    /// The open session after it, with its figures so far (the live bill in `figures.bill`).
+    public let openSession: SessionBooks.OpenSession?
+}
+
+/// One more reader of the pipeline (the console's view, the journal, MQTT, later OCPP): told of
+/// every update, in the order it subscribed, once the books hold it.
+public protocol ServiceSubscriber: AnyObject {
+    func serviceProcessed(_ update: ServiceUpdate)
+}
+
+/// The charger's event pipeline, in one fixed order: the books first (the ledger, durable, or
+/// memory without one), then the log's entries, then the owner's alerts raised from the same books
+/// (stored in the ledger's outbox), then each subscriber. What the pipeline asks of the control
+/// loop (stop a session at its owner's limit, stop charging when the ledger cannot be written)
+/// goes back through `takeCommands()`, the one path into the loop's command queue.
+///
+/// `evsed run` and `evsed simulate` build it with `init(style:…)` alike; `simulate` differs only in
+/// its clock and devices. Used from one thread.
+public struct ChargerService {
+    /// Formats what the service processed.
+    public var log: EventLog
+    /// The ledger that keeps the books: each change is durable before anyone is told.
+    public let recorder: LedgerRecorder?
+    /// The sessions' books when no ledger keeps them (`evsed simulate` without --ledger).
+    public private(set) var memoryBooks: SessionBooks
+    /// Owner alerts: raised from the same events and books, stored in the ledger's outbox.
+    public var alerts: AlertPublisher?
+    private var subscribers: [any ServiceSubscriber] = []
+    /// When the control loop was last asked to stop charging because a ledger write failed (once a
+    /// second at most, so that failing writes do not fill its command queue).
+    private var ledgerFailureReported: Instant?
+    private var commands: [(command: ChargerCommand, why: String?)] = []
+
+    /// The service as `run` and `simulate` both build it: the books in `recorder` (or in memory
+    /// without a ledger), the log, and the owner's alerts from the same books and clock. After a
+    /// restart, the session the ledger carried over goes to the owner the ledger names.
+    ///
+    /// - Parameters:
+    ///   - clock: the wall clock of the books (the recorder's, when there is one).
+    ///   - tariff: prices the sessions when no ledger does.
+    ///   - recovery: what the start-up's `recover(at:)` found, with a ledger; `recovered(_:at:)`
+    ///     then says what it settled.
+    ///   - down: how long the charger was down before this start, when known (for the alert).
+    public init(style: EventLog.Style, charger: ChargerConfiguration, chargerName: String, clock: WallClock,
+                tariff: TariffSnapshot?, recorder: LedgerRecorder?, recovery: LedgerRecorder.Recovery?,
+                alerts: AlertConfiguration, down: Duration? = nil) {
+        let catalogue = FaultCatalogue(configuration: charger)
+        log = EventLog(style: style, catalogue: catalogue)
+        self.recorder = recorder
+        memoryBooks = SessionBooks(clock: clock, tariff: tariff)
+        var rules = AlertRules(configuration: alerts, charger: chargerName, catalogue: catalogue, clock: clock, tariff: tariff?.tariff)
+        if let recovery, let carried = recovery.carriedOver {
+            rules.expectCarriedOver(carried, cause: recovery.cause ?? "power_loss", owner: recovery.owners[carried], down: down)
+        }
+        self.alerts = AlertPublisher(rules: rules, ledger: recorder?.ledger)
+    }
+
+    /// Adds a reader of every update, after those already there.
+    public mutating func subscribe(_ subscriber: any ServiceSubscriber) {
+        subscribers.append(subscriber)
+    }
+
+    /// The books: the ledger's, or memory's without one.
+    public var books: SessionBooks { recorder?.books ?? memoryBooks }
+
+    /// The open session's books.
+    public var openSession: SessionBooks.OpenSession? { books.open }
+
+    /// The open session's cost so far, including VAT, when a tariff prices it.
+    public var liveCost: Money? { openSession?.figures.bill?.totalIncludingVAT }
+
+    /// A console named the owner of the next session (`start --owner`).
+    public mutating func nameNextOwner(_ name: String) {
+        alerts?.rules.nameNextOwner(name)
+    }
+
+    /// One event of the control loop through the pipeline; returns its log entries.
+    public mutating func process(_ event: TimedEvent) -> [EventEntry] {
+        var entries: [EventEntry] = []
+        let changes: [SessionBooks.Change]
+        if let recorder {
+            if case .action(.sessionStarted) = event.event { recorder.nextOwner = alerts?.rules.ownerOfNextSession }
+            do throws(LedgerError) {
+                changes = try recorder.record(event)
+            } catch {
+                changes = []
+                entries.append(log.entry(ledgerError: error, at: event.at))
+                if ledgerFailureReported.map({ event.at - $0 >= .seconds(1) }) ?? true {
+                    ledgerFailureReported = event.at
+                    commands.append((.ledgerWriteFailed, nil))
+                }
+            }
+        } else {
+            changes = memoryBooks.observe(event)
+        }
+        let open = openSession
+        entries += log.entries(for: event, changes: changes, open: open, clock: books.clock)
+        if var publisher = alerts {
+            var published = publisher.observe(event, open: open)
+            for change in changes { published += publisher.observe(change) }
+            alerts = publisher
+            entries += published.map { log.entry(alert: $0, at: event.at) }
+        }
+        tell(ServiceUpdate(event: event, changes: changes, entries: entries, openSession: open))
+        return entries
+    }
+
+    /// What the pipeline asks of the control loop since the last call, each with what to tell the
+    /// user when there is something: stop a session at its owner's limit; stop charging because the
+    /// ledger could not be written (its `ledger_error` line has said why).
+    public mutating func takeCommands() -> [(command: ChargerCommand, why: String?)] {
+        for request in alerts?.rules.takeRequests() ?? [] {
+            switch request {
+            case .stopSession(let id): commands.append((.stopSession, "session \(id) reached its owner's limit: stopping it"))
+            }
+        }
+        defer { commands.removeAll() }
+        return commands
+    }
+
+    /// The end of a run: a session still waiting for its end register is made final with the
+    /// last one known; with a ledger, the readings are written and the stop recorded (an open
+    /// session stays open, to be resumed).
+    public mutating func finish(at now: Instant) -> [EventEntry] {
+        guard let recorder else { return settled(memoryBooks.finish(at: now), at: now) }
+        do throws(LedgerError) {
+            return settled(try recorder.stop(at: now), at: now)
+        } catch {
+            let entries = [log.entry(ledgerError: error, at: now)]
+            tell(ServiceUpdate(event: nil, changes: [], entries: entries, openSession: openSession))
+            return entries
+        }
+    }
+
+    /// What the restart itself settled (`LedgerRecorder.Recovery`): the end and bill of each
+    /// session it closed, and its owner's alert. Owners the ledger names get the bills of sessions
+    /// that had ended before the stop and close after it.
+    public mutating func recovered(_ recovery: LedgerRecorder.Recovery, at t: Instant) -> [EventEntry] {
+        for (id, owner) in recovery.owners where id != recovery.carriedOver { alerts?.rules.expectBill(id, owner: owner) }
+        return settled(recovery.closedAtStart, at: t)
+    }
+
+    /// Changes of the books that no event brought (a recovery, a stop): their lines and alerts.
+    private mutating func settled(_ changes: [SessionBooks.Change], at t: Instant) -> [EventEntry] {
+        var entries: [EventEntry] = []
+        for change in changes {
+            entries += log.entries(for: change, clock: books.clock)
+            if var publisher = alerts {
+                let published = publisher.observe(change)
+                alerts = publisher
+                entries += published.map { log.entry(alert: $0, at: t) }
+            }
+        }
+        tell(ServiceUpdate(event: nil, changes: changes, entries: entries, openSession: openSession))
+        return entries
+    }
+
+    private func tell(_ update: ServiceUpdate) {
+        for subscriber in subscribers { subscriber.serviceProcessed(update) }
+    }
+}
