@@ -14,7 +14,7 @@ public struct ScenarioRunner {
     /// Faults latched before this run, still in force.
     public var latchedFaults: [FaultCode: RecoveryPolicy.Latch] = [:]
     /// Sees each meter reading as the meter gives it (a meter's register outlives the daemon).
-    public var meterRead: ((MeterReading) -> Void)?
+    public var meterRead: (@Sendable (MeterReading) -> Void)?
 
     public init(board: BoardDescription, settings: SimulationSettings, scenario: Scenario) {
         self.board = board
@@ -37,6 +37,16 @@ public struct ScenarioRunner {
                                          latched: latchedFaults),
             devices: .simulated(world, contactorFeedback: charger.hasContactorFeedback, connectorLock: charger.hasConnectorLock),
             meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 64), events: events)
+
+        // The same pollers as the daemon's threads, called inline: a silent meter posts nothing
+        // (the state machine sees the readings stop) and is one `hardware_error`.
+        let meterRead = self.meterRead
+        let meterPoller = DevicePoller(mailbox: controller.meterReadings, events: events) { () throws(HardwareError) in
+            let reading = try meter.read()
+            meterRead?(reading)
+            return reading
+        }
+        let temperaturePoller = DevicePoller(mailbox: controller.temperatures, events: events) { () throws(HardwareError) in try thermometer.read() }
 
         var all: [TimedEvent] = []
         var sessions: [SessionSummary] = []
@@ -67,21 +77,17 @@ public struct ScenarioRunner {
             }
             world.advance(to: now)
             if now >= nextMeterPoll {
-                // A silent meter posts nothing: the state machine sees the readings stop.
-                if let reading = try? meter.read() {
-                    meterRead?(reading)
-                    controller.meterReadings.post(reading, at: now)
-                }
+                meterPoller.poll(at: now)
                 nextMeterPoll = nextMeterPoll + board.meterPollInterval
             }
             if now >= nextTemperaturePoll {
-                if let celsius = try? thermometer.read() { controller.temperatures.post(celsius, at: now) }
+                temperaturePoller.poll(at: now)
                 nextTemperaturePoll = nextTemperaturePoll + board.temperaturePollInterval
             }
             events.refusing = world.withState { state in state.booksStalledUntil.map { now < $0 } ?? false }
-            controller.tick(at: now)
+            // A stalled loop misses the deadline of each period it hangs through.
             let stalled = world.withState { state in state.loopStalledUntil.map { now < $0 } ?? false }
-            controller.reportTiming(missedDeadlines: stalled ? 1 : 0, at: now)
+            controller.cycle(at: now, missedDeadlines: stalled ? 1 : 0)
             drain()
             now = now + board.controlPeriod
         }

@@ -86,8 +86,7 @@ final class Daemon {
         }
         let loop = PeriodicThread(name: "control-loop", period: board.controlPeriod, realTimePriority: 50,
                                   wakeSources: wakeSources) { now, missed in
-            controller.reportTiming(missedDeadlines: missed, at: now)
-            controller.tick(at: now)
+            controller.cycle(at: now, missedDeadlines: missed)
             // The simulated board can hang its own control loop (the `stall` command), so the
             // overrun fault and the systemd watchdog can be seen at work.
             if let until = world?.withState({ $0.loopStalledUntil }), until > now {
@@ -95,17 +94,11 @@ final class Daemon {
             }
         }
         let meter = self.meter
-        let meterFailures = FailureReport(events: events)
-        others.append(PeriodicThread(name: "meter", period: board.meterPollInterval) { now, _ in
-            meterFailures.run(at: now) { () throws(HardwareError) in controller.meterReadings.post(try meter.read(), at: now) }
-        })
+        let meterPoller = DevicePoller(mailbox: controller.meterReadings, events: events) { () throws(HardwareError) in try meter.read() }
+        others.append(PeriodicThread(name: "meter", period: board.meterPollInterval) { now, _ in meterPoller.poll(at: now) })
         if let thermometer = temperature {
-            let temperatureFailures = FailureReport(events: events)
-            others.append(PeriodicThread(name: "temperature", period: board.temperaturePollInterval) { now, _ in
-                temperatureFailures.run(at: now) { () throws(HardwareError) in
-                    controller.temperatures.post(try thermometer.read(), at: now)
-                }
-            })
+            let temperaturePoller = DevicePoller(mailbox: controller.temperatures, events: events) { () throws(HardwareError) in try thermometer.read() }
+            others.append(PeriodicThread(name: "temperature", period: board.temperaturePollInterval) { now, _ in temperaturePoller.poll(at: now) })
         }
         running.withLock { $0 = (loop, others) }
         return true
@@ -125,28 +118,6 @@ final class Daemon {
     /// The control loop's timing, while it runs.
     var loopStatistics: PeriodicThread.Statistics? {
         running.withLock { $0?.loop.statistics }
-    }
-}
-
-/// Reports a poller's failures as events once per run of failures, not once per poll: a meter
-/// that stays silent for an hour is one `hardware_error`, and its `meter_lost` fault, not 3600 lines.
-final class FailureReport: Sendable {
-    private let events: BoundedQueue<TimedEvent>
-    private let failing = Lock(false)
-
-    init(events: BoundedQueue<TimedEvent>) { self.events = events }
-
-    func run(at now: Instant, _ body: () throws(HardwareError) -> Void) {
-        do throws(HardwareError) {
-            try body()
-            failing.withLock { $0 = false }
-        } catch {
-            let first = failing.withLock { failing in
-                defer { failing = true }
-                return !failing
-            }
-            if first { events.push(TimedEvent(at: now, event: .hardwareError(error))) }
-        }
     }
 }
 

@@ -5,7 +5,7 @@ import EVSECore
 
 /// The simulated meter's import register kept in a small file, so that it outlives the process
 /// as a real meter's register outlives the daemon (`evsed simulate --meter-state`).
-struct MeterStateFile {
+struct MeterStateFile: Sendable {
     let path: String
 
     /// The register stored, if the file holds one.

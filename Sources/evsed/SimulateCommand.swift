@@ -57,7 +57,7 @@ struct SimulateCommand: ParsableCommand {
         var clock = WallClock(originInstant: .zero, originTimestamp: Timestamp(local: scenario.start))
         let register = meterState.map { MeterStateFile(path: $0) }
         if let register, let stored = register.read() { runner.settings.initialRegister = stored }
-        runner.meterRead = register.map { file in { file.write($0.importEnergy) } }
+        if let register { runner.meterRead = { @Sendable reading in register.write(reading.importEnergy) } }
         var recorder: LedgerRecorder?
         var recovery: LedgerRecorder.Recovery?
         if let ledger {

@@ -38,8 +38,7 @@ struct AllocationTests {
         for _ in 0..<200 {
             now = now + .milliseconds(10)
             controller.meterReadings.post(reading, at: now)
-            controller.reportTiming(missedDeadlines: 0, at: now)
-            controller.tick(at: now)
+            controller.cycle(at: now, missedDeadlines: 0)
         }
         while events.pop() != nil {}
 
@@ -47,8 +46,7 @@ struct AllocationTests {
         for index in 0..<ticks {
             now = now + .milliseconds(10)
             if index % 100 == 0 { controller.meterReadings.post(reading, at: now) }
-            controller.reportTiming(missedDeadlines: 0, at: now)
-            controller.tick(at: now)
+            controller.cycle(at: now, missedDeadlines: 0)
             while events.pop() != nil {}
         }
         let count = allocation_counter_stop()

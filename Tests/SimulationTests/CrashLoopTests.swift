@@ -72,6 +72,7 @@ import TestSupport
                 events: events)
             controller.driveSafeOutputs(at: now)
             controller.commands.push(ChargerCommand.ready)
+            let poller = DevicePoller(mailbox: controller.meterReadings, events: events) { () throws(HardwareError) in try meter.read() }
             let killAt = now + .milliseconds(Int64(random.pick([300, 900, 1500, 2500, 4000, 9000, 20_000, 45_000])) + Int64(random.next() % 1000))
             // The meter's poller runs on its own: its first reading may come late (a slow line, a
             // 5 s poll interval).
@@ -80,10 +81,10 @@ import TestSupport
             while now < killAt {
                 maybeChangeCar()
                 if now >= nextPoll {
-                    if let reading = try? meter.read() { controller.meterReadings.post(reading, at: now) }
+                    poller.poll(at: now)
                     nextPoll = nextPoll + pollInterval
                 }
-                controller.tick(at: now)
+                controller.cycle(at: now, missedDeadlines: 0)
                 for event in events.take() { try books.record(event) }
                 advanceWorld(to: now + period)
             }
@@ -112,6 +113,7 @@ import TestSupport
             devices: .simulated(world), meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 64), events: events)
         controller.driveSafeOutputs(at: now)
         controller.commands.push(ChargerCommand.ready)
+        let poller = DevicePoller(mailbox: controller.meterReadings, events: events) { () throws(HardwareError) in try meter.read() }
         if world.snapshot.ev.plugged {
             world.withState { $0.ev.unplug() }
             visits[visits.count - 1].left = now
@@ -121,10 +123,10 @@ import TestSupport
         var nextPoll = now
         while now < end {
             if now >= nextPoll {
-                if let reading = try? meter.read() { controller.meterReadings.post(reading, at: now) }
+                poller.poll(at: now)
                 nextPoll = nextPoll + .seconds(1)
             }
-            controller.tick(at: now)
+            controller.cycle(at: now, missedDeadlines: 0)
             for event in events.take() { try books.record(event) }
             advanceWorld(to: now + period)
         }

@@ -117,8 +117,7 @@ func timing(seconds: Int, spinners count: Int) {
     }
     let loop = PeriodicThread(name: "control-loop", period: .milliseconds(10), realTimePriority: 50) { deadline, missed in
         log.append((MonotonicClock.now() - deadline).nanoseconds)
-        controller.reportTiming(missedDeadlines: missed, at: deadline)
-        controller.tick(at: deadline)
+        controller.cycle(at: deadline, missedDeadlines: missed)
     }
     MonotonicClock.sleep(until: MonotonicClock.now() + .seconds(seconds))
     loop.stop()
@@ -238,8 +237,7 @@ func reaction(trips: Int) throws {
                                importEnergy: WattHours(kilowattHours: 1234.5))
     let loop = PeriodicThread(name: "control-loop", period: .milliseconds(10), realTimePriority: 50, wakeSources: monitor.wakeSources) { now, missed in
         controller.meterReadings.post(reading, at: now)
-        controller.reportTiming(missedDeadlines: missed, at: now)
-        controller.tick(at: now)
+        controller.cycle(at: now, missedDeadlines: missed)
     }
     var delays: [Int64] = []
     var random = SystemRandomNumberGenerator()
