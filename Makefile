@@ -73,8 +73,8 @@ test: deps $(PEERS_VENV)/.installed
 	TSAN_OPTIONS=halt_on_error=1 \
 	  $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_SUITES)'
 
-## verify: the reachable-state search of the safety rule, further than make test goes: up to
-## VERIFY_STATES states per board and timing (about 10 minutes and 4 GB at the default)
+## verify: the reachable-state search of the safety rule, a stimulus deeper than make test: up to
+## VERIFY_STATES states per board and timing (7 minutes and 1.9 GB at the default)
 VERIFY_STATES ?= 1500000
 verify: deps
 	$(SWIFT) build --build-tests

@@ -259,18 +259,28 @@ import Testing
         return outcome
     }
 
+    /// A board's configuration, named by what sets it apart.
+    struct Board: Sendable, CustomTestStringConvertible {
+        let configuration: ChargerConfiguration
+        var testDescription: String {
+            let c = configuration
+            return "feedback \(c.hasContactorFeedback), lock \(c.hasConnectorLock), ventilation \(c.ventilationAvailable), "
+                + "self-test \(c.residualCurrentSelfTestBeforeClose), session at plug-in \(c.startSessionOnPlugIn)"
+        }
+    }
+
     /// The boards: feedback or none, lock or none, ventilation or none, a self-test before each
     /// close or none, a session at plug-in or only on command.
-    static let boards: [ChargerConfiguration] = {
-        var boards: [ChargerConfiguration] = []
+    static let boards: [Board] = {
+        var boards: [Board] = []
         for feedback in [true, false] {
             for lock in [false, true] {
                 for ventilation in [false, true] {
                     var c = ChargerConfiguration(ventilationAvailable: ventilation, hasContactorFeedback: feedback, hasConnectorLock: lock)
-                    boards.append(c)
+                    boards.append(Board(configuration: c))
                     c.residualCurrentSelfTestBeforeClose = !c.residualCurrentSelfTestBeforeClose
                     c.startSessionOnPlugIn = !c.startSessionOnPlugIn
-                    boards.append(c)
+                    boards.append(Board(configuration: c))
                 }
             }
         }
@@ -285,12 +295,11 @@ import Testing
     }()
 
     @Test(arguments: boards)
-    func everyReachableStateIsSafe(board: ChargerConfiguration) {
+    func everyReachableStateIsSafe(board: Board) {
         for staggered in [true, false] {
-            let outcome = Self.search(Self.shortTimes(board, staggered: staggered), stateLimit: Self.stateLimit)
+            let outcome = Self.search(Self.shortTimes(board.configuration, staggered: staggered), stateLimit: Self.stateLimit)
             #expect(outcome.violation == nil, "\(outcome.violation ?? "")")
-            let name = "feedback \(board.hasContactorFeedback), lock \(board.hasConnectorLock), ventilation \(board.ventilationAvailable), "
-                + "self-test \(board.residualCurrentSelfTestBeforeClose), session at plug-in \(board.startSessionOnPlugIn), \(staggered ? "staggered" : "even") timers"
+            let name = board.testDescription + ", \(staggered ? "staggered" : "even") timers"
             let extent = outcome.fixpoint ? "the whole graph (fixpoint)" : "every state within \(outcome.completeDepth) stimuli"
             print("reachable states (\(name)): \(outcome.states) states, \(outcome.transitions) transitions, \(extent)")
             // Every sequence of three stimuli from every start state, at least: as deep as the
@@ -329,7 +338,7 @@ import Testing
         var walks = 0
         for board in Self.boards.prefix(8) {
             for staggered in [true, false] {
-                let configuration = Self.shortTimes(board, staggered: staggered)
+                let configuration = Self.shortTimes(board.configuration, staggered: staggered)
                 for start in Self.startStates(configuration) {
                     for _ in 0..<6 {
                         var real = start
