@@ -6,7 +6,8 @@ import Ledger
 /// What the charger service tells its subscribers of each thing it processed: one event of the
 /// control loop (or, with no event, what a start-up's recovery or a stop settled), after the books.
 public struct ServiceUpdate {
-    /// The control loop's event; nil for what a recovery or the end of a run settled.
+    /// The control loop's event; nil for what a recovery or the end of a run settled, and for
+    /// entries reported from elsewhere (alert deliveries, console changes).
     public let event: TimedEvent?
     /// What the books made of it: a session started, interrupted, ended, closed with its bill.
     public let changes: [SessionBooks.Change]
@@ -116,6 +117,13 @@ public struct ChargerService {
             entries += published.map { log.entry(alert: $0, at: event.at) }
         }
         tell(ServiceUpdate(event: event, changes: changes, entries: entries, openSession: open))
+        return entries
+    }
+
+    /// Entries that did not come from the control loop (an alert delivery attempt, a change made
+    /// at a console): passed to the subscribers like the rest, and returned.
+    public func report(_ entries: [EventEntry]) -> [EventEntry] {
+        tell(ServiceUpdate(event: nil, changes: [], entries: entries, openSession: openSession))
         return entries
     }
 

@@ -143,8 +143,8 @@ struct TerminalSession {
         var entries: [EventEntry] = []
         while let report = deliveryReports.pop() { entries.append(service.log.entry(for: report, at: MonotonicClock.now())) }
         while let change = consoleView.audit.pop() { entries.append(service.log.entry(console: change, at: MonotonicClock.now())) }
-        show(entries)
-        consoleView.remember(entries.map { $0.rendered(.text) })
+        guard !entries.isEmpty else { return }
+        show(service.report(entries))
     }
 
     /// What the restart settled: sessions it closed, the owners of those it waits on.

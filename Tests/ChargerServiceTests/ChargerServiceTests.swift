@@ -82,6 +82,16 @@ import Testing
         #expect(heard.lines.last?.events == finished.map(\.event))
         #expect(heard.lines.count == 5)
     }
+
+    @Test func entriesFromElsewhereReachTheSubscribers() throws {
+        var service = ChargerService(style: .text, charger: ChargerConfiguration(), chargerName: "Garage", clock: Self.clock,
+                                     tariff: nil, recorder: nil, recovery: nil, alerts: try Self.alerts())
+        let heard = Heard()
+        service.subscribe(Listener("only", ledger: nil, heard: heard))
+        let change = service.log.entry(console: "serial /dev/ttyAMA0: limit 10.0 A", at: .seconds(7))
+        #expect(service.report([change]).map(\.event) == ["console"])
+        #expect(heard.lines.map(\.events) == [["console"]])
+    }
 }
 
 /// The live state follows the pipeline: the latest power and the open session's energy, rounded.
