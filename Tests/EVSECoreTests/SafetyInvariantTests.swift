@@ -15,102 +15,6 @@ import Testing
 /// the pilot held in F, no session, no fault and the charger enabled, and stays closed only while
 /// the settle deadline that opens it again is armed.
 @Suite struct SafetyInvariantTests {
-    /// One thing that can happen to the charger.
-    enum Stimulus: CaseIterable {
-        case pilotA, pilotB, pilotC, pilotD, pilotE, pilotBetweenBands, pilotCWithoutDiode
-        case rcmTrip, rcmRelease, feedbackClosed, feedbackOpen
-        case meterGood, meterOvervoltage, meterOvercurrent, hot, cool
-        case wait1s, wait7s, wait5min, loopOverruns
-        case pause, resume, stop, start, disable, enable, limit10, clearWeld
-        case lockEngaged, lockReleased
-        case testContactor
-        case ledgerWriteFails, clearLedgerFault
-    }
-
-    /// A machine with the timers a control loop would keep, stepped by stimuli.
-    struct Rig {
-        var machine: ChargerStateMachine
-        var timers = TimerQueue()
-        var now = Instant.zero
-
-        init(_ configuration: ChargerConfiguration, carriedOver: CarriedOverSession? = nil) {
-            machine = ChargerStateMachine(configuration: configuration, carriedOver: carriedOver)
-            for action in machine.start(at: now) { timers.apply(action) }
-        }
-
-        /// Applies `stimulus`; returns each machine step's actions, with the state before it.
-        mutating func apply(_ stimulus: Stimulus, samples: Int = 3) -> [(before: ChargerStateMachine, actions: ActionList)] {
-            var steps: [(before: ChargerStateMachine, actions: ActionList)] = []
-            func step(_ body: (inout ChargerStateMachine) -> ActionList) {
-                let before = machine
-                let actions = body(&machine)
-                for action in actions { timers.apply(action) }
-                steps.append((before, actions))
-            }
-            func advance(_ duration: Duration) {
-                let end = now + duration
-                while let due = timers.popDue(at: end) {
-                    now = max(now, due.deadline)
-                    let at = now
-                    step { $0.timerFired(due.timer, at: at) }
-                }
-                now = end
-            }
-            func pilot(_ sample: PilotSample) {
-                for _ in 0..<samples {
-                    advance(.milliseconds(10))
-                    let at = now
-                    step { $0.pilotSampled(sample, at: at) }
-                }
-            }
-            func command(_ command: ChargerCommand) {
-                let at = now
-                step { machine in (try? machine.handle(command, at: at)) ?? [] }
-            }
-            func meter(volts: Double, amps: Double) {
-                let at = now
-                step { $0.meterRead(.sample(volts: volts, amps: amps), at: at) }
-            }
-            let at = now
-            switch stimulus {
-            case .pilotA: pilot(.nominal(.a))
-            case .pilotB: pilot(.nominal(.b))
-            case .pilotC: pilot(.nominal(.c))
-            case .pilotD: pilot(.nominal(.d))
-            case .pilotE: pilot(.nominal(.e))
-            case .pilotBetweenBands: pilot(PilotSample(high: Volts(7.6), low: Volts(-12)))
-            case .pilotCWithoutDiode: pilot(PilotSample(high: Volts(6), low: Volts(-6)))
-            case .rcmTrip: step { $0.residualCurrentMonitorChanged(tripped: true, at: at) }
-            case .rcmRelease: step { $0.residualCurrentMonitorChanged(tripped: false, at: at) }
-            case .feedbackClosed: step { $0.contactorFeedbackChanged(closed: true, at: at) }
-            case .feedbackOpen: step { $0.contactorFeedbackChanged(closed: false, at: at) }
-            case .meterGood: meter(volts: 230, amps: 16)
-            case .meterOvervoltage: meter(volts: 262, amps: 16)
-            case .meterOvercurrent: meter(volts: 230, amps: 45)
-            case .hot: step { $0.temperatureMeasured(Celsius(85), at: at) }
-            case .cool: step { $0.temperatureMeasured(Celsius(25), at: at) }
-            case .wait1s: advance(.seconds(1))
-            case .wait7s: advance(.seconds(7))
-            case .wait5min: advance(.seconds(301))
-            case .loopOverruns: step { $0.controlLoopTicked(missedDeadlines: 5, at: at) }
-            case .pause: command(.pause)
-            case .resume: command(.resume)
-            case .stop: command(.stopSession)
-            case .start: command(.startSession)
-            case .disable: command(.disable)
-            case .enable: command(.enable)
-            case .limit10: command(.setCurrentLimit(Amperes(10)))
-            case .clearWeld: command(.clearFault(.contactorWelded))
-            case .lockEngaged: step { $0.connectorLockFeedbackChanged(locked: true, at: at) }
-            case .lockReleased: step { $0.connectorLockFeedbackChanged(locked: false, at: at) }
-            case .testContactor: command(.testContactor)
-            case .ledgerWriteFails: command(.ledgerWriteFailed)
-            case .clearLedgerFault: command(.clearFault(.ledgerWriteFailed))
-            }
-            return steps
-        }
-    }
-
     /// The violations of the safety rule in one step, in words; empty when the step is safe.
     static func violations(before: ChargerStateMachine, actions: ActionList, after: ChargerStateMachine) -> [String] {
         var problems: [String] = []
@@ -156,36 +60,24 @@ import Testing
         return problems
     }
 
-    static func seeds(_ configuration: ChargerConfiguration) -> [(String, Rig)] {
-        var idle = Rig(configuration)
-        _ = idle.apply(.wait1s)
-        var charging = Rig(configuration)
-        let selfTest: [Stimulus] = configuration.residualCurrentSelfTestBeforeClose ? [.rcmTrip, .rcmRelease] : []
-        let lock: [Stimulus] = configuration.hasConnectorLock ? [.lockEngaged] : []
-        for stimulus in [.pilotB] + lock + [.pilotC] + selfTest + [.pilotC, .feedbackClosed, .meterGood] {
-            _ = charging.apply(stimulus)
-        }
-        precondition(charging.machine.isContactorClosed, "the charging seed must be charging")
-        var paused = charging
-        _ = paused.apply(.pause)
-        var faulted = charging
-        _ = faulted.apply(.rcmTrip)
-        return [("idle", idle), ("charging", charging), ("paused", paused), ("faulted", faulted)]
-    }
+    typealias Stimulus = ReachableStateSearchTests.Stimulus
 
     @Test func longRandomSequencesAreSafe() async {
+        // The search's stimuli, with the real durations: waits reach the next deadline, however far.
         let stimuli = Gen.int(in: 0...(Stimulus.allCases.count - 1)).array(of: 50...300)
         await propertyCheck(count: 300, input: stimuli, Gen.bool) { indices, ventilation in
-            // Every third run starts with a session carried over from before a restart.
-            let carried = indices.count % 3 == 0 ? CarriedOverSession(id: SessionID(rawValue: 7), endReasonIfGone: .powerLoss) : nil
-            var rig = Rig(ChargerConfiguration(ventilationAvailable: ventilation, hasConnectorLock: indices.count % 2 == 0), carriedOver: carried)
+            let configuration = ChargerConfiguration(ventilationAvailable: ventilation, hasConnectorLock: indices.count % 2 == 0)
+            // Each start state in turn: new, carried over, latched, charging, paused, tripped.
+            let starts = ReachableStateSearchTests.startStates(configuration)
+            var machine = starts[indices.count % starts.count]
+            var now = Instant.zero
             for index in indices {
                 let stimulus = Stimulus.allCases[index]
-                // Single samples as well as confirmed levels, so the debouncer sees interrupted runs.
-                let steps = rig.apply(stimulus, samples: index % 2 == 0 ? 1 : 3)
+                let (steps, after) = ReachableStateSearchTests.apply(stimulus, to: &machine, at: now)
+                now = after
                 for (position, step) in steps.enumerated() {
-                    let after = position + 1 < steps.count ? steps[position + 1].before : rig.machine
-                    let problems = Self.violations(before: step.before, actions: step.actions, after: after)
+                    let next = position + 1 < steps.count ? steps[position + 1].before : machine
+                    let problems = Self.violations(before: step.before, actions: step.actions, after: next)
                     #expect(problems.isEmpty, "at \(stimulus): \(problems)")
                     if !problems.isEmpty { return }
                 }
@@ -196,18 +88,20 @@ import Testing
     @Test func theCheckerCatchesAnUnsafeStep() {
         // The invariant must be able to fail: a machine charging, judged against a disabled one.
         let configuration = ChargerConfiguration()
-        let charging = Self.seeds(configuration)[1].1.machine
+        let starts = ReachableStateSearchTests.startStates(configuration)
+        let charging = starts[5]
+        #expect(charging.isContactorClosed)
         var disabled = charging
         _ = disabled.disable(at: .seconds(100))
         #expect(!Self.violations(before: disabled, actions: [.closeContactor], after: disabled).isEmpty)
         #expect(!Self.violations(before: charging, actions: [.faultRaised(.overcurrent)], after: charging).isEmpty)
-        // The contactor test's exception is live in the exploration (it closes from the idle seed)
-        // and narrow: the same closed contactor with the pilot out of F is a violation.
-        var idle = Self.seeds(configuration)[0].1
-        let steps = idle.apply(.testContactor)
-        #expect(idle.machine.isContactorClosed && steps.contains { $0.actions.contains(.closeContactor) })
-        #expect(Self.violations(before: steps[0].before, actions: steps[0].actions, after: idle.machine).isEmpty)
-        var unsafe = idle.machine
+        // The contactor test's exception is live in the search (it closes from the new state) and
+        // narrow: the same closed contactor with the pilot out of F is a violation.
+        var idle = starts[0]
+        let steps = ReachableStateSearchTests.apply(.testContactor, to: &idle).steps
+        #expect(idle.isContactorClosed && steps.contains { $0.actions.contains(.closeContactor) })
+        #expect(Self.violations(before: steps[0].before, actions: steps[0].actions, after: idle).isEmpty)
+        var unsafe = idle
         unsafe.pilot = .steady
         #expect(!Self.violations(before: steps[0].before, actions: steps[0].actions, after: unsafe).isEmpty)
     }
