@@ -17,8 +17,8 @@ public struct ServiceUpdate {
     public let openSession: SessionBooks.OpenSession?
 }
 
-/// One more reader of the pipeline (the console's view, the journal, MQTT, later OCPP): told of
-/// every update, in the order it subscribed, once the books hold it.
+/// One more reader of the pipeline (the console's view and the MQTT state today; OCPP and the
+/// owner's live page next): told of every update, in the order it subscribed, once the books hold it.
 public protocol ServiceSubscriber: AnyObject {
     func serviceProcessed(_ update: ServiceUpdate)
 }
@@ -29,15 +29,15 @@ public protocol ServiceSubscriber: AnyObject {
 /// loop (stop a session at its owner's limit, stop charging when the ledger cannot be written)
 /// goes back through `takeCommands()`, the one path into the loop's command queue.
 ///
-/// `evsed run` and `evsed simulate` build it with `init(style:…)` alike; `simulate` differs only in
-/// its clock and devices. Used from one thread.
+/// `evsed run` and `evsed simulate` build it with the same initializer; `simulate` gives it a
+/// virtual clock, a ledger only with `--ledger`, and no subscribers. Used from one thread.
 public struct ChargerService {
     /// Formats what the service processed.
     public var log: EventLog
     /// The ledger that keeps the books: each change is durable before anyone is told.
     public let recorder: LedgerRecorder?
     /// The sessions' books when no ledger keeps them (`evsed simulate` without --ledger).
-    public private(set) var memoryBooks: SessionBooks
+    private var memoryBooks: SessionBooks
     /// Owner alerts: raised from the same events and books, stored in the ledger's outbox.
     public var alerts: AlertPublisher?
     private var subscribers: [any ServiceSubscriber] = []

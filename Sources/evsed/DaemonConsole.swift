@@ -46,7 +46,9 @@ extension ConsoleView: ServiceSubscriber {
     func serviceProcessed(_ update: ServiceUpdate) {
         let sessionChanged: Bool
         switch update.event?.event {
-        case .meterReading, .action(.sessionStarted), .action(.sessionEnded), .action(.sessionResumed), nil: sessionChanged = true
+        case .meterReading, .action(.sessionStarted), .action(.sessionEnded), .action(.sessionResumed): sessionChanged = true
+        // No event: a recovery or a stop that settled sessions, or entries from elsewhere that did not.
+        case nil: sessionChanged = !update.changes.isEmpty
         default: sessionChanged = false
         }
         let open = sessionChanged ? update.openSession : nil

@@ -172,7 +172,7 @@ struct RunCommand: ParsableCommand {
                                      reports: terminal.deliveryReports) { [charger = description.name] kind in AlertChannels.make(kind, alertSettings, charger: charger) }
         terminal.service.alerts?.stored = { delivery.notify() }
         if delivery.publishesState {
-            terminal.statePublisher = ChargerStatePublisher(charger: description.name) { delivery.updateState($0) }
+            terminal.publishState(with: ChargerStatePublisher(charger: description.name) { delivery.updateState($0) })
         }
         terminal.showRecovery(recovery)
         if let cause = recovery.cause, let carried = recovery.carriedOver {

@@ -41,10 +41,8 @@ struct TerminalSession {
     let ownerRequests = OwnerRequests()
     /// What the alert delivery threads report of each attempt, shown here (the journal under systemd).
     let deliveryReports = BoundedQueue<AlertDelivery.Report>(capacity: 256)
-    /// The live state on MQTT, when the alerts file has an MQTT channel.
-    var statePublisher: ChargerStatePublisher? {
-        didSet { if let statePublisher { service.subscribe(statePublisher) } }
-    }
+    /// The live state on MQTT, when the alerts file has an MQTT channel (`publishState(with:)`).
+    private var statePublisher: ChargerStatePublisher?
     private let ledgerPath: String
     private let boardPath: String
     private let owners: [String]
@@ -80,6 +78,12 @@ struct TerminalSession {
         self.service.log.origin = daemon.startedAt
         self.service.log.readingInterval = .seconds(30)
         self.service.subscribe(consoleView)
+    }
+
+    /// Publishes the charger's state with `publisher` once a second, which follows the pipeline.
+    mutating func publishState(with publisher: ChargerStatePublisher) {
+        service.subscribe(publisher)
+        statePublisher = publisher
     }
 
     /// A console backend on this daemon, for the console server's consoles.

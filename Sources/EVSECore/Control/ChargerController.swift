@@ -168,7 +168,6 @@ public final class ChargerController: @unchecked Sendable {
         status.post(current, at: now)
     }
 
-    /// Reports the loop's timing before a tick: the deadlines the previous tick overran.
     /// One period of the loop, as every driver runs it (the daemon's real-time thread, the
     /// virtual-time runner, the benchmarks): how the previous period kept time first, so that an
     /// overrun fault opens the contactor in this very tick, then the tick.
@@ -177,6 +176,7 @@ public final class ChargerController: @unchecked Sendable {
         tick(at: now)
     }
 
+    /// Reports the loop's timing before a tick: the deadlines the previous tick overran.
     public func reportTiming(missedDeadlines: Int, at now: Instant) {
         perform(machine.controlLoopTicked(missedDeadlines: missedDeadlines, at: now), at: now)
     }

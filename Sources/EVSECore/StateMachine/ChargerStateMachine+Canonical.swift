@@ -5,10 +5,12 @@ extension ChargerStateMachine {
     /// The machine reads instants only as differences (a deadline reached, a settle time passed),
     /// counters only against their thresholds, and session numbers not at all (they only go out in
     /// actions). So: every instant is shifted to be relative to `now` (which becomes `.zero`); an
-    /// age is clamped where the comparisons that read it no longer tell it apart; a counter stops
-    /// at its threshold; session numbers become 0 and the next one 1; an offer reduction whose
-    /// grace is over is forgotten. Deadlines are never clamped: they lie ahead, within the
-    /// longest timer.
+    /// age is clamped where the comparisons that read it no longer tell it apart; a counter that
+    /// counts on past its threshold stops there (the debouncer's run, bad diode samples, overruns
+    /// and on-time ticks; fault retries and self-test failures need no clamp, since the machine
+    /// latches the fault when they reach theirs); session numbers become 0 and the next one 1; an
+    /// offer reduction whose grace is over is forgotten. Deadlines are never clamped: they lie
+    /// ahead, within the longest timer.
     ///
     /// - Parameter readingsTakenWithin: how long before the loop sees a reading it may have been
     ///   requested (the meter thread's lag): ages beyond that compare alike with any reading.
@@ -35,7 +37,7 @@ extension ChargerStateMachine {
         if var test = contactorTest {
             // The start is read only to time the close; once that is known, it is read no more.
             let startedAt = test.closedAfter == nil && test.openCommandedAt == nil ? relative(test.startedAt) : .zero
-            test = ContactorTestRun(startedAt: startedAt, closeCommanded: test.closeCommanded, closedAfter: test.closedAfter,
+            test = ContactorTestRun(startedAt: startedAt, closedAfter: test.closedAfter,
                                     openCommandedAt: test.openCommandedAt.map { relative($0) }, failed: test.failed)
             state.contactorTest = test
         }
@@ -45,14 +47,6 @@ extension ChargerStateMachine {
         state.diodeBadSamples = min(diodeBadSamples, configuration.pilot.samplesToConfirmDiodeFault)
         state.consecutiveOverruns = min(consecutiveOverruns, configuration.overrunsForFault)
         state.consecutiveOnTimeTicks = min(consecutiveOnTimeTicks, configuration.onTimeTicksToClearOverrun)
-        if case .retryOnNextPlugIn(let latchAfter) = catalogue[.residualCurrentSelfTestFailed].recovery {
-            state.selfTestFailures = min(selfTestFailures, latchAfter)
-        }
-        for code in FaultCode.all {
-            if case .retry(_, let maxAttempts, _) = catalogue[code].recovery, faults[code].retries > maxAttempts {
-                state.faults[code].retries = maxAttempts
-            }
-        }
         state.nextSessionNumber = 1
         state.session?.id = SessionID(rawValue: 0)
         state.carriedOver?.id = SessionID(rawValue: 0)

@@ -41,8 +41,11 @@ extension ChargerStateMachine {
             commandLock(lockWanted, at: now, into: &actions)
         }
         if desired != pilot { setPilot(desired, at: now, into: &actions) }
-        // The technician's contactor test closes once the pilot is in F (no car is offered energy).
-        if let test = contactorTest, !test.closeCommanded, pilot == .stateF { closeForContactorTest(at: now, into: &actions) }
+        // The technician's contactor test closes once the pilot is in F (no car is offered energy),
+        // unless it has closed already: then it is open only once its open command went out.
+        if let test = contactorTest, !contactorClosed, test.openCommandedAt == nil, pilot == .stateF {
+            closeForContactorTest(at: now, into: &actions)
+        }
         if let open = session, open.stopRequested, !contactorClosed {
             endSession(.stopCommand, at: now, into: &actions)
         }
@@ -101,7 +104,6 @@ extension ChargerStateMachine {
     /// The one close that is not for charging: the technician's contactor test, with no vehicle,
     /// no session, no fault and the pilot held in F; it opens again after the settle time at most.
     mutating func closeForContactorTest(at now: Instant, into actions: inout ActionList) {
-        contactorTest?.closeCommanded = true
         contactorClosed = true
         contactorCommandedAt = now
         actions.append(.closeContactor)

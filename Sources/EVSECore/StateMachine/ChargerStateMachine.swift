@@ -67,6 +67,7 @@ public struct ChargerStateMachine: Hashable, Sendable {
 
     /// The residual-current monitor self-test, done before the first contactor close of each
     /// plug-in and after every residual-current fault.
+    ///
     /// `byTechnician`: the test was asked for by a technician (`test rcm`), who gets its result,
     /// rather than by a contactor close.
     enum SelfTest: Hashable, Sendable {
@@ -227,8 +228,6 @@ public struct CarriedOverSession: Hashable, Sendable {
 /// its whole length, and takes twice the contactor's settle time at most.
 struct ContactorTestRun: Hashable, Sendable {
     let startedAt: Instant
-    /// Whether the close went out (in `reconcile`, once the pilot is in F).
-    var closeCommanded = false
     /// How long the feedback took to follow the close command; nil until it did.
     var closedAfter: Duration?
     /// When the open command went out.
