@@ -6,6 +6,7 @@ import PackageDescription
 /// Module layout (see README.md): the C libraries of the drivers sit behind system-library targets
 /// that only `Hardware` imports; `Runtime` holds threads, clocks, the serial port and systemd's
 /// pieces, which Alerts and Console use without linking the drivers; `EVSECore` is pure logic;
+/// `Sessions` is the one model of a charging session, which the ledger, alerts and scenarios read;
 /// `Simulation` is the shipped test double of the hardware; `ChargerService` keeps the books and
 /// tells everyone else; `evsed` wires them together.
 let package = Package(
@@ -63,19 +64,23 @@ let package = Package(
         // real-time threads, raw serial ports, and systemd's notify socket, watchdog and journal.
         .target(name: "Runtime", dependencies: ["EVSECore"]),
 
+        // The one model of a charging session (`SessionBooks`): its owner, samples, energy,
+        // interruptions, end and cost, from the control loop's events; and wall-clock time.
+        .target(name: "Sessions", dependencies: ["EVSECore", "Billing"]),
+
         // Linux drivers behind EVSECore's protocols (Modbus meters, GPIO, I2C, sysfs PWM) and
         // board files.
         .target(name: "Hardware", dependencies: ["EVSECore", "ConfigFile", "Runtime", "CModbus", "CGPIOD", "CI2C"]),
 
         // Simulated devices, the EV model, scenarios and the virtual-time runner.
-        .target(name: "Simulation", dependencies: ["EVSECore", "ConfigFile", "Billing", "Runtime", "Hardware"]),
+        .target(name: "Simulation", dependencies: ["EVSECore", "ConfigFile", "Billing", "Sessions", "Runtime", "Hardware"]),
 
         // The books: sessions, readings, faults and bills in SQLite, chained and signed; recovery
         // of an open session after a restart; export and verification.
         .target(
             name: "Ledger",
             dependencies: [
-                "EVSECore", "Billing", "ConfigFile", "CSQLite",
+                "EVSECore", "Billing", "Sessions", "ConfigFile", "CSQLite",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -86,7 +91,7 @@ let package = Package(
         .target(
             name: "Alerts",
             dependencies: [
-                "EVSECore", "Billing", "ConfigFile", "Ledger", "Runtime", "CCurl", "CMosquitto",
+                "EVSECore", "Billing", "Sessions", "ConfigFile", "Ledger", "Runtime", "CCurl", "CMosquitto",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -105,19 +110,19 @@ let package = Package(
         // first, then the log's entries and the owner's alerts from the same books, then the
         // subscribers (the console's view, the MQTT state); what the pipeline asks of the loop goes
         // back through its command queue.
-        .target(name: "ChargerService", dependencies: ["EVSECore", "Billing", "Ledger", "Alerts"]),
+        .target(name: "ChargerService", dependencies: ["EVSECore", "Billing", "Sessions", "Ledger", "Alerts"]),
 
         .executableTarget(
             name: "evsed",
             dependencies: [
-                "EVSECore", "ConfigFile", "Runtime", "Hardware", "Simulation", "Billing", "Ledger", "Console", "Alerts",
+                "EVSECore", "ConfigFile", "Runtime", "Hardware", "Simulation", "Billing", "Sessions", "Ledger", "Console", "Alerts",
                 "ChargerService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         // Benchmarks (make bench): they report figures, they do not pass or fail.
-        .executableTarget(name: "ledger-bench", dependencies: ["Ledger", "Billing", "EVSECore"], path: "bench/ledger"),
+        .executableTarget(name: "ledger-bench", dependencies: ["Ledger", "Billing", "Sessions", "EVSECore"], path: "bench/ledger"),
         .executableTarget(name: "loop-bench", dependencies: ["EVSECore", "Hardware", "Runtime", "Simulation"], path: "bench/loop"),
         // Seeded mutation of every input evsed reads (make test runs it briefly, make fuzz long).
         .executableTarget(
@@ -141,12 +146,12 @@ let package = Package(
                     // TOML files read from the repository by the conformance tests.
                     exclude: ["TOML"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "ConfigFile", "Simulation", "TestSupport"]),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Ledger", "Billing", "EVSECore", "ConfigFile", "TestSupport"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Ledger", "Billing", "Sessions", "EVSECore", "ConfigFile", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "EVSECore", "TestSupport"]),
         .testTarget(
             name: "LedgerTests",
             dependencies: [
-                "Ledger", "Billing", "EVSECore", "TestSupport",
+                "Ledger", "Billing", "Sessions", "EVSECore", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             // A ledger written by an older evsed, read from the repository by the upgrade test.
@@ -156,8 +161,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EVSECore", "TestSupport"]),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Runtime", "EVSECore", "TestSupport"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "Runtime", "TestSupport"]),
-        .testTarget(name: "ChargerServiceTests", dependencies: ["ChargerService", "EVSECore", "ConfigFile", "Ledger", "Billing", "Alerts"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "Sessions", "Runtime", "TestSupport"]),
+        .testTarget(name: "ChargerServiceTests", dependencies: ["ChargerService", "EVSECore", "ConfigFile", "Ledger", "Billing", "Sessions", "Alerts"]),
         // Drives the built `evsed` executable as a user would.
         .testTarget(name: "evsedTests", dependencies: ["evsed", "Simulation", "TestSupport"]),
     ]

@@ -1,5 +1,6 @@
 import EVSECore
 import Ledger
+import Sessions
 
 /// One alert, as the rules raise it: what happened, to which session and owner, and the facts its
 /// templates fill in (already formatted, with their units and currency).

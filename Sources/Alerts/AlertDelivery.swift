@@ -4,6 +4,7 @@ import Glibc
 import EVSECore
 import Runtime
 import Ledger
+import Sessions
 
 /// Delivers the outbox: one thread per channel, each on its own ledger connection, so a mail
 /// server that hangs for a minute does not hold up an SMS. A thread takes its channel's due

@@ -2,6 +2,7 @@ import Billing
 import EVSECore
 import FoundationEssentials
 import Ledger
+import Sessions
 
 /// How facts read in a message: units and currency always, local times, short durations.
 enum AlertFacts {

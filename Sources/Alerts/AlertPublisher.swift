@@ -1,5 +1,6 @@
 import EVSECore
 import Ledger
+import Sessions
 
 /// Puts the rules' alerts into words and into the outbox: each alert is rendered once from its
 /// templates, routed to its owner's channels, and stored with its deliveries in one transaction
@@ -24,8 +25,8 @@ public struct AlertPublisher {
         self.ledger = ledger
     }
 
-    public mutating func observe(_ event: TimedEvent, open: SessionBooks.OpenSession?) -> [Published] {
-        publish(rules.observe(event, open: open))
+    public mutating func observe(_ event: TimedEvent, books: SessionBooks) -> [Published] {
+        publish(rules.observe(event, books: books))
     }
 
     public mutating func observe(_ change: SessionBooks.Change) -> [Published] {

@@ -1,4 +1,5 @@
 import Ledger
+import Sessions
 
 /// Which of an owner's channels an alert goes to, and when: one delivery per channel the owner
 /// wants it on. During the owner's quiet hours only problems go out; the bill of a session that

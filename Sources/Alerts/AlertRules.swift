@@ -5,8 +5,10 @@ import Billing
 import EVSECore
 import FoundationEssentials
 import Ledger
+import Sessions
 
-/// Decides which alerts the owner gets, from the control loop's events and the session's books.
+/// Decides which alerts the owner gets, from the control loop's events and the session's books
+/// (`SessionBooks`: who owns a session, its figures, why it ended).
 /// Clock-free: the daemon and `evsed simulate` feed it the same events, in real or virtual time,
 /// and it answers with alerts (and, when an owner's limit is reached, a request to stop the
 /// session). Not pure: quiet hours and the times in its texts are in the system's time zone
@@ -32,10 +34,10 @@ public struct AlertRules: Sendable {
         case stopSession(SessionID)
     }
 
+    /// What the rules remember of a session besides its books: what they sent and what they saw of
+    /// its power.
     private struct Tracked: Sendable {
         let id: SessionID
-        var owner: String?
-        let startedAt: Instant
         var peakPower = 0.0
         /// Readings since the power dropped below the nearly-full fraction.
         var taper: [(at: Instant, watts: Double)] = []
@@ -47,7 +49,6 @@ public struct AlertRules: Sendable {
         var endingSoonSent = false
         var idleSent = false
         var stopRequested = false
-        var endReason: String?
     }
 
     private struct Repeats: Sendable {
@@ -56,17 +57,13 @@ public struct AlertRules: Sendable {
     }
 
     private var sessions: [SessionID: Tracked] = [:]
-    /// Owners of sessions that ended before a restart and whose bill comes after it.
-    private var endedBeforeRestart: [SessionID: String] = [:]
     private var repeats: [String: Repeats] = [:]
     private var level: PilotLevel = .a
     /// Whether the pilot offers a current (PWM). A car that goes from C to B while it does stopped
     /// on its own; one that does so after the charger withdrew the PWM (a stop, a pause, a fault,
     /// an owner's limit) was told to.
     private var pwmOffered = false
-    /// The owner named for the next session (console `start --owner`).
-    private var nextOwner: String?
-    private var carriedOver: (id: SessionID, cause: String, owner: String?, down: Duration?)?
+    private var carriedOver: (id: SessionID, cause: String, down: Duration?)?
     public private(set) var requests: [Request] = []
 
     /// - Parameters:
@@ -82,30 +79,12 @@ public struct AlertRules: Sendable {
 
     /// The session `id`, open when evsed stopped, may resume or end when the vehicle is seen (or
     /// not); either way its owner hears what happened. `down` is how long the charger was off.
-    public mutating func expectCarriedOver(_ id: SessionID, cause: String, owner: String?, down: Duration?) {
-        carriedOver = (id, cause, owner, down)
+    public mutating func expectCarriedOver(_ id: SessionID, cause: String, down: Duration?) {
+        carriedOver = (id, cause, down)
     }
-
-    /// The session `id` had ended when evsed stopped and is closed after the restart (or by it):
-    /// its bill goes to `owner`, the owner the ledger has for it.
-    public mutating func expectBill(_ id: SessionID, owner: String) {
-        endedBeforeRestart[id] = owner
-    }
-
-    /// Names the owner of the next session (console `start --owner`); the owner of a session is
-    /// fixed when it starts, with its start record.
-    public mutating func nameNextOwner(_ name: String) {
-        nextOwner = name
-    }
-
-    /// Who the next session will belong to.
-    public var ownerOfNextSession: String? { nextOwner ?? configuration.defaultOwner }
 
     /// The session the charger is on: the newest one tracked (an ended one stays until its books close).
     private var newestSession: SessionID? { sessions.keys.max() }
-
-    /// The owner of the open session.
-    public func owner(of id: SessionID) -> String? { sessions[id]?.owner }
 
     /// Takes the requests made since the last call.
     public mutating func takeRequests() -> [Request] {
@@ -113,14 +92,14 @@ public struct AlertRules: Sendable {
         return requests
     }
 
-    /// The alerts raised by `event`; `open` is the open session's books after it.
-    public mutating func observe(_ event: TimedEvent, open: SessionBooks.OpenSession?) -> [Alert] {
+    /// The alerts raised by `event`; `books` are the sessions' books after it.
+    public mutating func observe(_ event: TimedEvent, books: SessionBooks) -> [Alert] {
         let now = event.at
         switch event.event {
         case .action(let action):
-            return observe(action, at: now, open: open)
+            return observe(action, at: now, books: books)
         case .meterReading(let reading):
-            return observe(reading, at: now, open: open)
+            return observe(reading, at: now, open: books.open)
         case .temperature, .commandRejected, .hardwareError, .eventsLost:
             return []
         }
@@ -128,29 +107,34 @@ public struct AlertRules: Sendable {
 
     /// The alert of a session whose books are final: the bill.
     public mutating func observe(_ change: SessionBooks.Change) -> [Alert] {
-        guard case .closed(let id, let figures, _, let at, let reason) = change else { return [] }
-        let tracked = sessions.removeValue(forKey: id)
-        let ownerFromLedger = endedBeforeRestart.removeValue(forKey: id)
+        guard case .closed(let session, _) = change else { return [] }
+        sessions.removeValue(forKey: session.id)
+        let figures = session.figures
         var facts = sessionFacts(figures)
         facts["duration"] = AlertFacts.duration(.milliseconds(figures.lastMilliseconds - figures.startMilliseconds))
-        facts["reason"] = AlertFacts.reason(tracked?.endReason ?? reason)
+        facts["reason"] = AlertFacts.reason(session.endReason ?? "unknown")
         facts["bill"] = figures.bill.map(AlertFacts.bill) ?? "no tariff: nothing to pay"
-        return [alert(.ended, at: clock.instant(at), session: id, owner: tracked?.owner ?? ownerFromLedger ?? configuration.defaultOwner, facts)]
+        return [alert(.ended, at: clock.instant(session.lastAt), session: session.id, owner: recipient(session), facts)]
     }
 
-    private mutating func observe(_ action: ChargerAction, at now: Instant, open: SessionBooks.OpenSession?) -> [Alert] {
+    /// Who gets a session's alerts: its owner in the books, or the default owner.
+    private func recipient(_ session: SessionBooks.Session?) -> String? {
+        session?.owner ?? configuration.defaultOwner
+    }
+
+    private mutating func observe(_ action: ChargerAction, at now: Instant, books: SessionBooks) -> [Alert] {
+        let open = books.open
         switch action {
         case .sessionStarted(let id):
-            let owner = nextOwner ?? configuration.defaultOwner
-            nextOwner = nil
-            sessions[id] = Tracked(id: id, owner: owner, startedAt: now)
-            return [alert(.started, at: now, session: id, owner: owner, ["tariff": AlertFacts.tariff(tariff, at: clock.timestamp(now).local)])]
+            sessions[id] = Tracked(id: id)
+            return [alert(.started, at: now, session: id, owner: recipient(books.session(id)),
+                          ["tariff": AlertFacts.tariff(tariff, at: clock.timestamp(now).local)])]
 
         case .sessionResumed(let id):
             if let carried = carriedOver, carried.id == id {
                 carriedOver = nil
-                sessions[id] = Tracked(id: id, owner: carried.owner, startedAt: now)
-                return [alert(.powerCut, at: now, session: id, owner: carried.owner, [
+                sessions[id] = Tracked(id: id)
+                return [alert(.powerCut, at: now, session: id, owner: recipient(books.session(id)), [
                     "outcome": "resumed charging where it left off", "down": carried.down.map(AlertFacts.duration) ?? "a while",
                     "cause": Self.cause(carried.cause),
                 ])]
@@ -161,7 +145,7 @@ public struct AlertRules: Sendable {
             guard let code = tracked.interruption else { return [] }
             tracked.interruption = nil
             guard tracked.faultAlerted, send("resumed:\(code)", at: now) != nil else { return [] }
-            return [alert(.resumed, at: now, session: id, owner: tracked.owner, ["fault": code.rawValue, "title": catalogue[code].title])]
+            return [alert(.resumed, at: now, session: id, owner: recipient(books.session(id)), ["fault": code.rawValue, "title": catalogue[code].title])]
 
         case .sessionInterrupted(let id, let cause):
             switch cause {
@@ -170,25 +154,20 @@ public struct AlertRules: Sendable {
             }
             return []
 
-        case .sessionEnded(let id, let reason):
+        case .sessionEnded(let id, _):
             if let carried = carriedOver, carried.id == id {
                 carriedOver = nil
-                sessions[id] = Tracked(id: id, owner: carried.owner, startedAt: now, endReason: reason.rawValue)
-                return [alert(.powerCut, at: now, session: id, owner: carried.owner, [
+                sessions[id] = Tracked(id: id)
+                return [alert(.powerCut, at: now, session: id, owner: recipient(books.session(id)), [
                     "outcome": "ended, since the car was gone when the charger came back; the bill follows",
                     "down": carried.down.map(AlertFacts.duration) ?? "a while", "cause": Self.cause(carried.cause),
                 ])]
-            }
-            if sessions[id]?.stopRequested == true && reason == .stopCommand {
-                sessions[id]?.endReason = "limit"
-            } else {
-                sessions[id]?.endReason = reason.rawValue
             }
             return []
 
         case .faultRaised(let code):
             let id = newestSession
-            let owner = id.flatMap { sessions[$0]?.owner } ?? configuration.defaultOwner
+            let owner = recipient(id.flatMap(books.session))
             // A fault with no session is still news to the default owner: the charger is out of service.
             guard let suppressedBefore = send("fault:\(code)", at: now) else { return [] }
             if let id { sessions[id]?.faultAlerted = true }
@@ -198,7 +177,7 @@ public struct AlertRules: Sendable {
             // Latched until the car is unplugged is the owner's to fix, and the fault alert said how.
             guard latch == .untilTechnicianClears else { return [] }
             let id = newestSession
-            let owner = id.flatMap { sessions[$0]?.owner } ?? configuration.defaultOwner
+            let owner = recipient(id.flatMap(books.session))
             return [alert(.needsService, at: now, session: id, owner: owner, faultFacts(code, repeats: repeats["fault:\(code)"]?.suppressed ?? 0))]
 
         case .setPilot(let output):
@@ -216,14 +195,14 @@ public struct AlertRules: Sendable {
             sessions[id] = tracked
             var facts = open.map { sessionFacts($0.figures) } ?? [:]
             facts["idle_fee"] = idleFee(at: now, open: open)
-            return [alert(.idle, at: now, session: id, owner: tracked.owner, facts)]
+            return [alert(.idle, at: now, session: id, owner: recipient(books.session(id)), facts)]
 
         default:
             return []
         }
     }
 
-    private mutating func observe(_ reading: MeterReading, at now: Instant, open: SessionBooks.OpenSession?) -> [Alert] {
+    private mutating func observe(_ reading: MeterReading, at now: Instant, open: SessionBooks.Session?) -> [Alert] {
         guard let open, var tracked = sessions[open.id], open.endedAt == nil else { return [] }
         defer { sessions[open.id] = tracked }
         let watts = reading.power.value
@@ -247,15 +226,15 @@ public struct AlertRules: Sendable {
                     facts["minutes"] = "a few"
                     facts["end_time"] = "soon"
                 }
-                alerts.append(alert(.nearlyFull, at: now, session: open.id, owner: tracked.owner, facts))
+                alerts.append(alert(.nearlyFull, at: now, session: open.id, owner: recipient(open), facts))
             }
         } else if !charging || watts >= configuration.rules.nearlyFullFraction * tracked.peakPower {
             tracked.taper.removeAll()
         }
 
         // The owner's limits: warn ahead, stop on reaching them.
-        if let limits = configuration.owner(named: tracked.owner)?.limits, !limits.isEmpty {
-            let predictions = predict(limits, open: open, tracked: tracked, watts: charging ? watts : 0, at: now)
+        if let limits = configuration.owner(named: recipient(open))?.limits, !limits.isEmpty {
+            let predictions = predict(limits, open: open, watts: charging ? watts : 0, at: now)
             if !tracked.stopRequested, predictions.contains(where: { $0.left <= .zero && $0.stops }) {
                 tracked.stopRequested = true
                 requests.append(.stopSession(open.id))
@@ -266,7 +245,7 @@ public struct AlertRules: Sendable {
                 facts["reason"] = soonest.reason
                 facts["minutes"] = String(max(0, Int((soonest.left.seconds / 60).rounded(.up))))
                 facts["end_time"] = AlertFacts.time(clock.timestamp(now + max(soonest.left, .zero)))
-                alerts.append(alert(.endingSoon, at: now, session: open.id, owner: tracked.owner, facts))
+                alerts.append(alert(.endingSoon, at: now, session: open.id, owner: recipient(open), facts))
             }
         }
         return alerts
@@ -279,7 +258,7 @@ public struct AlertRules: Sendable {
         var stops: Bool
     }
 
-    private func predict(_ limits: SessionLimits, open: SessionBooks.OpenSession, tracked: Tracked, watts: Double, at now: Instant) -> [Prediction] {
+    private func predict(_ limits: SessionLimits, open: SessionBooks.Session, watts: Double, at now: Instant) -> [Prediction] {
         var predictions: [Prediction] = []
         let energy = open.figures.energyWh
         if let limit = limits.energyWh {
@@ -306,7 +285,7 @@ public struct AlertRules: Sendable {
             }
         }
         if let limit = limits.duration {
-            let left = tracked.startedAt + limit - now
+            let left = clock.instant(open.startedAt) + limit - now
             predictions.append(Prediction(reason: "time limit \(AlertFacts.duration(limit))", left: left, stops: true))
         }
         if let departure = limits.departure {
@@ -361,7 +340,7 @@ public struct AlertRules: Sendable {
                 "repeats": repeats > 0 ? " It happened \(repeats) more time\(repeats == 1 ? "" : "s") before this." : ""]
     }
 
-    private func idleFee(at now: Instant, open: SessionBooks.OpenSession?) -> String {
+    private func idleFee(at now: Instant, open: SessionBooks.Session?) -> String {
         let at = clock.timestamp(now)
         let elapsed = open.map { (at.milliseconds - $0.figures.startMilliseconds) / 1000 } ?? 0
         guard let tariff, let parking = tariff.component(for: .parkingTime, at: TariffMoment(

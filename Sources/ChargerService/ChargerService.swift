@@ -2,6 +2,7 @@ import Alerts
 import Billing
 import EVSECore
 import Ledger
+import Sessions
 
 /// What the charger service tells its subscribers of each thing it processed: one event of the
 /// control loop (or, with no event, what a start-up's recovery or a stop settled), after the books.
@@ -14,7 +15,7 @@ public struct ServiceUpdate {
     /// The log's entries for it, in order: a ledger error, the event, the books' changes, the alerts.
     public let entries: [EventEntry]
     /// The open session after it, with its figures so far (the live bill in `figures.bill`).
-    public let openSession: SessionBooks.OpenSession?
+    public let openSession: SessionBooks.Session?
 }
 
 /// One more reader of the pipeline (the console's view and the MQTT state today; OCPP and the
@@ -62,10 +63,11 @@ public struct ChargerService {
         let catalogue = FaultCatalogue(configuration: charger)
         log = EventLog(style: style, catalogue: catalogue)
         self.recorder = recorder
-        memoryBooks = SessionBooks(clock: clock, tariff: tariff)
+        memoryBooks = SessionBooks(clock: clock, tariff: tariff, defaultOwner: alerts.defaultOwner)
+        recorder?.updateBooks { $0.defaultOwner = alerts.defaultOwner }
         var rules = AlertRules(configuration: alerts, charger: chargerName, catalogue: catalogue, clock: clock, tariff: tariff?.tariff)
         if let recovery, let carried = recovery.carriedOver {
-            rules.expectCarriedOver(carried, cause: recovery.cause ?? "power_loss", owner: recovery.owners[carried], down: down)
+            rules.expectCarriedOver(carried, cause: recovery.cause ?? "power_loss", down: down)
         }
         self.alerts = AlertPublisher(rules: rules, ledger: recorder?.ledger)
     }
@@ -79,14 +81,19 @@ public struct ChargerService {
     public var books: SessionBooks { recorder?.books ?? memoryBooks }
 
     /// The open session's books.
-    public var openSession: SessionBooks.OpenSession? { books.open }
+    public var openSession: SessionBooks.Session? { books.open }
 
     /// The open session's cost so far, including VAT, when a tariff prices it.
     public var liveCost: Money? { openSession?.figures.bill?.totalIncludingVAT }
 
     /// A console named the owner of the next session (`start --owner`).
     public mutating func nameNextOwner(_ name: String) {
-        alerts?.rules.nameNextOwner(name)
+        updateBooks { $0.nameNextOwner(name) }
+    }
+
+    /// Changes the books outside the event stream, wherever they are kept.
+    private mutating func updateBooks(_ body: (inout SessionBooks) -> Void) {
+        if let recorder { recorder.updateBooks(body) } else { body(&memoryBooks) }
     }
 
     /// One event of the control loop through the pipeline; returns its log entries.
@@ -94,7 +101,6 @@ public struct ChargerService {
         var entries: [EventEntry] = []
         let changes: [SessionBooks.Change]
         if let recorder {
-            if case .action(.sessionStarted) = event.event { recorder.nextOwner = alerts?.rules.ownerOfNextSession }
             do throws(LedgerError) {
                 changes = try recorder.record(event)
             } catch {
@@ -111,7 +117,7 @@ public struct ChargerService {
         let open = openSession
         entries += log.entries(for: event, changes: changes, open: open, clock: books.clock)
         if var publisher = alerts {
-            var published = publisher.observe(event, open: open)
+            var published = publisher.observe(event, books: books)
             for change in changes { published += publisher.observe(change) }
             alerts = publisher
             entries += published.map { log.entry(alert: $0, at: event.at) }
@@ -133,7 +139,9 @@ public struct ChargerService {
     public mutating func takeCommands() -> [(command: ChargerCommand, why: String?)] {
         for request in alerts?.rules.takeRequests() ?? [] {
             switch request {
-            case .stopSession(let id): commands.append((.stopSession, "session \(id) reached its owner's limit: stopping it"))
+            case .stopSession(let id):
+                updateBooks { $0.stopping(id, because: "limit") }
+                commands.append((.stopSession, "session \(id) reached its owner's limit: stopping it"))
             }
         }
         defer { commands.removeAll() }
@@ -155,11 +163,9 @@ public struct ChargerService {
     }
 
     /// What the restart itself settled (`LedgerRecorder.Recovery`): the end and bill of each
-    /// session it closed, and its owner's alert. Owners the ledger names get the bills of sessions
-    /// that had ended before the stop and close after it.
+    /// session it closed, and its owner's alert.
     public mutating func recovered(_ recovery: LedgerRecorder.Recovery, at t: Instant) -> [EventEntry] {
-        for (id, owner) in recovery.owners where id != recovery.carriedOver { alerts?.rules.expectBill(id, owner: owner) }
-        return settled(recovery.closedAtStart, at: t)
+        settled(recovery.closedAtStart, at: t)
     }
 
     /// Changes of the books that no event brought (a recovery, a stop): their lines and alerts.

@@ -3,11 +3,12 @@ import Billing
 import EVSECore
 import FoundationEssentials
 import Ledger
+import Sessions
 
 /// Turns what the charger service processed into log entries: plain text for people, or one JSON
 /// object per line for programs. A formatter: it keeps no books and writes nothing; the only state
-/// it keeps is what it showed last (readings and temperatures are throttled) and, per session, why
-/// it ended and how often it was interrupted, for the `session_ended` line once the session is final.
+/// it keeps is what it showed last (readings and temperatures are throttled). A session's end,
+/// owner and interruptions come from its books (`SessionBooks.Session`).
 ///
 /// Every JSON line has `t` (seconds since the start) and `event`. Meter readings are throttled to
 /// one every `readingInterval`; timers show only when asked for.
@@ -24,9 +25,6 @@ public struct EventLog {
     private let catalogue: FaultCatalogue
     private var lastReadingShown: Instant?
     private var lastTemperatureShown: Celsius?
-    /// Per session that ended and is not final yet: why it ended and its interruptions so far.
-    private var ending: [SessionID: (reason: String, interruptions: Int)] = [:]
-    private var interruptions: [SessionID: Int] = [:]
 
     public init(style: Style, catalogue: FaultCatalogue = FaultCatalogue()) {
         self.style = style
@@ -37,7 +35,7 @@ public struct EventLog {
     /// - Parameters:
     ///   - open: the open session after the event, for the live figures of a `reading` line.
     ///   - clock: the books' wall clock, which dates a session's end.
-    public mutating func entries(for event: TimedEvent, changes: [SessionBooks.Change], open: SessionBooks.OpenSession?, clock: WallClock) -> [EventEntry] {
+    public mutating func entries(for event: TimedEvent, changes: [SessionBooks.Change], open: SessionBooks.Session?, clock: WallClock) -> [EventEntry] {
         eventLines(for: event, open: open) + changes.flatMap { entries(for: $0, clock: clock) }
     }
 
@@ -110,24 +108,13 @@ public struct EventLog {
     }
 
     /// The lines of a change of the books: the end of a session once it is final, with its bill.
-    public mutating func entries(for change: SessionBooks.Change, clock: WallClock) -> [EventEntry] {
-        switch change {
-        case .interrupted(let id, _, _):
-            interruptions[id, default: 0] += 1
-        case .ended(let id, _, let reason):
-            ending[id] = (reason, interruptions.removeValue(forKey: id) ?? 0)
-        case .closed(let id, let figures, let source, let at, let reason):
-            let ended = ending.removeValue(forKey: id) ?? (reason, interruptions.removeValue(forKey: id) ?? 0)
-            let t = clock.instant(at)
-            return [sessionEnded(id, figures: figures, reason: ended.reason, interruptions: ended.interruptions, source: source, at: t, clock: clock)]
-                + (figures.bill.map { billLines($0, session: id, at: t) } ?? [])
-        case .started, .sample, .resumed:
-            break
-        }
-        return []
+    public func entries(for change: SessionBooks.Change, clock: WallClock) -> [EventEntry] {
+        guard case .closed(let session, let source) = change else { return [] }
+        let t = clock.instant(session.lastAt)
+        return [sessionEnded(session, source: source, at: t, clock: clock)] + (session.figures.bill.map { billLines($0, session: session.id, at: t) } ?? [])
     }
 
-    private mutating func eventLines(for event: TimedEvent, open: SessionBooks.OpenSession?) -> [EventEntry] {
+    private mutating func eventLines(for event: TimedEvent, open: SessionBooks.Session?) -> [EventEntry] {
         let t = event.at
         switch event.event {
         case .action(let action):
@@ -248,8 +235,11 @@ public struct EventLog {
         }
     }
 
-    private func sessionEnded(_ id: SessionID, figures: MeteredSession, reason: String, interruptions: Int, source: String, at end: Instant,
-                              clock: WallClock) -> EventEntry {
+    private func sessionEnded(_ session: SessionBooks.Session, source: String, at end: Instant, clock: WallClock) -> EventEntry {
+        let id = session.id
+        let figures = session.figures
+        let reason = session.endReason ?? "unknown"
+        let interruptions = session.interruptions.count
         let bill = figures.bill
         let endMilliseconds = clock.timestamp(end).milliseconds
         let duration = Double(endMilliseconds - figures.startMilliseconds) / 1000
@@ -258,6 +248,7 @@ public struct EventLog {
             + (bill.map { ", cost \($0.totalIncludingVAT)" } ?? "") + (source == "meter" ? "" : ", end register: \(source)")
         return line(end, "session_ended", text: text) { json in
             json.add("session", "\(id)")
+            if let owner = session.owner { json.add("owner", owner) }
             json.add("reason", reason)
             json.add("energy_wh", energy, decimals: 1)
             json.add("duration_s", duration)

@@ -1,6 +1,7 @@
 import Billing
 import Crypto
 import EVSECore
+import Sessions
 
 /// One record of the ledger's hash chain. Its hash covers the previous record's hash and every
 /// field of its own, so changing, removing or inserting a record breaks every hash after it.

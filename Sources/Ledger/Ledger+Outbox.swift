@@ -1,3 +1,5 @@
+import Sessions
+
 /// The alerts outbox: alerts and their deliveries, kept with the books so that an alert is as
 /// durable as the session it is about. The control side adds alerts; the delivery worker, on its
 /// own connection, takes the due deliveries and records each attempt.

@@ -1,5 +1,6 @@
 import Billing
 import EVSECore
+import Sessions
 
 /// Reading the books.
 extension Ledger {

@@ -1,5 +1,6 @@
 import Billing
 import EVSECore
+import Sessions
 
 /// How long readings stay at full resolution, so an SD card does not fill up.
 public struct RetentionPolicy: Sendable {

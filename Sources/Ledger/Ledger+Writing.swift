@@ -1,6 +1,7 @@
 import Billing
 import EVSECore
 import FoundationEssentials
+import Sessions
 
 /// Writing the books. Each method is one transaction, durable when it returns.
 extension Ledger {

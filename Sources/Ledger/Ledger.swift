@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import EVSECore
+import Sessions
 
 /// The charger's books: one SQLite database (WAL, `synchronous=FULL`) holding every session,
 /// reading, fault and bill, each change appended to a hash chain, each closed session signed.

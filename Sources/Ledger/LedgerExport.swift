@@ -1,6 +1,7 @@
 import Billing
 import FoundationEssentials
 import EVSECore
+import Sessions
 
 /// Sessions as JSON, CSV and OCMF, for `evsed ledger list/show/export`.
 extension SessionRecord {

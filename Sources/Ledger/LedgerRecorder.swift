@@ -1,5 +1,6 @@
 import Billing
 import EVSECore
+import Sessions
 
 /// Keeps the ledger from the control loop's events, off the control thread: sessions, their
 /// interruptions and ends, faults are written (durably) as they happen, before the caller reports
@@ -11,8 +12,6 @@ public final class LedgerRecorder {
     public let meter: String
     /// The longest readings wait in memory before they are written.
     public var batchInterval: Duration = .seconds(10)
-    /// The owner the next session is recorded with (from the alert rules: named at the console, or the default).
-    public var nextOwner: String?
     /// How long readings are kept at full resolution.
     public var retention = RetentionPolicy()
     private var pending: [MeterSample] = []
@@ -30,6 +29,12 @@ public final class LedgerRecorder {
         self.meter = meter
     }
 
+    /// Changes the books outside the event stream (the owner of the next session, why a session
+    /// is being stopped); nothing of it is stored until an event makes a change.
+    public func updateBooks<T>(_ body: (inout SessionBooks) -> T) -> T {
+        body(&books)
+    }
+
     /// What the state machine must know after a restart.
     public struct Recovery: Sendable {
         /// The number the next new session gets.
@@ -42,9 +47,6 @@ public final class LedgerRecorder {
         public var lastRegisterWh: Int64?
         /// Faults latched when evsed stopped, which a restart does not clear.
         public var latchedFaults: [FaultCode: RecoveryPolicy.Latch] = [:]
-        /// The owner of each session still unclosed at start (carried over, or waiting for its end
-        /// register), so that its alerts and bill go to who the ledger says it belongs to.
-        public var owners: [SessionID: String] = [:]
         /// Sessions the start closed itself (an older one where its readings end): each one's
         /// `.closed` change, for the journal and the owner's bill.
         public var closedAtStart: [SessionBooks.Change] = []
@@ -68,7 +70,6 @@ public final class LedgerRecorder {
         var recovery = Recovery(nextSessionNumber: UInt64(try ledger.lastSessionID() + 1), carriedOver: nil, cause: nil)
         let unclosed = try ledger.unclosedSessions()
         for (index, session) in unclosed.enumerated() {
-            if let owner = session.owner { recovery.owners[SessionID(rawValue: UInt64(session.id))] = owner }
             let readings = try ledger.readings(of: session.id).map(\.sample)
             let downSince = Timestamp(milliseconds: max(readings.last?.milliseconds ?? 0, last?.at.milliseconds ?? 0, session.startedAt.milliseconds))
             var note = JSONLine()
@@ -77,18 +78,15 @@ public final class LedgerRecorder {
             if index < unclosed.count - 1 {
                 // Only the latest session can still be going; an older one closes where its readings end.
                 if session.endedAt == nil { try ledger.markEnded(session.id, at: downSince, reason: cause) }
-                var figures = books.replay(session, readings: readings)
-                figures.end(atMilliseconds: (session.endedAt ?? downSince).milliseconds)
-                figures.finish()
-                try ledger.closeSession(session.id, figures: figures, source: "last_stored_reading", at: downSince)
-                recovery.closedAtStart.append(.closed(SessionID(rawValue: UInt64(session.id)), figures: figures, source: "last_stored_reading",
-                                                      at: session.endedAt ?? downSince, reason: session.endReason ?? cause))
+                let closed = books.settle(session.stored, readings: readings, end: downSince, reason: cause)
+                try ledger.closeSession(session.id, figures: closed.figures, source: "last_stored_reading", at: downSince)
+                recovery.closedAtStart.append(.closed(closed, source: "last_stored_reading"))
                 note.add("decision", "closed")
                 try ledger.note("recovery", at: at, session: session.id, note)
                 continue
             }
             if session.startRegisterWh != nil { registered.insert(SessionID(rawValue: UInt64(session.id))) }
-            for change in books.restore(session, readings: readings, downSince: downSince) { try apply(change) }
+            for change in books.restore(session.stored, readings: readings, downSince: downSince, cause: cause) { try apply(change) }
             if session.endedAt == nil {
                 if session.interruptions.last.map({ $0.end == nil }) == true { try ledger.endInterruption(session.id, at: downSince) }
                 try ledger.beginInterruption(session.id, at: downSince, cause: cause)
@@ -163,9 +161,9 @@ public final class LedgerRecorder {
 
     private func apply(_ change: SessionBooks.Change) throws(LedgerError) {
         switch change {
-        case .started(let id, let at, let register):
+        case .started(let id, let at, let register, let owner):
             try flush()
-            try ledger.openSession(Int64(id.rawValue), at: at, startRegisterWh: register, owner: nextOwner, meter: meter, tariff: books.tariff)
+            try ledger.openSession(Int64(id.rawValue), at: at, startRegisterWh: register, owner: owner, meter: meter, tariff: books.tariff)
             if register != nil { registered.insert(id) }
         case .sample(let id, let sample):
             if pendingSession != id { try flush() }
@@ -187,10 +185,11 @@ public final class LedgerRecorder {
         case .ended(let id, let at, let reason):
             try flush()
             try ledger.markEnded(Int64(id.rawValue), at: at, reason: reason)
-        case .closed(let id, let figures, let source, let at, _):
-            registered.remove(id)
-            try flush(figures: figures)
-            try ledger.closeSession(Int64(id.rawValue), figures: figures, source: source, at: at)
+        case .closed(let session, let source):
+            let at = session.lastAt
+            registered.remove(session.id)
+            try flush(figures: session.figures)
+            try ledger.closeSession(Int64(session.id.rawValue), figures: session.figures, source: source, at: at)
             try ledger.applyRetention(retention, now: at)
         }
     }

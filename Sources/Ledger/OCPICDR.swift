@@ -1,6 +1,7 @@
 import Billing
 import ConfigFile
 import EVSECore
+import Sessions
 
 /// Who runs the charger and where it is, as an OCPI 2.2.1 CDR names them: the `[ocpi]` table of a
 /// site file (`boards/site.example.toml`).

@@ -1,5 +1,6 @@
 import Crypto
 import EVSECore
+import Sessions
 
 /// The canonical bodies of chain records that mirror a table row. Verification renders them
 /// again from the rows and compares: a row changed after the fact no longer matches its record.

@@ -1,5 +1,6 @@
 import Billing
 import EVSECore
+import Sessions
 
 /// A session as the ledger holds it.
 public struct SessionRecord: Hashable, Sendable {
@@ -39,11 +40,12 @@ public struct SessionRecord: Hashable, Sendable {
     /// The charging periods as stored (`ChargingPeriodsText`), for OCPI CDRs; nil before schema 3.
     public var periods: String?
 
-    public struct Interruption: Hashable, Sendable {
-        public var start: Timestamp
-        public var end: Timestamp?
-        /// `fault:<code>`, `paused`, `power_loss` or `daemon_stopped`.
-        public var cause: String
+    public typealias Interruption = SessionInterruption
+
+    /// What the session's books need to carry it on after a restart.
+    public var stored: StoredSession {
+        StoredSession(id: SessionID(rawValue: UInt64(id)), owner: owner, startedAt: startedAt, startRegisterWh: startRegisterWh, endedAt: endedAt,
+                      endReason: endReason, tariffText: tariffText, interruptions: interruptions)
     }
 
     /// Seconds from start to end (or to `now` while open).

@@ -76,10 +76,10 @@ public struct ScenarioExpectation: Sendable {
         if let resumed, resumed != !result.resumedSessions.isEmpty {
             failures.append(resumed ? "no session was interrupted and resumed" : "a session resumed unexpectedly")
         }
-        if let endReason, result.sessions.last?.endReason != endReason {
-            failures.append("last session end: expected \(endReason), got \(result.sessions.last?.endReason.map(\.rawValue) ?? "none")")
+        if let endReason, result.sessions.last?.endReason != endReason.rawValue {
+            failures.append("last session end: expected \(endReason), got \(result.sessions.last?.endReason ?? "none")")
         }
-        let energy = result.sessions.reduce(WattHours.zero) { $0 + $1.energy }
+        let energy = WattHours(Double(result.sessions.reduce(0) { $0 + $1.figures.energyWh }))
         if let minimumEnergy, energy < minimumEnergy { failures.append("energy \(energy) is below the expected \(minimumEnergy)") }
         if let maximumEnergy, energy > maximumEnergy { failures.append("energy \(energy) is above the expected \(maximumEnergy)") }
         if let finalLevel, result.finalLevel != finalLevel {

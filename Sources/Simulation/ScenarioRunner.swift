@@ -1,5 +1,6 @@
 import EVSECore
 import Hardware
+import Sessions
 
 /// Runs a scenario on the simulated board in virtual time: the real `ChargerController` ticks at
 /// the board's period against simulated devices, an hour of charging in a few seconds.
@@ -48,14 +49,18 @@ public struct ScenarioRunner {
         }
         let temperaturePoller = DevicePoller(mailbox: controller.temperatures, events: events) { () throws(HardwareError) in try thermometer.read() }
 
+        // The sessions' books, as the ledger keeps them (unpriced: `evsed simulate` prices them).
+        var books = SessionBooks(clock: WallClock(originInstant: .zero, originTimestamp: Timestamp(milliseconds: 0)), tariff: nil)
         var all: [TimedEvent] = []
-        var sessions: [SessionSummary] = []
-        var tracker = SessionTracker()
+        var sessions: [SessionBooks.Session] = []
+        func closed(_ changes: [SessionBooks.Change]) {
+            for case .closed(let session, _) in changes { sessions.append(session) }
+        }
         func drain() {
             for event in events.take() {
                 all.append(event)
                 observe(.event(event))
-                sessions += tracker.observe(event)
+                closed(books.observe(event))
             }
             for command in commands() { controller.commands.push(command) }
         }
@@ -91,7 +96,7 @@ public struct ScenarioRunner {
             drain()
             now = now + board.controlPeriod
         }
-        if let last = tracker.finish() { sessions.append(last) }
+        closed(books.finish(at: now))
         return SimulationResult(
             events: all, sessions: sessions, finalLevel: controller.machine.pilotLevel,
             finalContactorClosed: controller.machine.isContactorClosed)

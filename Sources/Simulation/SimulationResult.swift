@@ -1,4 +1,5 @@
 import EVSECore
+import Sessions
 
 /// What a simulation produced: every event in order, the sessions, and the final state.
 public struct SimulationResult: Sendable {
@@ -7,12 +8,12 @@ public struct SimulationResult: Sendable {
     /// The actions among the events, with their time (picked out once: the checks go over them
     /// several times).
     public let actions: [(at: Instant, action: ChargerAction)]
-    /// The sessions, final (their energy from the meter's register).
-    public let sessions: [SessionSummary]
+    /// The sessions, final, as their books closed them (energy from the meter's register).
+    public let sessions: [SessionBooks.Session]
     public let finalLevel: PilotLevel
     public let finalContactorClosed: Bool
 
-    public init(events: [TimedEvent], sessions: [SessionSummary], finalLevel: PilotLevel, finalContactorClosed: Bool) {
+    public init(events: [TimedEvent], sessions: [SessionBooks.Session], finalLevel: PilotLevel, finalContactorClosed: Bool) {
         self.events = events
         self.actions = events.compactMap { if case .action(let action) = $0.event { ($0.at, action) } else { nil } }
         self.sessions = sessions

@@ -3,6 +3,7 @@ import Billing
 import ConfigFile
 import EVSECore
 import Ledger
+import Sessions
 import Simulation
 
 /// `evsed ledger`: the charger's books, read-only.

@@ -11,6 +11,7 @@ import EVSECore
 import Hardware
 import Ledger
 import Runtime
+import Sessions
 import Simulation
 import Synchronization
 

@@ -9,6 +9,7 @@ import ConfigFile
 import EVSECore
 import Hardware
 import Ledger
+import Sessions
 import Simulation
 
 /// `evsed simulate`: runs a scenario on the simulated board in virtual time.

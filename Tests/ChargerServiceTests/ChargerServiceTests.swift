@@ -5,6 +5,7 @@ import ConfigFile
 import EVSECore
 import Foundation
 import Ledger
+import Sessions
 import Testing
 
 /// The pipeline's order: the books hold an event before anyone is told of it; subscribers hear

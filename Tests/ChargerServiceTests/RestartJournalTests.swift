@@ -5,6 +5,7 @@ import ConfigFile
 import EVSECore
 import Foundation
 import Ledger
+import Sessions
 import Testing
 
 /// What the journal and the owner are told about a session that a restart finishes: the reason and
@@ -112,7 +113,8 @@ import Testing
 
         var after = try Run(path, at: now + .seconds(5), register: register)
         #expect(after.recovery.carriedOver == SessionID(rawValue: 2))
-        #expect(after.recovery.owners[SessionID(rawValue: 1)] == "sam")
+        let closedAtStart = after.recovery.closedAtStart.compactMap { if case .closed(let session, _) = $0 { session } else { nil } }
+        #expect(closedAtStart.map(\.id) == [SessionID(rawValue: 1)] && closedAtStart.first?.owner == "sam")
         let entries = after.recovered()
         let ended = try #require(Self.entry(entries, "session_ended"), "\(entries.map { $0.rendered(.json) })")
         #expect(ended.rendered(.json).contains(#""session":"1""#) && ended.rendered(.json).contains(#""reason":"stop_command""#),

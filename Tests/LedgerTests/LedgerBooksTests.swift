@@ -2,6 +2,7 @@ import Billing
 import EVSECore
 import Foundation
 import PropertyBased
+import Sessions
 import Testing
 @testable import Ledger
 
@@ -11,7 +12,7 @@ import Testing
     func recomputed(_ ledger: Ledger, _ id: Int64) throws -> MeteredSession {
         let session = try #require(try ledger.session(id))
         let books = SessionBooks(clock: WallClock(originInstant: .zero, originTimestamp: testOrigin), tariff: nil)
-        return books.replay(session, readings: try ledger.readings(of: id).map(\.sample))
+        return books.replay(session.stored, readings: try ledger.readings(of: id).map(\.sample))
     }
 
     @Test func aSessionIsStoredWithItsBillAndSignature() throws {

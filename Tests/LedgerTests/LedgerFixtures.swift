@@ -2,6 +2,7 @@ import Billing
 import EVSECore
 import Foundation
 @testable import Ledger
+import Sessions
 
 /// A fresh directory for one test's ledger.
 func temporaryLedgerPath() -> String {

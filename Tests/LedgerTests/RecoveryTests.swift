@@ -1,5 +1,6 @@
 import EVSECore
 import Foundation
+import Sessions
 import Testing
 @testable import Ledger
 

@@ -1,6 +1,7 @@
 import Billing
 import EVSECore
 import Foundation
+import Sessions
 import Testing
 import TestSupport
 @testable import Ledger

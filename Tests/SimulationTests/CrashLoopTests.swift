@@ -2,6 +2,7 @@ import Billing
 import EVSECore
 import Foundation
 import Ledger
+import Sessions
 import Simulation
 import Testing
 import TestSupport

@@ -4,6 +4,7 @@ import Foundation
 import Hardware
 import Ledger
 import Runtime
+import Sessions
 import Simulation
 import Testing
 import TestSupport

@@ -5,6 +5,7 @@ import Billing
 import EVSECore
 import Foundation
 import Ledger
+import Sessions
 
 // The ledger's figures: readings appended per second with the daemon's durability, the size of
 // a two-hour session, the time to bill one from its readings, and `evsed ledger list` / `show`
@@ -116,7 +117,7 @@ let stored = try recorder.ledger.readings(of: 1).map(\.sample)
 let session = try recorder.ledger.session(1)!
 var billTimes: [Double] = []
 for _ in 0..<20 {
-    billTimes.append(seconds { _ = recorder.books.replay(session, readings: stored).bill })
+    billTimes.append(seconds { _ = recorder.books.replay(session.stored, readings: stored).bill })
 }
 billTimes.sort()
 report("bill_from_7200_readings_seconds", billTimes[billTimes.count / 2], "s", "median of 20")

@@ -2,6 +2,7 @@ import Billing
 import CCurl
 import FoundationEssentials
 import Ledger
+import Sessions
 
 /// Email through an SMTP server (libcurl): STARTTLS on smtp://, TLS from the start on smtps://,
 /// AUTH PLAIN or LOGIN. The Message-ID carries the delivery id, so a retried mail is recognisable.

@@ -1,29 +1,49 @@
 import Billing
 import EVSECore
 
-/// Maps the control loop's monotonic instants to wall-clock time: the instant and the wall clock
-/// read together once.
-public struct WallClock: Sendable {
-    public var originInstant: Instant
-    public var originTimestamp: Timestamp
+/// A session's interruption: a fault, a pause, or the charger down (`fault:<code>`, `paused`,
+/// `power_loss`, `daemon_stopped`); the last one may still be open.
+public struct SessionInterruption: Hashable, Sendable {
+    public var start: Timestamp
+    public var end: Timestamp?
+    public var cause: String
 
-    public init(originInstant: Instant, originTimestamp: Timestamp) {
-        self.originInstant = originInstant
-        self.originTimestamp = originTimestamp
-    }
-
-    public func timestamp(_ instant: Instant) -> Timestamp {
-        Timestamp(milliseconds: originTimestamp.milliseconds + (instant - originInstant).nanoseconds / 1_000_000)
-    }
-
-    public func instant(_ timestamp: Timestamp) -> Instant {
-        originInstant + .milliseconds(timestamp.milliseconds - originTimestamp.milliseconds)
+    public init(start: Timestamp, end: Timestamp?, cause: String) {
+        self.start = start
+        self.end = end
+        self.cause = cause
     }
 }
 
-/// The books of the open session, kept from the control loop's events: its meter samples, energy,
-/// times and cost. Pure: it says what changed, and the ledger (`LedgerRecorder`) or a display
-/// (`evsed simulate`) does the rest. Both therefore price a session from the very same samples.
+/// A session as a store kept it, to carry its books on after a restart.
+public struct StoredSession: Sendable {
+    public var id: SessionID
+    public var owner: String?
+    public var startedAt: Timestamp
+    public var startRegisterWh: Int64?
+    public var endedAt: Timestamp?
+    public var endReason: String?
+    /// The tariff file's text as it was when the session started.
+    public var tariffText: String?
+    public var interruptions: [SessionInterruption]
+
+    public init(id: SessionID, owner: String?, startedAt: Timestamp, startRegisterWh: Int64?, endedAt: Timestamp?, endReason: String?,
+                tariffText: String?, interruptions: [SessionInterruption]) {
+        self.id = id
+        self.owner = owner
+        self.startedAt = startedAt
+        self.startRegisterWh = startRegisterWh
+        self.endedAt = endedAt
+        self.endReason = endReason
+        self.tariffText = tariffText
+        self.interruptions = interruptions
+    }
+}
+
+/// The one model of a charging session, kept from the control loop's events: its owner, meter
+/// samples, energy, times, interruptions, end and cost. The ledger (`LedgerRecorder`) stores its
+/// changes, the bill is its figures', the owner's alerts and the log read it, and the scenario
+/// checks of `evsed simulate` and the tests judge it. Pure: it says what changed and does nothing.
 ///
 /// Besides readings, the samples record each change of what the session does (charging, idle,
 /// the charger unavailable or down), so the time between two readings is billed as what it was.
@@ -33,23 +53,31 @@ public struct WallClock: Sendable {
 public struct SessionBooks: Sendable {
     /// What changed, in order.
     public enum Change: Sendable {
-        case started(SessionID, at: Timestamp, startRegisterWh: Int64?)
+        case started(SessionID, at: Timestamp, startRegisterWh: Int64?, owner: String?)
         /// A sample to store with the session's readings: a reading, or a change of activity.
         case sample(SessionID, MeterSample)
         case interrupted(SessionID, at: Timestamp, cause: String)
         case resumed(SessionID, at: Timestamp)
         case ended(SessionID, at: Timestamp, reason: String)
-        /// The session's figures are final; `source` says where the end register came from,
-        /// `reason` why it ended (as the ledger has it, also for a session that ended before a restart).
-        case closed(SessionID, figures: MeteredSession, source: String, at: Timestamp, reason: String)
+        /// The session's figures are final (it has its `endedAt` and `endReason`, also for a
+        /// session that ended before a restart); `source` says where the end register came from.
+        case closed(Session, source: String)
     }
 
-    /// An open (or ending) session's books.
-    public struct OpenSession: Sendable {
+    /// A session's books, open or ended.
+    public struct Session: Sendable {
         public let id: SessionID
+        /// Who pays: named at the console for this session, or the site's default owner.
+        public let owner: String?
         public var figures: MeteredSession
+        public var interruptions: [SessionInterruption]
         public var endedAt: Timestamp?
+        /// `vehicle_unplugged`, `stop_command`, `limit` (its owner's), `power_loss`, … (`SessionEndReason`).
         public var endReason: String?
+
+        public var startedAt: Timestamp { Timestamp(milliseconds: figures.startMilliseconds) }
+        /// When it ended, or (still open) its last sample.
+        public var lastAt: Timestamp { endedAt ?? Timestamp(milliseconds: figures.lastMilliseconds) }
     }
 
     public let clock: WallClock
@@ -59,11 +87,17 @@ public struct SessionBooks: Sendable {
     /// before a restart: what the car drew before the power went is in the meter's next reading,
     /// and no other session can draw energy before it (the state machine waits for it too).
     public var storedRegisterTimeout: Duration = .seconds(600)
-    public private(set) var open: OpenSession?
+    /// The owner of sessions nobody named (the alerts file's `default_owner`).
+    public var defaultOwner: String?
+    /// Named for the next session (console `start --owner`); its start record fixes it.
+    private var nextOwner: String?
+    /// Why a session's coming `stop_command` end is really something else (`limit`).
+    private var stopReasons: [SessionID: String] = [:]
+    public private(set) var open: Session?
     /// Sessions that ended and wait for their end register, oldest first: the next reading ends
     /// them all (a car that left right after a restart, before the meter answered, waits for the
     /// reading the next car's session starts from).
-    public private(set) var closing: [OpenSession] = []
+    public private(set) var closing: [Session] = []
     /// The last register known and whether it came from the ledger rather than the meter.
     public private(set) var lastRegisterWh: Int64?
     private var lastRegisterStored = false
@@ -79,9 +113,32 @@ public struct SessionBooks: Sendable {
     /// The open session is carried over from before a restart and not resumed yet.
     private var down = false
 
-    public init(clock: WallClock, tariff: TariffSnapshot?) {
+    public init(clock: WallClock, tariff: TariffSnapshot?, defaultOwner: String? = nil) {
         self.clock = clock
         self.tariff = tariff
+        self.defaultOwner = defaultOwner
+    }
+
+    /// Names the owner of the next session (console `start --owner`).
+    public mutating func nameNextOwner(_ name: String) {
+        nextOwner = name
+    }
+
+    /// Who the next session will belong to.
+    public var ownerOfNextSession: String? { nextOwner ?? defaultOwner }
+
+    /// The session `id` is being stopped for `reason` (its owner's `limit`): its end says so
+    /// instead of `stop_command`.
+    public mutating func stopping(_ id: SessionID, because reason: String) {
+        stopReasons[id] = reason
+    }
+
+    /// The open session, or the one that ended last while its books wait for the end register.
+    public var newest: Session? { open ?? closing.last }
+
+    /// The open or ending session `id`.
+    public func session(_ id: SessionID) -> Session? {
+        open?.id == id ? open : closing.first { $0.id == id }
     }
 
     /// What the open session does now.
@@ -98,7 +155,7 @@ public struct SessionBooks: Sendable {
 
     /// The figures of a stored session, replayed from its stored samples: how the books carry on
     /// after a restart.
-    public func replay(_ session: SessionRecord, readings: [MeterSample]) -> MeteredSession {
+    public func replay(_ session: StoredSession, readings: [MeterSample]) -> MeteredSession {
         let tariff = session.tariffText.flatMap { try? TariffSnapshot(text: $0, file: "session \(session.id) tariff").tariff }
         var figures = newFigures(at: session.startedAt, register: session.startRegisterWh, tariff: tariff)
         let end = session.endedAt?.milliseconds
@@ -110,27 +167,39 @@ public struct SessionBooks: Sendable {
         return figures
     }
 
-    /// Carries on a session the ledger still has open after a restart: from `downSince` the
-    /// charger was down, until the session resumes. A session that had ended waits for its end
-    /// register. Returns the change of activity to store.
-    public mutating func restore(_ session: SessionRecord, readings: [MeterSample], downSince: Timestamp) -> [Change] {
-        let id = SessionID(rawValue: UInt64(session.id))
-        var books = OpenSession(id: id, figures: replay(session, readings: readings), endedAt: session.endedAt, endReason: session.endReason)
+    /// A stored session made final where its readings end, ending at `end` for `reason` unless it
+    /// had ended already: after a restart only the latest session can still be going.
+    public func settle(_ stored: StoredSession, readings: [MeterSample], end: Timestamp, reason: String) -> Session {
+        var figures = replay(stored, readings: readings)
+        figures.end(atMilliseconds: (stored.endedAt ?? end).milliseconds)
+        figures.finish()
+        return Session(id: stored.id, owner: stored.owner, figures: figures, interruptions: stored.interruptions,
+                       endedAt: stored.endedAt ?? end, endReason: stored.endReason ?? reason)
+    }
+
+    /// Carries on a session a store still has open after a restart: from `downSince` the charger
+    /// was down (`cause`: `power_loss` or `daemon_stopped`), until the session resumes. A session
+    /// that had ended waits for its end register. Returns the change of activity to store.
+    public mutating func restore(_ stored: StoredSession, readings: [MeterSample], downSince: Timestamp, cause: String) -> [Change] {
+        var books = Session(id: stored.id, owner: stored.owner, figures: replay(stored, readings: readings),
+                            interruptions: stored.interruptions, endedAt: stored.endedAt, endReason: stored.endReason)
         if let register = books.figures.lastRegisterWh {
             lastRegisterWh = register
             lastRegisterStored = true
         }
         contactorClosed = false
         interrupted = false
-        guard session.endedAt == nil else {
+        guard stored.endedAt == nil else {
             closing.append(books)
             return []
         }
         down = true
+        if let last = books.interruptions.indices.last, books.interruptions[last].end == nil { books.interruptions[last].end = downSince }
+        books.interruptions.append(SessionInterruption(start: downSince, end: nil, cause: cause))
         let change = MeterSample.change(at: max(downSince.milliseconds, books.figures.lastMilliseconds), to: .outage)
         books.figures.add(change)
         open = books
-        return [.sample(id, change)]
+        return [.sample(stored.id, change)]
     }
 
     /// Feeds one event; returns what changed.
@@ -177,8 +246,11 @@ public struct SessionBooks: Sendable {
             let fresh = !lastRegisterStored && (lastReadingAt == at || (!contactorClosed && !closedSinceReading))
             let start = newBaseline ?? (fresh ? lastRegisterWh : nil)
             newBaseline = nil
-            open = OpenSession(id: id, figures: newFigures(at: at, register: start, tariff: tariff?.tariff), endedAt: nil, endReason: nil)
-            changes.append(.started(id, at: at, startRegisterWh: start))
+            let owner = ownerOfNextSession
+            nextOwner = nil
+            open = Session(id: id, owner: owner, figures: newFigures(at: at, register: start, tariff: tariff?.tariff), interruptions: [],
+                           endedAt: nil, endReason: nil)
+            changes.append(.started(id, at: at, startRegisterWh: start, owner: owner))
             if activity != .idle, var books = open {
                 // The contactor is already closed (a technician's test cannot be, so never in practice).
                 let change = MeterSample.change(at: at.milliseconds, to: activity)
@@ -200,26 +272,32 @@ public struct SessionBooks: Sendable {
             case .fault(let code): text = "fault:\(code.rawValue)"
             case .paused: text = "paused"
             }
+            open?.interruptions.append(SessionInterruption(start: at, end: nil, cause: text))
             changes.append(.interrupted(id, at: at, cause: text))
         case .action(.sessionResumed(let id)):
             guard open?.id == id else { break }
             interrupted = false
             down = false
+            endInterruption(at: at)
             changes.append(.resumed(id, at: at))
         case .action(.sessionEnded(let id, let reason)):
-            guard var books = open, books.id == id else { break }
+            guard open?.id == id else { break }
+            endInterruption(at: at)
+            guard var books = open else { break }
+            let said = stopReasons.removeValue(forKey: id)
+            let reason = reason == .stopCommand ? said ?? reason.rawValue : reason.rawValue
             // The energy up to the end comes with the next reading.
             books.figures.end(atMilliseconds: at.milliseconds)
             books.endedAt = at
-            books.endReason = reason.rawValue
+            books.endReason = reason
             open = nil
             closing.append(books)
             interrupted = false
             down = false
-            changes.append(.ended(id, at: at, reason: reason.rawValue))
+            changes.append(.ended(id, at: at, reason: reason))
             // The meter was replaced: its last good reading is the end, and the next reading is
             // the new meter's.
-            if reason == .meterReplaced { changes += close(id, at: at, source: "meter_replaced") }
+            if reason == SessionEndReason.meterReplaced.rawValue { changes += close(id, at: at, source: "meter_replaced") }
             return changes
         default:
             break
@@ -246,7 +324,14 @@ public struct SessionBooks: Sendable {
         if source == nil && ending.figures.startRegisterWh == nil && ending.figures.lastRegisterWh == nil && lastRegisterWh == nil { return [] }
         closing.removeAll { $0.id == id }
         ending.figures.finish()
+        if ending.endedAt == nil { ending.endedAt = at }
         let source = source ?? (lastRegisterStored ? "last_stored_reading" : "last_reading")
-        return [.closed(ending.id, figures: ending.figures, source: source, at: ending.endedAt ?? at, reason: ending.endReason ?? "unknown")]
+        return [.closed(ending, source: source)]
+    }
+
+    /// Ends the open session's open interruption.
+    private mutating func endInterruption(at: Timestamp) {
+        guard let last = open?.interruptions.indices.last, open?.interruptions[last].end == nil else { return }
+        open?.interruptions[last].end = at
     }
 }

@@ -1,0 +1,21 @@
+import EVSECore
+
+/// Maps the control loop's monotonic instants to wall-clock time: the instant and the wall clock
+/// read together once.
+public struct WallClock: Sendable {
+    public var originInstant: Instant
+    public var originTimestamp: Timestamp
+
+    public init(originInstant: Instant, originTimestamp: Timestamp) {
+        self.originInstant = originInstant
+        self.originTimestamp = originTimestamp
+    }
+
+    public func timestamp(_ instant: Instant) -> Timestamp {
+        Timestamp(milliseconds: originTimestamp.milliseconds + (instant - originInstant).nanoseconds / 1_000_000)
+    }
+
+    public func instant(_ timestamp: Timestamp) -> Instant {
+        originInstant + .milliseconds(timestamp.milliseconds - originTimestamp.milliseconds)
+    }
+}
