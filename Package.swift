@@ -41,6 +41,8 @@ let package = Package(
         ),
         // libcurl and libmosquitto: headers only; Alerts opens the libraries when a channel needs
         // them (their dependencies would otherwise cost every charger about 6 MB resident).
+        // glibc's timerfd, which Swift's Glibc module leaves out (Runtime's clock watch).
+        .systemLibrary(name: "CLinuxTime"),
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CMosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(
@@ -62,7 +64,7 @@ let package = Package(
 
         // What a daemon needs of Linux apart from its devices: the monotonic clock, periodic
         // real-time threads, raw serial ports, and systemd's notify socket, watchdog and journal.
-        .target(name: "Runtime", dependencies: ["EVSECore"]),
+        .target(name: "Runtime", dependencies: ["EVSECore", "CLinuxTime"]),
 
         // The one model of a charging session (`SessionBooks`): its owner, samples, energy,
         // interruptions, end and cost, from the control loop's events; and wall-clock time.
@@ -146,6 +148,9 @@ let package = Package(
                     // TOML files read from the repository by the conformance tests.
                     exclude: ["TOML"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "ConfigFile", "Simulation", "TestSupport"]),
+        .testTarget(
+            name: "SessionsTests",
+            dependencies: ["Sessions", "Billing", "EVSECore", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Ledger", "Billing", "Sessions", "EVSECore", "ConfigFile", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "EVSECore", "TestSupport"]),
         .testTarget(

@@ -25,7 +25,7 @@ public struct AlertRules: Sendable {
     public let configuration: AlertConfiguration
     public let charger: String
     private let catalogue: FaultCatalogue
-    private let clock: WallClock
+    private var clock: WallClock
     private let tariff: Tariff?
 
     /// What the rules ask of the charger besides alerts.
@@ -81,6 +81,11 @@ public struct AlertRules: Sendable {
     /// not); either way its owner hears what happened. `down` is how long the charger was off.
     public mutating func expectCarriedOver(_ id: SessionID, cause: String, down: Duration?) {
         carriedOver = (id, cause, down)
+    }
+
+    /// The books followed a step of the system clock: times in alerts from now on are the new ones.
+    public mutating func follow(_ clock: WallClock) {
+        self.clock = clock
     }
 
     /// The session the charger is on: the newest one tracked (an ended one stays until its books close).

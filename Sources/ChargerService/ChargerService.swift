@@ -105,11 +105,7 @@ public struct ChargerService {
                 changes = try recorder.record(event)
             } catch {
                 changes = []
-                entries.append(log.entry(ledgerError: error, at: event.at))
-                if ledgerFailureReported.map({ event.at - $0 >= .seconds(1) }) ?? true {
-                    ledgerFailureReported = event.at
-                    commands.append((.ledgerWriteFailed, nil))
-                }
+                entries.append(ledgerFailed(error, at: event.at))
             }
         } else {
             changes = memoryBooks.observe(event)
@@ -124,6 +120,44 @@ public struct ChargerService {
         }
         tell(ServiceUpdate(event: event, changes: changes, entries: entries, openSession: open))
         return entries
+    }
+
+    /// The system clock was set: at `instant` it reads `now` (from the runtime's watch, or a
+    /// scenario). The books follow a step forward and note any step (`SessionBooks.clockStepped`:
+    /// less than a second is none); the alerts' times follow the books. Returns the log's entries.
+    public mutating func clockStepped(at instant: Instant, to now: Timestamp) -> [EventEntry] {
+        let from = books.clock.timestamp(instant)
+        guard SessionBooks.isClockStep(from: from, to: now) else { return [] }
+        var entries: [EventEntry] = []
+        var changes: [SessionBooks.Change] = []
+        if let recorder {
+            do throws(LedgerError) {
+                changes = try recorder.clockStepped(at: instant, to: now).changes
+            } catch {
+                entries.append(ledgerFailed(error, at: instant))
+            }
+        } else {
+            changes = memoryBooks.clockStepped(at: instant, to: now).changes
+        }
+        let clock = books.clock
+        alerts?.rules.follow(clock)
+        entries.append(log.entry(clockStepFrom: from, to: now, followed: now > from, at: instant))
+        tell(ServiceUpdate(event: nil, changes: changes, entries: entries, openSession: openSession))
+        return entries
+    }
+
+    /// Whether the system clock is synchronised now: new sessions record it with their times.
+    public mutating func clockStatus(_ status: ClockStatus) {
+        updateBooks { $0.clockStatus = status }
+    }
+
+    /// A ledger write failed: its line, and the loop is asked to stop charging (once a second at most).
+    private mutating func ledgerFailed(_ error: LedgerError, at t: Instant) -> EventEntry {
+        if ledgerFailureReported.map({ t - $0 >= .seconds(1) }) ?? true {
+            ledgerFailureReported = t
+            commands.append((.ledgerWriteFailed, nil))
+        }
+        return log.entry(ledgerError: error, at: t)
     }
 
     /// Entries that did not come from the control loop (an alert delivery attempt, a change made

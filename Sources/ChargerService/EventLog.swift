@@ -102,6 +102,18 @@ public struct EventLog {
         }
     }
 
+    /// The line of a step of the system clock: the books' time before it, the clock's after it.
+    public func entry(clockStepFrom from: Timestamp, to: Timestamp, followed: Bool, at t: Instant) -> EventEntry {
+        let seconds = Double(to.milliseconds - from.milliseconds) / 1000
+        let what = followed ? "the books follow it" : "the books keep their time (they never run backwards)"
+        return line(t, "clock_step", text: "the system clock stepped \(seconds >= 0 ? "+" : "")\(fixed(seconds, 3)) s, from \(from) to \(to): \(what)") { json in
+            json.add("from", from.description)
+            json.add("to", to.description)
+            json.add("step_s", seconds)
+            json.add("followed", followed)
+        }
+    }
+
     /// The line of a ledger write that failed.
     public func entry(ledgerError error: LedgerError, at t: Instant) -> EventEntry {
         line(t, "ledger_error", text: "\(error)") { $0.add("error", "\(error)") }

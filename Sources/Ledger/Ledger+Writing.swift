@@ -7,19 +7,21 @@ import Sessions
 extension Ledger {
     /// Records a new session. `startRegisterWh` is the register read just before the start,
     /// when one was.
-    public func openSession(_ id: Int64, at: Timestamp, startRegisterWh: Int64?, owner: String?, meter: String, tariff: TariffSnapshot?) throws(LedgerError) {
+    public func openSession(_ id: Int64, at: Timestamp, startRegisterWh: Int64?, owner: String?, meter: String, tariff: TariffSnapshot?,
+                            clock: ClockStatus) throws(LedgerError) {
         var record = SessionRecord(
             id: id, connector: 1, owner: owner, startedAt: at, closed: false, startRegisterWh: startRegisterWh, energyWh: 0,
             chargingSeconds: 0, idleSeconds: 0, outageSeconds: 0, meter: meter)
         record.tariffID = tariff?.tariff.id
         record.tariffText = tariff?.text
         record.currency = tariff?.tariff.currency.code
+        record.clockStatus = clock
         try write { () throws(SQLiteError) in
             try database.run("""
-                INSERT INTO sessions(id, connector, owner, started_ms, start_register_wh, meter, tariff_id, tariff, currency)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO sessions(id, connector, owner, started_ms, start_register_wh, meter, tariff_id, tariff, currency, clock)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, .integer(id), .int(record.connector), .optional(owner), .integer(at.milliseconds), .optional(startRegisterWh),
-                .text(meter), .optional(record.tariffID), .optional(record.tariffText), .optional(record.currency))
+                .text(meter), .optional(record.tariffID), .optional(record.tariffText), .optional(record.currency), .text(clock.rawValue))
             try appendRecord("session_started", session: id, at: at, body: RecordBody.started(record))
         }
     }

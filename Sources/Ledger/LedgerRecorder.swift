@@ -161,9 +161,9 @@ public final class LedgerRecorder {
 
     private func apply(_ change: SessionBooks.Change) throws(LedgerError) {
         switch change {
-        case .started(let id, let at, let register, let owner):
+        case .started(let id, let at, let register, let owner, let clock):
             try flush()
-            try ledger.openSession(Int64(id.rawValue), at: at, startRegisterWh: register, owner: owner, meter: meter, tariff: books.tariff)
+            try ledger.openSession(Int64(id.rawValue), at: at, startRegisterWh: register, owner: owner, meter: meter, tariff: books.tariff, clock: clock)
             if register != nil { registered.insert(id) }
         case .sample(let id, let sample):
             if pendingSession != id { try flush() }
@@ -192,6 +192,22 @@ public final class LedgerRecorder {
             try ledger.closeSession(Int64(session.id.rawValue), figures: session.figures, source: source, at: at)
             try ledger.applyRetention(retention, now: at)
         }
+    }
+
+    /// The system clock was set (`SessionBooks.clockStepped`): what a step changed in the open
+    /// session is stored, and the step is noted (`clock_step`), followed or not.
+    @discardableResult
+    public func clockStepped(at instant: Instant, to now: Timestamp) throws(LedgerError) -> (step: SessionBooks.ClockStep?, changes: [SessionBooks.Change]) {
+        let (step, changes) = books.clockStepped(at: instant, to: now)
+        guard let step else { return (nil, []) }
+        for change in changes { try apply(change) }
+        var fields = JSONLine()
+        fields.add("from_ms", step.from.milliseconds)
+        fields.add("to_ms", step.to.milliseconds)
+        fields.add("step_ms", step.milliseconds)
+        fields.add("followed", step.followed)
+        try ledger.note("clock_step", at: step.followed ? step.to : step.from, session: step.session.map { Int64($0.rawValue) }, fields)
+        return (step, changes)
     }
 
     /// Writes the readings waiting in memory.

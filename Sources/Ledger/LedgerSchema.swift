@@ -86,6 +86,11 @@ enum LedgerSchema {
         ALTER TABLE sessions ADD COLUMN periods TEXT;
         ALTER TABLE bill_lines ADD COLUMN unit TEXT;
         """,
+        // 4: whether a session's times were taken with a synchronised clock (`synchronized`,
+        // `unsynchronized`, `unknown`; NULL for sessions from before).
+        """
+        ALTER TABLE sessions ADD COLUMN clock TEXT;
+        """,
     ]
 
     static var version: Int64 { Int64(migrations.count) }

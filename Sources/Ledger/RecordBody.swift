@@ -13,6 +13,8 @@ enum RecordBody {
         body.add("meter", session.meter)
         if let id = session.tariffID { body.add("tariff_id", id) }
         if let text = session.tariffText { body.add("tariff_sha256", Digest.sha256(text)) }
+        // Added with schema 4, only when known, so older records still read the same.
+        if let clock = session.clockStatus { body.add("clock", clock.rawValue) }
         return body
     }
 
@@ -79,10 +81,10 @@ public enum SignedRecord {
         if let owner = session.owner { payload.add("ID", owner) }
         var readings: [String] = []
         if let start = session.startRegisterWh {
-            readings.append(reading(at: session.startedAt, wattHours: start, type: "B"))
+            readings.append(reading(at: session.startedAt, clock: session.clockStatus, wattHours: start, type: "B"))
         }
         if let end = session.endRegisterWh {
-            readings.append(reading(at: session.endedAt ?? session.startedAt, wattHours: end, type: "E"))
+            readings.append(reading(at: session.endedAt ?? session.startedAt, clock: session.clockStatus, wattHours: end, type: "E"))
         }
         payload.add("RD", json: "[" + readings.joined(separator: ",") + "]")
         payload.add("EN", session.energyWh)
@@ -91,9 +93,11 @@ public enum SignedRecord {
         return payload.description
     }
 
-    private static func reading(at time: Timestamp, wattHours: Int64, type: String) -> String {
+    /// A reading's time carries OCMF's clock status letter (`2026-11-25T10:49:47.120Z S`); sessions
+    /// stored before evsed kept the status show the time alone, as they were signed.
+    private static func reading(at time: Timestamp, clock: ClockStatus?, wattHours: Int64, type: String) -> String {
         var reading = JSONLine()
-        reading.add("TM", time.description)
+        reading.add("TM", time.description + (clock.map { " \($0.ocmf)" } ?? ""))
         reading.add("TX", type)
         reading.add("RV", number: kilowattHours(wattHours))
         reading.add("RI", "1-0:1.8.0")

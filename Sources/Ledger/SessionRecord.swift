@@ -39,13 +39,16 @@ public struct SessionRecord: Hashable, Sendable {
     public var billLines: [BillLineRecord] = []
     /// The charging periods as stored (`ChargingPeriodsText`), for OCPI CDRs; nil before schema 3.
     public var periods: String?
+    /// Whether its times were taken with a synchronised clock; nil before schema 4.
+    public var clockStatus: ClockStatus?
 
     public typealias Interruption = SessionInterruption
 
     /// What the session's books need to carry it on after a restart.
     public var stored: StoredSession {
         StoredSession(id: SessionID(rawValue: UInt64(id)), owner: owner, startedAt: startedAt, startRegisterWh: startRegisterWh, endedAt: endedAt,
-                      endReason: endReason, tariffText: tariffText, interruptions: interruptions)
+                      endReason: endReason, tariffText: tariffText, interruptions: interruptions,
+                      clockStatus: clockStatus)
     }
 
     /// Seconds from start to end (or to `now` while open).

@@ -15,6 +15,24 @@ public struct SessionInterruption: Hashable, Sendable {
     }
 }
 
+/// Whether a session's times were taken with a synchronised clock, as OCMF marks a reading's time:
+/// `S` synchronised (NTP said so when the session started), `U` unsynchronised (it had not yet: a
+/// board without a battery-backed clock right after boot), `I` informative (nothing could tell).
+public enum ClockStatus: String, Hashable, Sendable {
+    case synchronized
+    case unsynchronized
+    case unknown
+
+    /// OCMF's letter for it.
+    public var ocmf: String {
+        switch self {
+        case .synchronized: "S"
+        case .unsynchronized: "U"
+        case .unknown: "I"
+        }
+    }
+}
+
 /// A session as a store kept it, to carry its books on after a restart.
 public struct StoredSession: Sendable {
     public var id: SessionID
@@ -26,9 +44,11 @@ public struct StoredSession: Sendable {
     /// The tariff file's text as it was when the session started.
     public var tariffText: String?
     public var interruptions: [SessionInterruption]
+    /// Nil for a session stored before evsed kept it.
+    public var clockStatus: ClockStatus?
 
     public init(id: SessionID, owner: String?, startedAt: Timestamp, startRegisterWh: Int64?, endedAt: Timestamp?, endReason: String?,
-                tariffText: String?, interruptions: [SessionInterruption]) {
+                tariffText: String?, interruptions: [SessionInterruption], clockStatus: ClockStatus?) {
         self.id = id
         self.owner = owner
         self.startedAt = startedAt
@@ -37,6 +57,7 @@ public struct StoredSession: Sendable {
         self.endReason = endReason
         self.tariffText = tariffText
         self.interruptions = interruptions
+        self.clockStatus = clockStatus
     }
 }
 
@@ -50,10 +71,17 @@ public struct StoredSession: Sendable {
 /// A session that ended is final at the first reading after its end (the contactor is open by
 /// then, so that register holds every watt-hour it drew), or `finalReadingTimeout` after its end
 /// with the last register known.
+///
+/// Time: instants come from the monotonic clock; `clock` maps them to wall-clock time. When the
+/// system clock is stepped forward (NTP on a board without a battery-backed clock), the books
+/// follow it (`clockStepped`), and an open session records the jump as time the charger was down,
+/// never billed as charging or parking. A step backwards is not followed: the books never run
+/// backwards. Waits (the end register) are measured on the monotonic clock, so a step never cuts
+/// them short.
 public struct SessionBooks: Sendable {
     /// What changed, in order.
     public enum Change: Sendable {
-        case started(SessionID, at: Timestamp, startRegisterWh: Int64?, owner: String?)
+        case started(SessionID, at: Timestamp, startRegisterWh: Int64?, owner: String?, clock: ClockStatus)
         /// A sample to store with the session's readings: a reading, or a change of activity.
         case sample(SessionID, MeterSample)
         case interrupted(SessionID, at: Timestamp, cause: String)
@@ -74,13 +102,20 @@ public struct SessionBooks: Sendable {
         public var endedAt: Timestamp?
         /// `vehicle_unplugged`, `stop_command`, `limit` (its owner's), `power_loss`, … (`SessionEndReason`).
         public var endReason: String?
+        /// Whether its times were taken with a synchronised clock (nil: stored before evsed kept it).
+        public let clockStatus: ClockStatus?
+        /// When it ended on the monotonic clock: how long it has waited for its end register.
+        var endedInstant: Instant? = nil
 
         public var startedAt: Timestamp { Timestamp(milliseconds: figures.startMilliseconds) }
         /// When it ended, or (still open) its last sample.
         public var lastAt: Timestamp { endedAt ?? Timestamp(milliseconds: figures.lastMilliseconds) }
     }
 
-    public let clock: WallClock
+    /// The wall clock now: where the control loop's instants are in real time.
+    public private(set) var clock: WallClock
+    /// Whether the system clock is synchronised now; a new session keeps what it was at its start.
+    public var clockStatus: ClockStatus = .unknown
     public let tariff: TariffSnapshot?
     public var finalReadingTimeout: Duration = .seconds(5)
     /// How long a session waits for the meter when the only register known is the ledger's from
@@ -104,7 +139,7 @@ public struct SessionBooks: Sendable {
     private var contactorClosed = false
     /// When the last reading from the meter came, and whether the contactor closed after it:
     /// a register is a session's start only while no energy can have flowed since.
-    private var lastReadingAt: Timestamp?
+    private var lastReadingAt: Instant?
     private var closedSinceReading = false
     /// A reading whose register went down (a new meter): the next session starts from it.
     private var newBaseline: Int64?
@@ -174,7 +209,7 @@ public struct SessionBooks: Sendable {
         figures.end(atMilliseconds: (stored.endedAt ?? end).milliseconds)
         figures.finish()
         return Session(id: stored.id, owner: stored.owner, figures: figures, interruptions: stored.interruptions,
-                       endedAt: stored.endedAt ?? end, endReason: stored.endReason ?? reason)
+                       endedAt: stored.endedAt ?? end, endReason: stored.endReason ?? reason, clockStatus: stored.clockStatus)
     }
 
     /// Carries on a session a store still has open after a restart: from `downSince` the charger
@@ -182,7 +217,8 @@ public struct SessionBooks: Sendable {
     /// that had ended waits for its end register. Returns the change of activity to store.
     public mutating func restore(_ stored: StoredSession, readings: [MeterSample], downSince: Timestamp, cause: String) -> [Change] {
         var books = Session(id: stored.id, owner: stored.owner, figures: replay(stored, readings: readings),
-                            interruptions: stored.interruptions, endedAt: stored.endedAt, endReason: stored.endReason)
+                            interruptions: stored.interruptions, endedAt: stored.endedAt, endReason: stored.endReason,
+                            clockStatus: stored.clockStatus, endedInstant: stored.endedAt.map(clock.instant))
         if let register = books.figures.lastRegisterWh {
             lastRegisterWh = register
             lastRegisterStored = true
@@ -208,7 +244,7 @@ public struct SessionBooks: Sendable {
         var changes: [Change] = []
         let timeout = lastRegisterStored ? storedRegisterTimeout : finalReadingTimeout
         for ending in closing {
-            if let endedAt = ending.endedAt, at.milliseconds - endedAt.milliseconds >= timeout.nanoseconds / 1_000_000 {
+            if let endedAt = ending.endedInstant, event.at - endedAt >= timeout {
                 changes += close(ending.id, at: at)
             }
         }
@@ -221,7 +257,7 @@ public struct SessionBooks: Sendable {
             if let previous = lastRegisterWh, register < previous - 1 { newBaseline = register }
             lastRegisterWh = register
             lastRegisterStored = false
-            lastReadingAt = at
+            lastReadingAt = event.at
             closedSinceReading = false
             let total = reading.current.reduce(0) { $0 + $1.value }
             let sample = MeterSample(milliseconds: at.milliseconds, registerWh: register, activity: activity,
@@ -243,14 +279,14 @@ public struct SessionBooks: Sendable {
             // The last register starts the session if it came from the meter and no energy can
             // have flowed since (the contactor stayed open, or the reading is of this very
             // moment); otherwise the session's first reading does, before the contactor closes.
-            let fresh = !lastRegisterStored && (lastReadingAt == at || (!contactorClosed && !closedSinceReading))
+            let fresh = !lastRegisterStored && (lastReadingAt == event.at || (!contactorClosed && !closedSinceReading))
             let start = newBaseline ?? (fresh ? lastRegisterWh : nil)
             newBaseline = nil
             let owner = ownerOfNextSession
             nextOwner = nil
             open = Session(id: id, owner: owner, figures: newFigures(at: at, register: start, tariff: tariff?.tariff), interruptions: [],
-                           endedAt: nil, endReason: nil)
-            changes.append(.started(id, at: at, startRegisterWh: start, owner: owner))
+                           endedAt: nil, endReason: nil, clockStatus: clockStatus)
+            changes.append(.started(id, at: at, startRegisterWh: start, owner: owner, clock: clockStatus))
             if activity != .idle, var books = open {
                 // The contactor is already closed (a technician's test cannot be, so never in practice).
                 let change = MeterSample.change(at: at.milliseconds, to: activity)
@@ -289,6 +325,7 @@ public struct SessionBooks: Sendable {
             // The energy up to the end comes with the next reading.
             books.figures.end(atMilliseconds: at.milliseconds)
             books.endedAt = at
+            books.endedInstant = event.at
             books.endReason = reason
             open = nil
             closing.append(books)
@@ -309,6 +346,51 @@ public struct SessionBooks: Sendable {
             changes.append(.sample(books.id, change))
         }
         return changes
+    }
+
+    /// A step of the system clock, as the books took it.
+    public struct ClockStep: Sendable {
+        /// The books' time at the step, before it.
+        public let from: Timestamp
+        /// What the system clock said right after.
+        public let to: Timestamp
+        /// Whether the books follow it (forward only).
+        public let followed: Bool
+        /// The open session the step cut into, if any: it shows the jump as time the charger was down.
+        public let session: SessionID?
+
+        public var milliseconds: Int64 { to.milliseconds - from.milliseconds }
+    }
+
+    /// Differences between the books' time and the system clock's below this are not steps: NTP
+    /// steps only larger offsets (timesyncd from 0.4 s) and slews the rest.
+    public static let smallestClockStep: Duration = .seconds(1)
+
+    /// Whether the system clock reading `now` where the books say `from` is a step.
+    public static func isClockStep(from: Timestamp, to now: Timestamp) -> Bool {
+        abs(now.milliseconds - from.milliseconds) >= smallestClockStep.nanoseconds / 1_000_000
+    }
+
+    /// The system clock was set: at `instant` it reads `now`. A difference from the books' time
+    /// of `smallestClockStep` or more is a step (else nil). A step forward is followed (the books'
+    /// times from here are the real ones, and an open session spends the jump down, so that none
+    /// of it is billed); a step backward is not (the books never run backwards).
+    public mutating func clockStepped(at instant: Instant, to now: Timestamp) -> (step: ClockStep?, changes: [Change]) {
+        let from = clock.timestamp(instant)
+        guard Self.isClockStep(from: from, to: now) else { return (nil, []) }
+        guard now > from else { return (ClockStep(from: from, to: now, followed: false, session: open?.id), []) }
+        var changes: [Change] = []
+        let activity = activity
+        if activity != .outage, var books = open {
+            let down = MeterSample.change(at: from.milliseconds, to: .outage)
+            let back = MeterSample.change(at: now.milliseconds, to: activity)
+            books.figures.add(down)
+            books.figures.add(back)
+            open = books
+            changes = [.sample(books.id, down), .sample(books.id, back)]
+        }
+        clock = WallClock(originInstant: instant, originTimestamp: now)
+        return (ClockStep(from: from, to: now, followed: true, session: open?.id), changes)
     }
 
     /// Makes the sessions still waiting for their end register final now, with the last register

@@ -32,6 +32,8 @@ public enum ScenarioAction: Hashable, Sendable {
     case failLedger
     case failPilotSensor(Duration)
     case jamLock(Bool)
+    /// The system clock is set this far (NTP's first synchronisation after boot, say); negative: back.
+    case stepClock(Duration)
     case command(ChargerCommand)
 
     /// The names a scenario file uses.
@@ -39,7 +41,8 @@ public enum ScenarioAction: Hashable, Sendable {
         "plug", "unplug", "ready", "not_ready", "leakage", "clear_leakage", "weld_contactor",
         "contactor_stuck_open", "break_rcm_self_test", "remove_diode", "restore_diode", "short_pilot",
         "unshort_pilot", "pilot_voltage", "overdraw", "ignore_stop", "request_ventilation", "grid_voltage",
-        "temperature", "silence_meter", "stall_loop", "stall_books", "fail_ledger", "fail_pilot_sensor", "jam_lock", "command",
+        "temperature", "silence_meter", "stall_loop", "stall_books", "fail_ledger", "fail_pilot_sensor", "jam_lock", "step_clock",
+        "command",
     ]
 
     /// How the action reads in a log.
@@ -67,6 +70,7 @@ public enum ScenarioAction: Hashable, Sendable {
         case .failLedger: return "fail_ledger"
         case .failPilotSensor(let duration): return "fail_pilot_sensor for \(duration.seconds) s"
         case .jamLock(let jammed): return "jam_lock \(jammed)"
+        case .stepClock(let step): return "step_clock by \(step.seconds) s"
         case .command(let command): return "command \(command)"
         }
     }
@@ -182,6 +186,10 @@ public struct Scenario: Sendable {
         case "fail_ledger": return .failLedger
         case "fail_pilot_sensor": return .failPilotSensor(try duration())
         case "jam_lock": return .jamLock(try table.bool("value", default: true))
+        // From 1970 to this century and back a year.
+        case "step_clock": return .stepClock(try table.required("seconds") { (key) throws(ConfigError) in
+            try table.seconds(key, in: -366 * 86_400...4e9)
+        })
         case "command": return .command(try readCommand(table))
         default: preconditionFailure("choice() returned \(name), which is not in ScenarioAction.names")
         }

@@ -77,6 +77,9 @@ public struct ScenarioRunner {
             while nextStep < scenario.steps.count && scenario.steps[nextStep].at <= now {
                 let step = scenario.steps[nextStep]
                 apply(step.action, to: world, controller: controller)
+                if case .stepClock(let step) = step.action {
+                    _ = books.clockStepped(at: now, to: Timestamp(milliseconds: books.clock.timestamp(now).milliseconds + step.nanoseconds / 1_000_000))
+                }
                 observe(.step(step))
                 nextStep += 1
             }
@@ -133,7 +136,8 @@ public struct ScenarioRunner {
             case .stallBooks(let duration): state.booksStalledUntil = now + duration
             case .failPilotSensor(let duration): state.pilotSensorFailsUntil = now + duration
             case .jamLock(let jammed): state.lockJammed = jammed
-            case .command, .failLedger: break
+            // The books' clock, not the world's: the runner and `evsed simulate` step theirs.
+            case .command, .failLedger, .stepClock: break
             }
         }
         switch action {

@@ -227,6 +227,9 @@ func bill(_ session: SessionRecord, charger: String) -> [String] {
     }
     lines.append(energy)
     lines.append("  meter     \(session.meter)")
+    if session.clockStatus == .unsynchronized {
+        lines.append("  clock     not synchronised when the session started: its times are the board's own")
+    }
     for interruption in session.interruptions {
         let end = interruption.end.map { $0.local.isoTime } ?? "…"
         lines.append("  paused    \(interruption.start.local.isoTime) – \(end): \(interruption.cause.replacingUnderscores)")

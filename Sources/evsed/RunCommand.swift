@@ -125,6 +125,14 @@ struct RunCommand: ParsableCommand {
         let path = ledgerPath(ledger)
         let books = try openLedgerOrExit(path, create: true, writable: true, chargerID: description.name)
         try lockLedgerOrExit(path)
+        // Set up before the clock is first read, so that no step after that reading goes unseen.
+        let clockWatch: SystemClockWatch?
+        do throws(SystemClockWatchError) {
+            clockWatch = try SystemClockWatch()
+        } catch {
+            LineWriter.standardError.write("evsed: \(error): steps of the system clock (NTP after boot) will not be followed until a restart")
+            clockWatch = nil
+        }
         let startedAt = MonotonicClock.now()
         var now = Timestamp.now()
         let lastRecorded = try ledgerOrExit { () throws(LedgerError) in try books.lastRecordedTime() }
@@ -172,6 +180,7 @@ struct RunCommand: ParsableCommand {
         let delivery = AlertDelivery(ledgerPath: path, chargerID: description.name, kinds: channels, retry: alertSettings.delivery.retry,
                                      reports: terminal.deliveryReports) { [charger = description.name] kind in AlertChannels.make(kind, alertSettings, charger: charger) }
         terminal.service.alerts?.stored = { delivery.notify() }
+        terminal.clockWatch = clockWatch
         if delivery.publishesState {
             terminal.publishState(with: ChargerStatePublisher(charger: description.name) { delivery.updateState($0) })
         }

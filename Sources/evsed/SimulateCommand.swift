@@ -90,7 +90,14 @@ struct SimulateCommand: ParsableCommand {
         }
         let result = runner.run(observe: { record in
             switch record {
-            case .step(let step): output.write(service.log.entry(scenarioStep: step.action.summary, line: step.line, at: step.at).rendered(style))
+            case .step(let step):
+                output.write(service.log.entry(scenarioStep: step.action.summary, line: step.line, at: step.at).rendered(style))
+                if case .stepClock(let by) = step.action {
+                    let now = service.books.clock.timestamp(step.at)
+                    for entry in service.clockStepped(at: step.at, to: Timestamp(milliseconds: now.milliseconds + by.nanoseconds / 1_000_000)) {
+                        output.write(entry.rendered(style))
+                    }
+                }
             case .event(let event): for entry in service.process(event) { output.write(entry.rendered(style)) }
             }
         }, commands: {

@@ -9,6 +9,7 @@ import EVSECore
 import Hardware
 import Ledger
 import Runtime
+import Sessions
 import Simulation
 
 /// The terminal of `evsed run`: it passes the control loop's events through the charger service
@@ -48,6 +49,9 @@ struct TerminalSession {
     private let owners: [String]
     /// The site settings (`config set`), shared by every console.
     let settings: SiteSettingsStore
+    /// Notices steps of the system clock and whether NTP synchronised it; nil if it could not be set up.
+    var clockWatch: SystemClockWatch?
+    private var clockSynchronized: Bool??
 
     init(daemon: Daemon, service: ChargerService, json: Bool, ledgerPath: String, boardPath: String, owners: [String], settings: SiteSettingsStore) {
         self.daemon = daemon
@@ -96,6 +100,7 @@ struct TerminalSession {
         while !shouldStop() && !quit {
             readInput(waiting: .milliseconds(50))
             drainEvents()
+            followClock()
             let now = MonotonicClock.now()
             if let simulation = daemon.simulation, let after = simulation.settings.plugInAfter, !pluggedIn,
                 now >= daemon.startedAt + after
@@ -140,6 +145,29 @@ struct TerminalSession {
             }
         }
         if let letter = daemon.controller.status.latest() { status = letter.value }
+    }
+
+    /// Takes a step of the system clock into the books (after the events from before it), and
+    /// tells new sessions whether the clock is synchronised.
+    private mutating func followClock() {
+        guard let watch = clockWatch else { return }
+        do throws(SystemClockWatchError) {
+            if let step = try watch.check() {
+                show(service.clockStepped(at: step.at, to: Timestamp(milliseconds: step.realTimeMilliseconds)))
+            }
+        } catch {
+            say("\(error): steps of the system clock are no longer followed")
+            clockWatch = nil
+        }
+        let synchronized = watch.synchronized()
+        guard synchronized != clockSynchronized else { return }
+        if clockSynchronized != nil || synchronized == false {
+            say(synchronized == true ? "the system clock is synchronised (NTP)"
+                : synchronized == false ? "the system clock is not synchronised yet: new sessions record their times as unsynchronised"
+                : "whether the system clock is synchronised can no longer be told")
+        }
+        clockSynchronized = synchronized
+        service.clockStatus(synchronized.map { $0 ? .synchronized : .unsynchronized } ?? .unknown)
     }
 
     /// Shows what the alert delivery threads did and what the consoles changed.

@@ -54,7 +54,7 @@ struct RulesHarness {
     mutating func carryOver(_ id: SessionID, owner: String?, cause: String, down: Duration?) {
         let start = books.clock.timestamp(now - .seconds(3600))
         _ = books.restore(StoredSession(id: id, owner: owner, startedAt: start, startRegisterWh: Int64(register), endedAt: nil, endReason: nil,
-                                        tariffText: nil, interruptions: []),
+                                        tariffText: nil, interruptions: [], clockStatus: .synchronized),
                           readings: [], downSince: books.clock.timestamp(now - (down ?? .zero)), cause: cause)
         rules.expectCarriedOver(id, cause: cause, down: down)
     }

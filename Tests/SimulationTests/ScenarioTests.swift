@@ -83,6 +83,21 @@ func runScenario(_ name: String) throws -> (Scenario, SimulationResult) {
         #expect(result.faultReactionTimes.isEmpty)
     }
 
+    /// NTP steps the clock two hours forward half-way through: the books follow it, and the jump is
+    /// down time, neither charging nor parking.
+    @Test func aClockStepDuringASessionIsNeitherChargedNorParked() throws {
+        let (_, result) = try runScenario("clock-steps-during-session.toml")
+        let session = try #require(result.sessions.first)
+        let normal = try #require(try runScenario("normal-session.toml").1.sessions.first)
+        #expect(session.figures.energyWh == normal.figures.energyWh)
+        #expect(session.figures.chargingSeconds == normal.figures.chargingSeconds)
+        #expect(session.figures.idleSeconds == normal.figures.idleSeconds)
+        #expect(session.figures.outageSeconds == 7200)
+        // Start to end on the wall clock: the hour and the two the clock jumped.
+        let wall = session.lastAt.milliseconds - session.startedAt.milliseconds
+        #expect(wall - (normal.lastAt.milliseconds - normal.startedAt.milliseconds) == 7_200_000)
+    }
+
     @Test func aFaultThatClearsResumesTheSameSessionAfterEachFault() throws {
         let (_, result) = try runScenario("fault-clears-session-resumes.toml")
         let interruptions = result.actions.filter { if case .sessionInterrupted = $0.action { true } else { false } }

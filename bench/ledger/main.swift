@@ -93,7 +93,7 @@ report("two_hour_session_record_seconds", recordTime, "s", "recording 2 h of eve
 for batch in [10, 1] {
     let path = directory + "/append-\(batch)/ledger.sqlite"
     let ledger = try Ledger(path: path, create: true)
-    try ledger.openSession(1, at: origin, startRegisterWh: 0, owner: nil, meter: "bench", tariff: tariff)
+    try ledger.openSession(1, at: origin, startRegisterWh: 0, owner: nil, meter: "bench", tariff: tariff, clock: .synchronized)
     var figures = MeteredSession(tariff: tariff.tariff, startMilliseconds: origin.milliseconds, startRegisterWh: 0) { Timestamp(milliseconds: $0).local }
     let total = 2000
     var samples: [MeterSample] = []

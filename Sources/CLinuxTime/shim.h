@@ -1,0 +1,2 @@
+/* The timerfd interface (part of glibc, which Swift's Glibc module leaves out). */
+#include <sys/timerfd.h>
