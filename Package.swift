@@ -162,8 +162,8 @@ let package = Package(
             // A ledger written by an older evsed, read from the repository by the upgrade test.
             exclude: ["Fixtures"]
         ),
-        // Stand-ins for systemd's sockets, shared by the tests.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Stand-ins for systemd's sockets and the wall clock, shared by the tests.
+        .target(name: "TestSupport", dependencies: ["Sessions"], path: "Tests/TestSupport"),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EVSECore", "TestSupport"]),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Runtime", "EVSECore", "TestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "Sessions", "Runtime", "TestSupport"]),

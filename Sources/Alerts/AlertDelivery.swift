@@ -38,17 +38,21 @@ public final class AlertDelivery: Sendable {
     private let state = Lock<(document: String, published: Bool)?>(nil)
     private let makeChannel: @Sendable (ChannelKind) -> (any AlertChannel)?
     private let kinds: [ChannelKind]
+    /// Dates the attempts and decides which deliveries are due.
+    private let wallTime: any WallTime
 
     /// - Parameters:
     ///   - makeChannel: makes a kind's channel, on its delivery thread (which alone then uses it).
     ///   - reports: where each attempt's outcome goes (the daemon's journal).
+    ///   - wallTime: the time attempts are made at (the system's, or a test's).
     public init(ledgerPath: String, chargerID: String, kinds: [ChannelKind], retry: RetryPolicy, reports: BoundedQueue<Report>,
-                makeChannel: @escaping @Sendable (ChannelKind) -> (any AlertChannel)?) {
+                wallTime: any WallTime = SystemWallTime(), makeChannel: @escaping @Sendable (ChannelKind) -> (any AlertChannel)?) {
         self.ledgerPath = ledgerPath
         self.chargerID = chargerID
         self.kinds = kinds
         self.retry = retry
         self.reports = reports
+        self.wallTime = wallTime
         self.makeChannel = makeChannel
     }
 
@@ -100,8 +104,13 @@ public final class AlertDelivery: Sendable {
         for descriptor in readEnds.withLock({ ends in defer { ends = [] }; return ends }) { close(descriptor) }
     }
 
+    /// The worker of one channel's deliveries, for a caller that runs its rounds itself (tests).
+    func worker(for kind: ChannelKind) -> Worker {
+        Worker(delivery: self, kind: kind)
+    }
+
     /// One channel's deliveries; used by its thread only (hence unchecked).
-    private final class Worker: @unchecked Sendable {
+    final class Worker: @unchecked Sendable {
         let delivery: AlertDelivery
         let kind: ChannelKind
 
@@ -120,7 +129,7 @@ public final class AlertDelivery: Sendable {
             guard let channel else { return }
             do throws(LedgerError) {
                 if ledger == nil { ledger = try Ledger.outbox(path: delivery.ledgerPath) }
-                for entry in try ledger!.dueDeliveries(on: kind.rawValue, at: Timestamp.now()) {
+                for entry in try ledger!.dueDeliveries(on: kind.rawValue, at: delivery.wallTime.now()) {
                     try attempt(entry, channel: channel, ledger: ledger!)
                 }
             } catch {
@@ -138,7 +147,7 @@ public final class AlertDelivery: Sendable {
                 deliveryID: AlertDocument.deliveryID(entry, charger: delivery.chargerID), address: entry.address, kind: entry.kind,
                 subject: entry.subject, text: entry.text, sms: entry.sms,
                 document: AlertDocument.json(entry, charger: delivery.chargerID), raisedAt: entry.createdAt.description)
-            let now = Timestamp.now()
+            let now = delivery.wallTime.now()
             var report = Report(deliveryID: message.deliveryID, channel: entry.channel, address: entry.address, kind: entry.kind,
                                 error: nil, retryAt: nil, attempts: entry.attempts + 1)
             var failure: DeliveryError?

@@ -19,3 +19,15 @@ public struct WallClock: Sendable {
         originInstant + .milliseconds(timestamp.milliseconds - originTimestamp.milliseconds)
     }
 }
+
+/// Where wall-clock time comes from: the system's real-time clock, or a test's. Components that
+/// date things on their own threads (the alert delivery, a mail's `Date`) take one.
+public protocol WallTime: Sendable {
+    func now() -> Timestamp
+}
+
+/// The system's real-time clock (`CLOCK_REALTIME`).
+public struct SystemWallTime: WallTime {
+    public init() {}
+    public func now() -> Timestamp { Timestamp.now() }
+}

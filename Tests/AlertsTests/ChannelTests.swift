@@ -32,7 +32,7 @@ import TestSupport
             auth = "PLAIN"
             ca_file = "\(certificate)"
             """)
-        let channel = EmailChannel(settings: configuration.email!, timeout: .seconds(20))
+        let channel = EmailChannel(settings: configuration.email!, timeout: .seconds(20), wallTime: ManualWallTime(1_764_067_787_000))
         try channel.deliver(Self.message(to: "alex@example.org"))
         let mail = try #require(server.messages().first)
         #expect(mail["mail_from"] as? String == "charger@example.org")
@@ -40,6 +40,7 @@ import TestSupport
         #expect(mail["tls"] as? Bool == true && mail["authenticated"] as? Bool == true)
         let data = try #require(mail["data"] as? String)
         #expect(data.contains("Message-ID: <garage-3-7@example.org>"))
+        #expect(data.contains("Date: Tue, 25 Nov 2025 10:49:47 +0000"), "\(data)")
         // A non-ASCII subject is an RFC 2047 word; a line starting with a dot arrives whole.
         #expect(data.contains("Subject: =?UTF-8?B?"))
         #expect(data.contains("\n.Energy: 12.34 kWh"), "\(data)")

@@ -10,10 +10,13 @@ public final class EmailChannel: AlertChannel {
     public let kind = ChannelKind.email
     private let settings: EmailSettings
     private let timeout: Duration
+    /// The mail's `Date`: when it is sent.
+    private let wallTime: any WallTime
 
-    public init(settings: EmailSettings, timeout: Duration) {
+    public init(settings: EmailSettings, timeout: Duration, wallTime: any WallTime = SystemWallTime()) {
         self.settings = settings
         self.timeout = timeout
+        self.wallTime = wallTime
     }
 
     public func deliver(_ message: OutgoingMessage) throws(DeliveryError) {
@@ -41,7 +44,7 @@ public final class EmailChannel: AlertChannel {
     func mail(_ message: OutgoingMessage) -> String {
         let domain = settings.fromAddress.split(separator: "@").last.map(String.init) ?? "evsed.invalid"
         let headers = [
-            "Date: \(Self.date(Timestamp.now()))",
+            "Date: \(Self.date(wallTime.now()))",
             "From: \(settings.from)",
             "To: <\(message.address)>",
             "Subject: \(Self.encodedWord(message.subject))",
