@@ -110,9 +110,9 @@ let package = Package(
 
         // What runs the charger above the control loop: the loop's events written to the ledger
         // first, then the log's entries and the owner's alerts from the same books, then the
-        // subscribers (the console's view, the MQTT state); what the pipeline asks of the loop goes
-        // back through its command queue.
-        .target(name: "ChargerService", dependencies: ["EVSECore", "Billing", "Sessions", "Ledger", "Alerts"]),
+        // subscribers (the console's view, the journal, the MQTT state); what the pipeline asks of
+        // the loop goes back through its command queue.
+        .target(name: "ChargerService", dependencies: ["EVSECore", "Billing", "Sessions", "Ledger", "Alerts", "Runtime"]),
 
         .executableTarget(
             name: "evsed",
@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EVSECore", "TestSupport"]),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Runtime", "EVSECore", "TestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "Sessions", "Runtime", "TestSupport"]),
-        .testTarget(name: "ChargerServiceTests", dependencies: ["ChargerService", "EVSECore", "ConfigFile", "Ledger", "Billing", "Sessions", "Alerts"]),
+        .testTarget(name: "ChargerServiceTests", dependencies: ["ChargerService", "EVSECore", "ConfigFile", "Ledger", "Billing", "Sessions", "Alerts", "Runtime", "TestSupport"]),
         // Drives the built `evsed` executable as a user would.
         .testTarget(name: "evsedTests", dependencies: ["evsed", "Simulation", "TestSupport"]),
     ]

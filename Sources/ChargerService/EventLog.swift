@@ -336,7 +336,8 @@ public struct EventEntry: Sendable {
         switch event {
         case "fault_latched", "hardware_error": return 3
         case "fault", "command_rejected": return 4
-        case "fault_cleared", "recovery_attempt", "session_started", "session_ended", "session_interrupted", "session_resumed": return 5
+        case "fault_cleared", "recovery_attempt", "session_started", "session_ended", "session_interrupted", "session_resumed",
+             "clock_step": return 5
         default: return 6
         }
     }

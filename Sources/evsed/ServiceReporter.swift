@@ -4,25 +4,20 @@ import Hardware
 import Runtime
 import Simulation
 
-/// What evsed tells systemd when it runs as a service: readiness once the hardware is safe and the
-/// control loop ticks, a status line, watchdog keep-alives only while the loop keeps time, and
-/// journal entries with their priority and structured fields.
+/// What evsed tells systemd's notify socket when it runs as a service: readiness once the hardware
+/// is safe and the control loop ticks, a status line, and watchdog keep-alives only while the loop
+/// keeps time. (The journal is a subscriber of the pipeline: `JournalSubscriber`.)
 struct ServiceReporter {
     let notifier: SystemdNotifier?
-    let journal: JournalWriter?
     private var watchdog = LoopWatchdog()
     private var readySent = false
     private var lastWatchdogCheck: Instant?
     private var lastState: ChargerStatus?
     private var lastStatusAt: Instant?
 
-    init(notifier: SystemdNotifier? = .fromEnvironment(), journal: JournalWriter? = .fromEnvironment()) {
+    init(notifier: SystemdNotifier? = .fromEnvironment()) {
         self.notifier = notifier
-        self.journal = journal
     }
-
-    /// Whether events go to the journal rather than to standard output.
-    var usesJournal: Bool { journal != nil }
 
     /// Called often from the main thread: sends READY=1 once, keep-alives and status as due.
     mutating func update(now: Instant, status: ChargerStatus?, loop: PeriodicThread.Statistics?, summary: String?) {
@@ -48,19 +43,5 @@ struct ServiceReporter {
 
     func stopping() {
         notifier?.stopping(status: "stopping: contactor open, pilot to state F")
-    }
-
-    /// Sends an event to the journal with its structured fields.
-    func record(_ entry: EventEntry) {
-        guard let journal else { return }
-        var fields: [(String, String)] = [("EVSED_EVENT", entry.event)]
-        for member in entry.fields.members {
-            switch member.key {
-            case "session": fields.append(("SESSION_ID", member.plain))
-            case "code": fields.append(("FAULT_CODE", member.plain))
-            default: fields.append(("EVSED_" + member.key.uppercased(), member.plain))
-            }
-        }
-        journal.send(message: "\(entry.event) \(entry.text)", priority: entry.priority, fields: fields)
     }
 }

@@ -36,8 +36,10 @@ struct TerminalSession {
     let consoleView: ConsoleView
     private var console = ConsoleSession(name: "terminal", pin: nil, trusted: true)
     private let consoleBackend: DaemonConsole
-    /// systemd's notify socket and journal, when evsed runs as a service.
+    /// systemd's notify socket, when evsed runs as a service.
     private var systemd = ServiceReporter()
+    /// Whether the journal takes the entries (evsed runs under systemd), instead of this terminal.
+    private let journaled: Bool
     /// Owners named at a console (`start --owner`), for the alert rules.
     let ownerRequests = OwnerRequests()
     /// What the alert delivery threads report of each attempt, shown here (the journal under systemd).
@@ -82,6 +84,9 @@ struct TerminalSession {
         self.service.log.origin = daemon.startedAt
         self.service.log.readingInterval = .seconds(30)
         self.service.subscribe(consoleView)
+        let journal = JournalWriter.fromEnvironment()
+        journaled = journal != nil
+        if let journal { self.service.subscribe(JournalSubscriber(journal)) }
     }
 
     /// Publishes the charger's state with `publisher` once a second, which follows the pipeline.
@@ -115,7 +120,7 @@ struct TerminalSession {
             if now - lastStatusAt >= (interactive ? .seconds(1) : .seconds(10)) {
                 lastStatusAt = now
                 if let statePublisher, let status { statePublisher.publish(status) }
-                if !systemd.usesJournal { showStatus() }
+                if !journaled { showStatus() }
             }
             systemd.update(now: now, status: status, loop: daemon.loopStatistics, summary: statusLine())
         }
@@ -190,12 +195,10 @@ struct TerminalSession {
         show(service.finish(at: MonotonicClock.now()))
     }
 
+    /// Prints what the pipeline processed, unless the journal (a subscriber) has it.
     private mutating func show(_ entries: [EventEntry]) {
-        if systemd.usesJournal {
-            for entry in entries { systemd.record(entry) }
-        } else {
-            print(entries.map { $0.rendered(service.log.style) })
-        }
+        guard !journaled else { return }
+        print(entries.map { $0.rendered(service.log.style) })
     }
 
     mutating func say(_ text: String) {

@@ -5,8 +5,10 @@ import ConfigFile
 import EVSECore
 import Foundation
 import Ledger
+import Runtime
 import Sessions
 import Testing
+import TestSupport
 
 /// The pipeline's order: the books hold an event before anyone is told of it; subscribers hear
 /// each update in the order they subscribed, with the same entries the caller gets.
@@ -115,5 +117,24 @@ import Testing
         publisher.publish(ChargerStatus(machine))
         let last = try #require(sent.last)
         #expect(last.contains(#""power_w":7400"#) && last.contains(#""session_energy_wh":1200"#), "\(last)")
+    }
+}
+
+/// Under systemd the journal is a subscriber: each entry with its priority and the fields a
+/// technician filters by.
+@Suite struct JournalSubscriberTests {
+    @Test func aSessionsEntriesReachTheJournalWithTheirFields() throws {
+        let socket = try FakeSystemdSocket()
+        var service = ChargerService(style: .json, charger: ChargerConfiguration(), chargerName: "Garage", clock: ChargerServiceTests.clock,
+                                     tariff: nil, recorder: nil, recovery: nil, alerts: try ChargerServiceTests.alerts())
+        service.subscribe(JournalSubscriber(JournalWriter(socketPath: socket.path)))
+        _ = service.process(TimedEvent(at: .zero + .seconds(1), event: .action(.sessionStarted(SessionID(rawValue: 4)))))
+        _ = service.process(TimedEvent(at: .zero + .seconds(2), event: .action(.faultRaised(.residualCurrent))))
+        var datagrams: [String] = []
+        while let datagram = socket.receive(timeout: .milliseconds(200)) { datagrams.append(datagram) }
+        let started = try #require(datagrams.first { $0.contains("EVSED_EVENT=session_started") }, "\(datagrams)")
+        #expect(started.contains("\nSESSION_ID=4\n") && started.contains("\nPRIORITY=5\n"), "\(started)")
+        let fault = try #require(datagrams.first { $0.contains("EVSED_EVENT=fault") }, "\(datagrams)")
+        #expect(fault.contains("\nFAULT_CODE=residual_current\n") && fault.contains("\nPRIORITY=4\n"), "\(fault)")
     }
 }
