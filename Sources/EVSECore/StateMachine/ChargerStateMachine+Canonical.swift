@@ -23,16 +23,17 @@ extension ChargerStateMachine {
             return .zero - age
         }
         state.debouncer = debouncer.canonical(at: now)
-        state.contactorCommandedAt = relative(contactorCommandedAt, agedAtMost: configuration.contactorSettleTime)
-        state.lockCommandedAt = relative(lockCommandedAt, agedAtMost: configuration.connectorLockSettleTime)
-        // `taken >= openedAt` with `taken` at most `readingsTakenWithin` old: any older opening
-        // compares as one just that old (plus a nanosecond, so that `>=` still holds).
-        state.contactorOpenedAt = contactorOpenedAt.map { relative($0, agedAtMost: readingsTakenWithin + .nanoseconds(1)) }
-        if let reducedAt = offerReducedAt, now - reducedAt < configuration.currentReductionGrace {
-            state.offerReducedAt = relative(reducedAt)
+        // The contactor's last command is read against its settle time and, once off, as the
+        // opening that a reading must be taken after (`taken >= opened`, `taken` at most
+        // `readingsTakenWithin` old): an age past both compares alike (plus a nanosecond, so
+        // that `>=` still holds).
+        state.contactor = contactor.canonical(at: now, agedAtMost: max(configuration.contactorSettleTime, readingsTakenWithin + .nanoseconds(1)))
+        state.lock = lock.canonical(at: now, agedAtMost: configuration.connectorLockSettleTime)
+        if let reducedAt = offer.reducedAt, now - reducedAt < configuration.currentReductionGrace {
+            state.offer.reducedAt = relative(reducedAt)
         } else {
-            state.offerReducedAt = nil
-            state.previousOffer = nil
+            state.offer.reducedAt = nil
+            state.offer.previous = nil
         }
         if var test = contactorTest {
             // The start is read only to time the close; once that is known, it is read no more.
@@ -45,8 +46,8 @@ extension ChargerStateMachine {
             state.timers[timer] = timers[timer].map { relative($0) }
         }
         state.diodeBadSamples = min(diodeBadSamples, configuration.pilot.samplesToConfirmDiodeFault)
-        state.consecutiveOverruns = min(consecutiveOverruns, configuration.overrunsForFault)
-        state.consecutiveOnTimeTicks = min(consecutiveOnTimeTicks, configuration.onTimeTicksToClearOverrun)
+        state.loopTiming.consecutiveOverruns = min(loopTiming.consecutiveOverruns, configuration.overrunsForFault)
+        state.loopTiming.consecutiveOnTimeTicks = min(loopTiming.consecutiveOnTimeTicks, configuration.onTimeTicksToClearOverrun)
         state.nextSessionNumber = 1
         state.session?.id = SessionID(rawValue: 0)
         state.carriedOver?.id = SessionID(rawValue: 0)

@@ -77,7 +77,7 @@ extension ChargerStateMachine {
             throw .currentOutOfRange(limit)
         }
         var actions = ActionList()
-        commandedLimit = limit
+        offer.limit = limit
         reconcile(at: now, into: &actions)
         return actions
     }
@@ -137,7 +137,7 @@ extension ChargerStateMachine {
         guard started, enabled else { throw .chargerDisabled }
         guard contactorTest == nil else { throw .contactorTestRunning }
         guard debouncer.confirmed == .a, !vehiclePresent else { throw .vehicleConnected }
-        guard !contactorClosed else { throw .contactorClosed }
+        guard !contactor.isOn else { throw .contactorClosed }
         guard session == nil, carriedOver == nil else { throw .sessionAlreadyOpen }
         if let code = faults.active.first { throw .outOfService(code) }
         guard !selfTest.isRunning else { throw .selfTestRunning }
@@ -151,7 +151,7 @@ extension ChargerStateMachine {
 
     public mutating func testResidualCurrentMonitor(at now: Instant) throws(CommandRejection) -> ActionList {
         guard contactorTest == nil else { throw .contactorTestRunning }
-        guard !contactorClosed else { throw .contactorClosed }
+        guard !contactor.isOn else { throw .contactorClosed }
         guard !selfTest.isRunning else { throw .selfTestRunning }
         guard !residualCurrentTripped else { throw .residualCurrentPresent }
         var actions = ActionList()

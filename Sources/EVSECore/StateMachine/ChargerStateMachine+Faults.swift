@@ -94,9 +94,9 @@ extension ChargerStateMachine {
     /// Compares the contactor's feedback with its command, once the settle time has passed.
     mutating func checkContactorFeedback(at now: Instant, into actions: inout ActionList) {
         guard configuration.hasContactorFeedback, let feedback = contactorFeedback else { return }
-        if !contactorClosed && feedback {
+        if !contactor.isOn && feedback {
             raise(.contactorWelded, at: now, into: &actions)
-        } else if contactorClosed && !feedback {
+        } else if contactor.isOn && !feedback {
             raise(.contactorFailedToClose, at: now, into: &actions)
         }
     }
@@ -128,9 +128,9 @@ extension ChargerStateMachine {
     /// Overcurrent: a phase above the limit plus tolerance for the overcurrent time, judged
     /// against the previous limit while the vehicle is still allowed to follow a reduction.
     mutating func checkOvercurrent(_ reading: MeterReading, at now: Instant, into actions: inout ActionList) {
-        guard contactorClosed else { return }
+        guard contactor.isOn else { return }
         var limit = offeredCurrent
-        if let previous = previousOffer, let reducedAt = offerReducedAt,
+        if let previous = offer.previous, let reducedAt = offer.reducedAt,
             now - reducedAt < configuration.currentReductionGrace
         {
             limit = max(limit, previous)

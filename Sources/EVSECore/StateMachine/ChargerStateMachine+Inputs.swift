@@ -48,7 +48,7 @@ extension ChargerStateMachine {
     public mutating func contactorFeedbackChanged(closed: Bool, at now: Instant) -> ActionList {
         var actions = ActionList()
         contactorFeedback = closed
-        if now - contactorCommandedAt >= configuration.contactorSettleTime {
+        if contactor.settled(at: now, after: configuration.contactorSettleTime) {
             checkContactorFeedback(at: now, into: &actions)
         }
         reconcile(at: now, into: &actions)
@@ -59,7 +59,7 @@ extension ChargerStateMachine {
     public mutating func connectorLockFeedbackChanged(locked: Bool, at now: Instant) -> ActionList {
         var actions = ActionList()
         lockFeedback = locked
-        if configuration.hasConnectorLock && now - lockCommandedAt >= configuration.connectorLockSettleTime && locked != lockCommanded {
+        if configuration.hasConnectorLock && lock.settled(at: now, after: configuration.connectorLockSettleTime) && locked != lock.isOn {
             raise(.connectorLock, at: now, into: &actions)
         }
         reconcile(at: now, into: &actions)
@@ -100,8 +100,8 @@ extension ChargerStateMachine {
         let taken = takenAt ?? now
         // A reading taken while the contactor was closed (or before it last opened) is no start:
         // energy may have flowed after it.
-        if needsFreshRegister && !contactorClosed && contactorOpenedAt.map({ taken >= $0 }) ?? true { needsFreshRegister = false }
-        if let previous = lastRegister, reading.importEnergy.value < previous.value - 1 {
+        if register.needsFresh && !contactor.isOn && contactor.offSince.map({ taken >= $0 }) ?? true { register.needsFresh = false }
+        if let previous = register.last, reading.importEnergy.value < previous.value - 1 {
             // The register went down: a replaced or reset meter. What was measured on the old one
             // ends with its last good reading; a vehicle still there goes on in a new session,
             // counted from the new register.
@@ -115,11 +115,11 @@ extension ChargerStateMachine {
                 if vehiclePresent && configuration.startSessionOnPlugIn && enabled && outOfServiceFault == nil {
                     openSession(at: now, into: &actions)
                     // This reading is the new session's start: the books count from it.
-                    needsFreshRegister = false
+                    register.needsFresh = false
                 }
             }
         }
-        lastRegister = reading.importEnergy
+        register.last = reading.importEnergy
         if session != nil {
             startTimer(.meterWatchdog, at: now + configuration.meterLostTimeout, into: &actions)
         }
@@ -139,12 +139,12 @@ extension ChargerStateMachine {
                 ? configuration.temperatureDerateHalf
                 : index == 1 ? configuration.temperatureDerateQuarter : configuration.temperatureLimit
             // Climbing takes the threshold itself; coming down takes the threshold less the hysteresis.
-            if celsius >= threshold || (derateStep > index && celsius > threshold - configuration.temperatureHysteresis) {
+            if celsius >= threshold || (offer.derateStep > index && celsius > threshold - configuration.temperatureHysteresis) {
                 step = index + 1
             }
         }
-        if step != derateStep {
-            derateStep = step
+        if step != offer.derateStep {
+            offer.derateStep = step
             actions.append(.derating(step: step))
             if step == 3 {
                 raise(.overtemperature, at: now, into: &actions)
@@ -160,8 +160,8 @@ extension ChargerStateMachine {
     /// no cable is in the socket. The offered current never exceeds the cable's rating.
     public mutating func cableRatingMeasured(_ rating: Amperes?, at now: Instant) -> ActionList {
         var actions = ActionList()
-        guard rating != cableRating else { return actions }
-        cableRating = rating
+        guard rating != offer.cableRating else { return actions }
+        offer.cableRating = rating
         reconcile(at: now, into: &actions)
         return actions
     }
@@ -171,15 +171,15 @@ extension ChargerStateMachine {
     public mutating func controlLoopTicked(missedDeadlines: Int = 0, at now: Instant) -> ActionList {
         var actions = ActionList()
         if missedDeadlines > 0 {
-            consecutiveOverruns += missedDeadlines
-            consecutiveOnTimeTicks = 0
-            if consecutiveOverruns >= configuration.overrunsForFault {
+            loopTiming.consecutiveOverruns += missedDeadlines
+            loopTiming.consecutiveOnTimeTicks = 0
+            if loopTiming.consecutiveOverruns >= configuration.overrunsForFault {
                 raise(.controlLoopOverrun, at: now, into: &actions)
             }
         } else {
-            consecutiveOverruns = 0
-            consecutiveOnTimeTicks += 1
-            if consecutiveOnTimeTicks >= configuration.onTimeTicksToClearOverrun && faults[.controlLoopOverrun].active {
+            loopTiming.consecutiveOverruns = 0
+            loopTiming.consecutiveOnTimeTicks += 1
+            if loopTiming.consecutiveOnTimeTicks >= configuration.onTimeTicksToClearOverrun && faults[.controlLoopOverrun].active {
                 clear(.controlLoopOverrun, at: now, into: &actions)
             }
         }
@@ -262,7 +262,7 @@ extension ChargerStateMachine {
         case .overcurrentRetry:
             retry(.overcurrent, conditionPersists: false, at: now, into: &actions)
         case .connectorLockSettle:
-            if configuration.hasConnectorLock && lockFeedback != lockCommanded { raise(.connectorLock, at: now, into: &actions) }
+            if configuration.hasConnectorLock && lockFeedback != lock.isOn { raise(.connectorLock, at: now, into: &actions) }
         case .carriedOverSession:
             // No vehicle came back: the session from before the restart ends now.
             if let carried = carriedOver, !vehiclePresent {
@@ -272,7 +272,7 @@ extension ChargerStateMachine {
         case .connectorLockRetry:
             retry(.connectorLock, conditionPersists: false, at: now, into: &actions)
             // The retry is the same command again, checked again after the settle time.
-            if !faults.active.contains(.connectorLock) { commandLock(lockCommanded, at: now, into: &actions) }
+            if !faults.active.contains(.connectorLock) { commandLock(lock.isOn, at: now, into: &actions) }
         }
         reconcile(at: now, into: &actions)
         return actions

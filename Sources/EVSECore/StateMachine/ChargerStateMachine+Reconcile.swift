@@ -8,7 +8,7 @@ extension ChargerStateMachine {
 
     /// The plug is held while a session is open with the vehicle present, and while the contactor
     /// is closed whatever else happens.
-    var lockWanted: Bool { (session != nil && vehiclePresent) || contactorClosed }
+    var lockWanted: Bool { (session != nil && vehiclePresent) || contactor.isOn }
 
     /// What the pilot should show now.
     func desiredPilot() -> PilotOutput {
@@ -32,24 +32,24 @@ extension ChargerStateMachine {
         let desired = desiredPilot()
         if desired == .stateF && (!started || !enabled || holdsStateF) { stateFWasHeld = true }
 
-        if contactorTest == nil && contactorClosed && !mayStayClosed(desired: desired, at: now, into: &actions) {
+        if contactorTest == nil && contactor.isOn && !mayStayClosed(desired: desired, at: now, into: &actions) {
             openContactor(at: now, into: &actions)
         }
         // While the lock is faulted it is not commanded to lock again (the retry does that), but it
         // is always let go, so the owner can take the cable.
-        if configuration.hasConnectorLock && lockWanted != lockCommanded && !(lockWanted && faults.active.contains(.connectorLock)) {
+        if configuration.hasConnectorLock && lockWanted != lock.isOn && !(lockWanted && faults.active.contains(.connectorLock)) {
             commandLock(lockWanted, at: now, into: &actions)
         }
         if desired != pilot { setPilot(desired, at: now, into: &actions) }
         // The technician's contactor test closes once the pilot is in F (no car is offered energy),
         // unless it has closed already: then it is open only once its open command went out.
-        if let test = contactorTest, !contactorClosed, test.openCommandedAt == nil, pilot == .stateF {
+        if let test = contactorTest, !contactor.isOn, test.openCommandedAt == nil, pilot == .stateF {
             closeForContactorTest(at: now, into: &actions)
         }
-        if let open = session, open.stopRequested, !contactorClosed {
+        if let open = session, open.stopRequested, !contactor.isOn {
             endSession(.stopCommand, at: now, into: &actions)
         }
-        if !contactorClosed && pilot.isPWM && pilotAllowsEnergy && chargingPermitted {
+        if !contactor.isOn && pilot.isPWM && pilotAllowsEnergy && chargingPermitted {
             prepareToClose(at: now, into: &actions)
         }
         trackInterruption(into: &actions)
@@ -73,8 +73,8 @@ extension ChargerStateMachine {
     /// for charging (a fault, a vehicle, a session, the charger disabled) opens it at once.
     mutating func continueContactorTest(at now: Instant, into actions: inout ActionList) {
         guard var test = contactorTest else { return }
-        let settled = now - contactorCommandedAt >= configuration.contactorSettleTime
-        if contactorClosed {
+        let settled = contactor.settled(at: now, after: configuration.contactorSettleTime)
+        if contactor.isOn {
             let abort = !faults.active.isEmpty || vehiclePresent || session != nil || !enabled || !started
             if contactorFeedback == true && test.closedAfter == nil && !abort {
                 test.closedAfter = now - test.startedAt
@@ -104,25 +104,21 @@ extension ChargerStateMachine {
     /// The one close that is not for charging: the technician's contactor test, with no vehicle,
     /// no session, no fault and the pilot held in F; it opens again after the settle time at most.
     mutating func closeForContactorTest(at now: Instant, into actions: inout ActionList) {
-        contactorClosed = true
-        contactorCommandedAt = now
+        contactor = .on(since: now)
         actions.append(.closeContactor)
         startTimer(.contactorSettle, at: now + configuration.contactorSettleTime, into: &actions)
     }
 
     /// Commands the connector lock and checks its feedback after the settle time.
     mutating func commandLock(_ locked: Bool, at now: Instant, into actions: inout ActionList) {
-        lockCommanded = locked
-        lockCommandedAt = now
+        lock = locked ? .on(since: now) : .off(since: now)
         actions.append(.setConnectorLock(locked))
         startTimer(.connectorLockSettle, at: now + configuration.connectorLockSettleTime, into: &actions)
     }
 
     /// Opens the contactor; the opening goes before every other action of the step.
     mutating func openContactor(at now: Instant, into actions: inout ActionList) {
-        contactorClosed = false
-        contactorCommandedAt = now
-        contactorOpenedAt = now
+        contactor = .off(since: now)
         actions.prepend(.openContactor)
         if configuration.hasContactorFeedback {
             startTimer(.contactorSettle, at: now + configuration.contactorSettleTime, into: &actions)
@@ -145,9 +141,8 @@ extension ChargerStateMachine {
             }
             return
         }
-        guard !needsFreshRegister else { return }
-        contactorClosed = true
-        contactorCommandedAt = now
+        guard !register.needsFresh else { return }
+        contactor = .on(since: now)
         actions.append(.closeContactor)
         if configuration.hasContactorFeedback {
             startTimer(.contactorSettle, at: now + configuration.contactorSettleTime, into: &actions)
@@ -159,8 +154,8 @@ extension ChargerStateMachine {
             if case .pwm(let new) = output, let newCurrent = new.offeredCurrent, newCurrent >= oldCurrent {
                 // An increase: nothing for the vehicle to follow.
             } else {
-                previousOffer = oldCurrent
-                offerReducedAt = now
+                offer.previous = oldCurrent
+                offer.reducedAt = now
             }
         }
         if pilot == .stateF {
@@ -269,7 +264,7 @@ extension ChargerStateMachine {
     mutating func endSession(_ reason: SessionEndReason, at now: Instant, into actions: inout ActionList) {
         guard let open = session else { return }
         session = nil
-        needsFreshRegister = true
+        register.needsFresh = true
         actions.append(.sessionEnded(open.id, reason))
         cancelTimer(.meterWatchdog, into: &actions)
         // Without a session nothing is billed: a silent meter is no longer a fault.

@@ -20,13 +20,13 @@ public struct ChargerStateMachine: Hashable, Sendable {
     var enabled = true
     /// The pilot starts in F: the charger is not available until the daemon calls `start(at:)`.
     var pilot: PilotOutput = .stateF
-    var contactorClosed = false
-    var contactorCommandedAt: Instant = .zero
+    /// The contactor as last commanded (closed is on).
+    var contactor: Commanded = .off(since: nil)
     var contactorFeedback: Bool?
     var residualCurrentTripped = false
-    var lockCommanded = false
+    /// The connector lock as last commanded (locked is on).
+    var lock: Commanded = .off(since: nil)
     var lockFeedback: Bool?
-    var lockCommandedAt: Instant = .zero
     var selfTest: SelfTest = .notDone
     var selfTestFailures = 0
     /// The technician's contactor test (`test contactor`), while it runs.
@@ -42,25 +42,10 @@ public struct ChargerStateMachine: Hashable, Sendable {
     /// connected, ended otherwise.
     var carriedOver: CarriedOverSession?
     var nextSessionNumber: UInt64
-    var commandedLimit: Amperes
-    /// The plugged cable's rating from its proximity-pilot resistor; nil without a PP reading
-    /// (a tethered cable, or a board without PP).
-    var cableRating: Amperes?
-    var derateStep = 0
-    var previousOffer: Amperes?
-    var offerReducedAt: Instant?
-    /// The import register of the last good reading (or, after a restart, the ledger's last for
-    /// the carried-over session): a lower one means a replaced meter.
-    var lastRegister: WattHours?
-    /// Whether the next close needs a fresh register first: true at start and after each session
-    /// ends, until a reading is taken with the contactor open. So no energy flows without a
-    /// register the books can start the session from (after a restart, or between two cars).
-    var needsFreshRegister = true
-    /// When the contactor last opened; nil before the first close.
-    var contactorOpenedAt: Instant?
+    var offer: Offer
+    var register: Register
     var voltageProblem: FaultCode?
-    var consecutiveOverruns = 0
-    var consecutiveOnTimeTicks = 0
+    var loopTiming = LoopTiming()
     var hardwareHealthy = true
     var faults: FaultTable
     var timers: TimerQueue
@@ -99,6 +84,73 @@ public struct ChargerStateMachine: Hashable, Sendable {
         }
     }
 
+    /// An output the machine switches, the contactor or the connector lock: on (closed, locked)
+    /// or off since when it was commanded so; `.off(since: nil)` since the machine started.
+    enum Commanded: Hashable, Sendable {
+        case off(since: Instant?)
+        case on(since: Instant)
+
+        var isOn: Bool {
+            if case .on = self { true } else { false }
+        }
+
+        /// When it was last switched off; nil while on or never switched.
+        var offSince: Instant? {
+            if case .off(let since) = self { since } else { nil }
+        }
+
+        /// Whether the last command is at least `settle` old at `now` (one from the start is).
+        func settled(at now: Instant, after settle: Duration) -> Bool {
+            switch self {
+            case .off(nil): true
+            case .off(let since?), .on(let since): now - since >= settle
+            }
+        }
+
+        /// Seen from `now` (`canonical(at:)`): the instant relative to `now`, its age clamped at
+        /// `limit`, where no comparison tells older ones apart.
+        func canonical(at now: Instant, agedAtMost limit: Duration) -> Commanded {
+            func relative(_ since: Instant) -> Instant { .zero - min(now - since, limit) }
+            switch self {
+            case .off(nil): return self
+            case .off(let since?): return .off(since: relative(since))
+            case .on(let since): return .on(since: relative(since))
+            }
+        }
+    }
+
+    /// What the charger offers the car, before the pilot says it: the commanded limit, the
+    /// cable's rating, the temperature derating; and the last reduction, which the car is given
+    /// `currentReductionGrace` to follow before overcurrent counts.
+    struct Offer: Hashable, Sendable {
+        var limit: Amperes
+        /// The plugged cable's rating from its proximity-pilot resistor; nil without a PP reading
+        /// (a tethered cable, or a board without PP).
+        var cableRating: Amperes?
+        var derateStep = 0
+        /// The offer before the last reduction, and when it was reduced.
+        var previous: Amperes?
+        var reducedAt: Instant?
+    }
+
+    /// What the machine knows of the meter's register.
+    struct Register: Hashable, Sendable {
+        /// The import register of the last good reading (or, after a restart, the ledger's last
+        /// for the carried-over session): a lower one means a replaced meter.
+        var last: WattHours?
+        /// Whether the next close needs a fresh register first: true at start and after each
+        /// session ends, until a reading is taken with the contactor open. So no energy flows
+        /// without a register the books can start the session from (after a restart, or between
+        /// two cars).
+        var needsFresh = true
+    }
+
+    /// The control loop's timing, as the overrun fault counts it.
+    struct LoopTiming: Hashable, Sendable {
+        var consecutiveOverruns = 0
+        var consecutiveOnTimeTicks = 0
+    }
+
     /// An open charging session.
     struct Session: Hashable, Sendable {
         var id: SessionID
@@ -119,11 +171,11 @@ public struct ChargerStateMachine: Hashable, Sendable {
                 latched: [FaultCode: RecoveryPolicy.Latch] = [:]) {
         self.configuration = configuration
         self.carriedOver = carriedOver
-        self.lastRegister = carriedOver?.lastRegister
+        self.register = Register(last: carriedOver?.lastRegister)
         self.catalogue = FaultCatalogue(configuration: configuration)
         self.debouncer = PilotDebouncer(configuration: configuration.pilot)
         self.nextSessionNumber = firstSessionNumber
-        self.commandedLimit = configuration.maximumCurrent
+        self.offer = Offer(limit: configuration.maximumCurrent)
         // The contactor starts released; a board with feedback must confirm that.
         self.contactorFeedback = configuration.hasContactorFeedback ? false : nil
         self.faults = FaultTable()
@@ -145,9 +197,9 @@ extension ChargerStateMachine {
     /// What the pilot is driven with.
     public var pilotOutput: PilotOutput { pilot }
     /// Whether the contactor is commanded closed.
-    public var isContactorClosed: Bool { contactorClosed }
+    public var isContactorClosed: Bool { contactor.isOn }
     /// Whether the plug is locked, by command and by feedback (always true without a lock).
-    public var isConnectorLocked: Bool { !configuration.hasConnectorLock || (lockCommanded && lockFeedback == true) }
+    public var isConnectorLocked: Bool { !configuration.hasConnectorLock || (lock.isOn && lockFeedback == true) }
     /// The contactor feedback last reported, if the board has one.
     public var lastContactorFeedback: Bool? { contactorFeedback }
     /// Whether a vehicle is plugged in.
@@ -165,19 +217,19 @@ extension ChargerStateMachine {
     /// Why the open session is not charging, if it is interrupted.
     public var interruption: InterruptionCause? { session?.interruption }
     /// The current limit set by command (before derating).
-    public var currentLimit: Amperes { commandedLimit }
+    public var currentLimit: Amperes { offer.limit }
     /// The plugged cable's rating, when the board reads the proximity pilot.
-    public var cableCurrentRating: Amperes? { cableRating }
+    public var cableCurrentRating: Amperes? { offer.cableRating }
     /// The temperature derating step: 0 full current, 1 half, 2 quarter, 3 stopped.
-    public var temperatureDerateStep: Int { derateStep }
+    public var temperatureDerateStep: Int { offer.derateStep }
     /// The deadline of `timer`, when armed.
     public func deadline(of timer: ChargerTimer) -> Instant? { timers[timer] }
 
     /// The current the PWM offers when it runs: the commanded limit, derated for temperature,
     /// never below the 6 A a PWM can offer.
     public var offeredCurrent: Amperes {
-        let factor: Double = derateStep == 1 ? 0.5 : derateStep == 2 ? 0.25 : 1
-        let limit = min(commandedLimit, configuration.maximumCurrent, cableRating ?? configuration.maximumCurrent) * factor
+        let factor: Double = offer.derateStep == 1 ? 0.5 : offer.derateStep == 2 ? 0.25 : 1
+        let limit = min(offer.limit, configuration.maximumCurrent, offer.cableRating ?? configuration.maximumCurrent) * factor
         return max(limit, PWMDuty.minimumCurrent)
     }
 }
