@@ -163,7 +163,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         // Stand-ins for systemd's sockets and the wall clock, shared by the tests.
-        .target(name: "TestSupport", dependencies: ["Sessions"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["EVSECore", "Sessions"], path: "Tests/TestSupport"),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EVSECore", "TestSupport"]),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Runtime", "EVSECore", "TestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "Sessions", "Runtime", "TestSupport"]),

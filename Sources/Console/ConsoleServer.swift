@@ -26,6 +26,7 @@ public final class ConsoleServer: @unchecked Sendable {
     /// A socket console that has not logged in is closed after this long without a key, and
     /// gives way to a new one when all places are taken: idle connections lock nobody out.
     public let idleTimeout: Duration
+    private let clock: any MonotonicTime
     /// The wrong PINs of all consoles together.
     private let throttle = PINThrottle()
     /// Where problems the technician should hear of go (a serial console's device missing).
@@ -69,11 +70,13 @@ public final class ConsoleServer: @unchecked Sendable {
     ///   members may connect; nil keeps the daemon's own group.
     /// - Parameter report: told of a serial console whose device cannot be opened (once, and
     ///   again when it comes back), off the caller's thread.
+    /// - Parameter clock: times the idle timeout, the PIN throttle and the serial ports' retries.
     public init(socketPath: String, serialPorts: [String] = [], pin: ConsolePIN?, socketGroup: String? = nil,
-                backend: any ConsoleBackend, idleTimeout: Duration = .seconds(60),
+                backend: any ConsoleBackend, idleTimeout: Duration = .seconds(60), clock: any MonotonicTime = MonotonicClock(),
                 report: @escaping @Sendable (String) -> Void = { _ in }) throws(ConsoleError) {
         self.socketPath = socketPath
         self.idleTimeout = idleTimeout
+        self.clock = clock
         self.serialPorts = serialPorts
         self.pin = pin
         self.backend = backend
@@ -148,7 +151,7 @@ public final class ConsoleServer: @unchecked Sendable {
             // Serial consoles are always there; one that went away (a USB gadget unplugged) is
             // opened again every 2 s, and said once to be missing, not retried in silence.
             for (index, path) in serialPorts.enumerated() where !clients.contains(where: { $0.serialPath == path }) {
-                let now = Self.now()
+                let now = clock.now()
                 guard now >= nextSerialAttempt[index] else { continue }
                 nextSerialAttempt[index] = now + .seconds(2)
                 let descriptor: Int32
@@ -181,7 +184,7 @@ public final class ConsoleServer: @unchecked Sendable {
                     _ = fcntl(accepted, F_SETFD, FD_CLOEXEC)
                     number += 1
                     let client = Client(descriptor: accepted, session: ConsoleSession(name: "socket #\(number)", pin: pin, throttle: throttle))
-                    client.lastActivity = Self.now()
+                    client.lastActivity = clock.now()
                     let sockets = clients.filter { $0.serialPath == nil && !$0.closing }
                     if sockets.count >= Self.maximumClients,
                        let idlest = sockets.filter({ !$0.session.isLoggedIn(at: client.lastActivity) }).min(by: { $0.lastActivity < $1.lastActivity }) {
@@ -200,7 +203,7 @@ public final class ConsoleServer: @unchecked Sendable {
                 }
             }
             // Consoles accepted just now (at the end of the list) were not polled yet.
-            let now = Self.now()
+            let now = clock.now()
             for client in clients where client.serialPath == nil && !client.closing && client.watching == nil
                 && !client.session.isLoggedIn(at: now) && now - client.lastActivity >= idleTimeout {
                 client.say(["", "closed after \(Int(idleTimeout.seconds)) s without a login or a key"])
@@ -235,12 +238,6 @@ public final class ConsoleServer: @unchecked Sendable {
         for client in clients { close(client.descriptor) }
     }
 
-    private static func now() -> Instant {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Instant(nanoseconds: Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec))
-    }
-
     private func receive(_ client: Client) {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = buffer.withUnsafeMutableBytes { read(client.descriptor, $0.baseAddress, $0.count) }
@@ -251,7 +248,7 @@ public final class ConsoleServer: @unchecked Sendable {
             return
         }
         guard count > 0, !client.closing else { return }
-        client.lastActivity = Self.now()
+        client.lastActivity = clock.now()
         // Line by line: what a line's answer changes (a PIN prompt masks the echo) applies to the
         // bytes typed after it, even when they arrived in the same read.
         var start = 0
@@ -279,12 +276,12 @@ public final class ConsoleServer: @unchecked Sendable {
     private func handle(_ event: LineEditor.Event, for client: Client, invalidReported: inout Bool) {
         switch event {
         case .line(let line):
-            let reply = client.session.handle(line, at: Self.now(), backend: backend)
+            let reply = client.session.handle(line, at: clock.now(), backend: backend)
             client.say(reply.lines)
             client.editor.masked = reply.masked
             if let watch = reply.watch {
                 client.watching = watch
-                client.watchedAt = Self.now()
+                client.watchedAt = clock.now()
                 client.say(["(any key stops)"])
                 return
             }

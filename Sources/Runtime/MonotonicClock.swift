@@ -4,7 +4,12 @@ import Glibc
 import EVSECore
 
 /// `CLOCK_MONOTONIC`: the time base of the control loop. Never jumps with wall-clock changes.
-public enum MonotonicClock {
+/// As a value, the system's `MonotonicTime`.
+public struct MonotonicClock: MonotonicTime {
+    public init() {}
+
+    public func now() -> Instant { Self.now() }
+
     /// Now, as an `Instant` (nanoseconds since boot).
     public static func now() -> Instant {
         var spec = timespec()

@@ -57,7 +57,12 @@ public final class SystemClockWatch {
     public func check() throws(SystemClockWatchError) -> Step? {
         var expirations: UInt64 = 0
         let count = read(descriptor, &expirations, MemoryLayout<UInt64>.size)
-        guard count < 0 else { return nil }  // the far-away timer expired: not a step
+        guard count < 0 else {
+            // The far-away timer expired (a year of uptime): not a step, but a disarmed timer
+            // would miss the next one.
+            try arm()
+            return nil
+        }
         let code = errno
         if code == EAGAIN || code == EINTR { return nil }
         guard code == ECANCELED else { throw SystemClockWatchError(operation: "read", code: code) }
@@ -80,7 +85,7 @@ public final class SystemClockWatch {
     private func arm() throws(SystemClockWatchError) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        // A year ahead: it never expires in practice, and if it did, `check` would only re-read it.
+        // A year ahead; `check` arms it again if it ever expires.
         var setting = itimerspec(it_interval: timespec(), it_value: timespec(tv_sec: now.tv_sec + 366 * 86_400, tv_nsec: 0))
         guard timerfd_settime(descriptor, Int32(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET), &setting, nil) == 0 else {
             throw SystemClockWatchError(operation: "timerfd_settime", code: errno)

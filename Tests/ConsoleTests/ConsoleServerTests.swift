@@ -119,6 +119,21 @@ import TestSupport
         #expect(lingering.waitFor("closed after 1 s without a login or a key", seconds: 5))
     }
 
+    /// The idle time is the server's clock's: a minute on a clock the test moves, not a minute waited.
+    @Test func anIdleConsoleClosesAfterTheIdleTimeOnTheServersClock() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("evsed-console-\(UUID().uuidString.prefix(8)).sock").path
+        let clock = ManualMonotonicTime(.zero + .seconds(1000))
+        let server = try ConsoleServer(socketPath: path, pin: Self.pin, backend: RecordingBackend(), idleTimeout: .seconds(60), clock: clock)
+        defer { server.stop() }
+        let console = try Self.console(at: path)
+        #expect(console.waitFor("evsed> "))
+        clock.advance(.seconds(59))
+        // The server looks at least once a second: a second and a half later it is still open.
+        #expect(!console.waitFor("closed after", seconds: 1.5))
+        clock.advance(.seconds(1))
+        #expect(console.waitFor("closed after 60 s without a login or a key", seconds: 5))
+    }
+
     @Test func aSerialConsoleWhoseDeviceIsMissingIsReported() throws {
         let reports = Lock<[String]>([])
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("evsed-console-\(UUID().uuidString.prefix(8)).sock").path

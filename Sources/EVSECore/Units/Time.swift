@@ -37,6 +37,13 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
     public var description: String { "t=\(seconds)s" }
 }
 
+/// Where monotonic time comes from: the system's `CLOCK_MONOTONIC` (Runtime's `MonotonicClock`)
+/// or a test's. What times things on a thread of its own (the console's idle timeout, the meter's
+/// reopen back-off) takes one; the state machine and the control loop are handed their instants.
+public protocol MonotonicTime: Sendable {
+    func now() -> Instant
+}
+
 extension Duration {
     /// `seconds` as a duration, for figures computed from measurements (a prediction, a rate):
     /// kept within ±10⁹ s (31 years), and zero when not a number, so no arithmetic on a strange

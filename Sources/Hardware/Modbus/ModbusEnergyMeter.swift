@@ -78,19 +78,22 @@ public final class ModbusEnergyMeter: EnergyMeter {
     /// The longest wait between two attempts to open a line that is not there.
     public static let longestReopenDelay: Duration = .seconds(30)
     private let state = Lock(State())
+    /// Dates `read()` and `connect()`, for the reopen back-off.
+    private let clock: any MonotonicTime
 
     /// - Parameter context: a connection already open on the meter's line (a scan tries many
     ///   models and addresses on one); without one the meter opens its own on the first read.
-    public init(_ configuration: Configuration, context: ModbusContext? = nil) {
+    public init(_ configuration: Configuration, context: ModbusContext? = nil, clock: any MonotonicTime = MonotonicClock()) {
         self.configuration = configuration
         self.blocks = configuration.map.blocks
+        self.clock = clock
         state.withLock { $0.context = context }
     }
 
     /// Opens the meter's line now rather than at the first read, so a missing adapter is reported
     /// at start and not later as a lost meter.
     public func connect() throws(ModbusError) {
-        try state.withLock { state throws(ModbusError) in try open(&state, at: MonotonicClock.now()) }
+        try state.withLock { state throws(ModbusError) in try open(&state, at: clock.now()) }
     }
 
     /// Opens the line unless it is open; after a failure, not again before the back-off has
@@ -122,7 +125,7 @@ public final class ModbusEnergyMeter: EnergyMeter {
     /// `EnergyMeter`: one good reading, or a `HardwareError` that says what failed.
     public func read() throws(HardwareError) -> MeterReading {
         do throws(MeterReadError) {
-            return try readValues(at: MonotonicClock.now()).reading
+            return try readValues(at: clock.now()).reading
         } catch {
             throw HardwareError(device: .energyMeter, detail: "\(configuration.map.model) at \(configuration.slave): \(error)")
         }
