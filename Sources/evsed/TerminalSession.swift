@@ -54,6 +54,8 @@ struct TerminalSession {
     /// Notices steps of the system clock and whether NTP synchronised it; nil if it could not be set up.
     var clockWatch: SystemClockWatch?
     private var clockSynchronized: Bool??
+    /// When NTP's flag was last looked at (once a second: it changes once a boot).
+    private var synchronizationCheckedAt: Instant?
 
     init(daemon: Daemon, service: ChargerService, json: Bool, ledgerPath: String, boardPath: String, owners: [String], settings: SiteSettingsStore) {
         self.daemon = daemon
@@ -105,8 +107,8 @@ struct TerminalSession {
         while !shouldStop() && !quit {
             readInput(waiting: .milliseconds(50))
             drainEvents()
-            followClock()
             let now = MonotonicClock.now()
+            followClock(at: now)
             if let simulation = daemon.simulation, let after = simulation.settings.plugInAfter, !pluggedIn,
                 now >= daemon.startedAt + after
             {
@@ -154,7 +156,7 @@ struct TerminalSession {
 
     /// Takes a step of the system clock into the books (after the events from before it), and
     /// tells new sessions whether the clock is synchronised.
-    private mutating func followClock() {
+    private mutating func followClock(at now: Instant) {
         guard let watch = clockWatch else { return }
         do throws(SystemClockWatchError) {
             if let step = try watch.check() {
@@ -164,6 +166,8 @@ struct TerminalSession {
             say("\(error): steps of the system clock are no longer followed")
             clockWatch = nil
         }
+        if let checked = synchronizationCheckedAt, now - checked < .seconds(1) { return }
+        synchronizationCheckedAt = now
         let synchronized = watch.synchronized()
         guard synchronized != clockSynchronized else { return }
         if clockSynchronized != nil || synchronized == false {
