@@ -139,9 +139,10 @@ public struct ChargerService {
         } else {
             changes = memoryBooks.clockStepped(at: instant, to: now).changes
         }
+        // The books decided whether to follow it (forward only): their clock says which.
         let clock = books.clock
         alerts?.rules.follow(clock)
-        entries.append(log.entry(clockStepFrom: from, to: now, followed: now > from, at: instant))
+        entries.append(log.entry(clockStepFrom: from, to: now, followed: clock.timestamp(instant) == now, at: instant))
         tell(ServiceUpdate(event: nil, changes: changes, entries: entries, openSession: openSession))
         return entries
     }

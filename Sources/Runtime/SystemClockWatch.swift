@@ -30,6 +30,8 @@ public final class SystemClockWatch {
 
     private let descriptor: Int32
     private let synchronizedFlag: String
+    /// The flag's directory: there while timesyncd runs.
+    private let timesyncDirectory: String
     /// Real time minus monotonic time when the watch last looked, in milliseconds.
     private var offset: Int64
 
@@ -39,6 +41,8 @@ public final class SystemClockWatch {
         guard descriptor >= 0 else { throw SystemClockWatchError(operation: "timerfd_create", code: errno) }
         self.descriptor = descriptor
         self.synchronizedFlag = synchronizedFlag
+        let slash = synchronizedFlag.lastIndex(of: "/") ?? synchronizedFlag.startIndex
+        timesyncDirectory = slash == synchronizedFlag.startIndex ? "/" : String(synchronizedFlag[..<slash])
         offset = Self.reading().offset
         do throws(SystemClockWatchError) {
             try arm()
@@ -77,8 +81,7 @@ public final class SystemClockWatch {
     /// nothing here can tell (another time service, or none).
     public func synchronized() -> Bool? {
         if access(synchronizedFlag, F_OK) == 0 { return true }
-        let directory = String(synchronizedFlag[..<(synchronizedFlag.lastIndex(of: "/") ?? synchronizedFlag.endIndex)])
-        return access(directory.isEmpty ? "/" : directory, F_OK) == 0 ? false : nil
+        return access(timesyncDirectory, F_OK) == 0 ? false : nil
     }
 
     /// Arms the timer at an absolute real time far ahead, to be cancelled when the clock is set.

@@ -168,9 +168,6 @@ public struct SessionBooks: Sendable {
         stopReasons[id] = reason
     }
 
-    /// The open session, or the one that ended last while its books wait for the end register.
-    public var newest: Session? { open ?? closing.last }
-
     /// The open or ending session `id`.
     public func session(_ id: SessionID) -> Session? {
         open?.id == id ? open : closing.first { $0.id == id }

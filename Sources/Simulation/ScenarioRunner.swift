@@ -77,8 +77,10 @@ public struct ScenarioRunner {
             while nextStep < scenario.steps.count && scenario.steps[nextStep].at <= now {
                 let step = scenario.steps[nextStep]
                 apply(step.action, to: world, controller: controller)
-                if case .stepClock(let step) = step.action {
-                    _ = books.clockStepped(at: now, to: Timestamp(milliseconds: books.clock.timestamp(now).milliseconds + step.nanoseconds / 1_000_000))
+                // At the step's own instant, as `evsed simulate`'s service takes it.
+                if case .stepClock(let by) = step.action {
+                    let before = books.clock.timestamp(step.at)
+                    _ = books.clockStepped(at: step.at, to: Timestamp(milliseconds: before.milliseconds + by.nanoseconds / 1_000_000))
                 }
                 observe(.step(step))
                 nextStep += 1

@@ -37,6 +37,19 @@ struct BooksDriver {
         }
     }
 
+    /// A car plugs in on a meter read just before, and the contactor closes.
+    mutating func startCharging(_ id: SessionID) {
+        reading(watts: 0)
+        feed(.action(.sessionStarted(id)))
+        feed(.action(.closeContactor))
+    }
+
+    /// The contactor opens and the car leaves.
+    mutating func unplug(_ id: SessionID) {
+        feed(.action(.openContactor))
+        feed(.action(.sessionEnded(id, .vehicleUnplugged)))
+    }
+
     mutating func stepClock(_ seconds: Int64) -> SessionBooks.ClockStep? {
         let (step, stepped) = books.clockStepped(at: now, to: Timestamp(milliseconds: books.clock.timestamp(now).milliseconds + seconds * 1000))
         changes += stepped
@@ -118,17 +131,14 @@ struct BooksDriver {
 
     @Test func aStepForwardIsFollowedAndSpentDown() throws {
         var driver = BooksDriver()
-        driver.reading(watts: 0)
-        driver.feed(.action(.sessionStarted(SessionID(rawValue: 1))))
-        driver.feed(.action(.closeContactor))
+        driver.startCharging(SessionID(rawValue: 1))
         driver.charge(600, watts: 7400)
         let stepped = driver.stepClock(3600)
         let step = try #require(stepped)
         #expect(step.followed && step.milliseconds == 3_600_000 && step.session == SessionID(rawValue: 1))
         #expect(driver.books.clock.timestamp(driver.now).milliseconds == BooksDriver.origin.milliseconds + 4_200_000)
         driver.charge(600, watts: 7400)
-        driver.feed(.action(.openContactor))
-        driver.feed(.action(.sessionEnded(SessionID(rawValue: 1), .vehicleUnplugged)))
+        driver.unplug(SessionID(rawValue: 1))
         driver.reading(watts: 0)
         let session = try #require(driver.closed.first)
         #expect(session.figures.chargingSeconds == 1200)
@@ -153,12 +163,9 @@ struct BooksDriver {
     /// step forward right after its end does not cut the wait short.
     @Test func aStepDoesNotCutTheWaitForTheEndRegisterShort() throws {
         var driver = BooksDriver()
-        driver.reading(watts: 0)
-        driver.feed(.action(.sessionStarted(SessionID(rawValue: 1))))
-        driver.feed(.action(.closeContactor))
+        driver.startCharging(SessionID(rawValue: 1))
         driver.charge(60, watts: 7400)
-        driver.feed(.action(.openContactor))
-        driver.feed(.action(.sessionEnded(SessionID(rawValue: 1), .vehicleUnplugged)))
+        driver.unplug(SessionID(rawValue: 1))
         _ = driver.stepClock(3600)
         driver.now = driver.now + .seconds(1)
         driver.feed(.temperature(Celsius(20)))

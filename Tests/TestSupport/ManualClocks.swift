@@ -32,8 +32,4 @@ public final class ManualWallTime: WallTime {
     public func advance(_ duration: Duration) {
         milliseconds.withLock { $0 += duration.nanoseconds / 1_000_000 }
     }
-
-    public func set(_ timestamp: Timestamp) {
-        milliseconds.withLock { $0 = timestamp.milliseconds }
-    }
 }
