@@ -6,12 +6,14 @@ BOARD        ?= boards/sim.toml
 # The ledger of `make run`: in the user's state directory, so it outlives the checkout.
 LEDGER       ?= $(or $(XDG_STATE_HOME),$(HOME)/.local/state)/evsed/ledger.sqlite
 # systemd: systemd-analyze, -sysusers and -tmpfiles for the install checks. libcurl and libmosquitto
-# carry the alerts; mosquitto, openssl and python3-venv (for aiosmtpd) are the tests' real peers.
+# carry the alerts, libwebsockets OCPP; mosquitto, openssl and python3-venv (aiosmtpd, ocpp) are the tests' real peers.
 APT_PACKAGES := pkg-config libmodbus-dev libgpiod-dev libi2c-dev libsqlite3-dev sqlite3 socat mbpoll systemd \
-                libcurl4-openssl-dev libmosquitto-dev mosquitto mosquitto-clients openssl ca-certificates python3 python3-venv
+                libcurl4-openssl-dev libmosquitto-dev libwebsockets-dev mosquitto mosquitto-clients openssl ca-certificates python3 python3-venv
 # The SMTP server of the alert tests (aiosmtpd, from PyPI) lives in its own virtual environment.
 PEERS_VENV   := Tests/peers/.venv
 AIOSMTPD     := aiosmtpd==1.4.6
+# The central system of the OCPP tests: the `ocpp` package (OCPP 1.6J, with its JSON schemas) over websockets.
+OCPP_PEERS   := ocpp==2.1.0 websockets==17.4
 # sudo only when not root.
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
@@ -82,7 +84,7 @@ verify: deps
 
 $(PEERS_VENV)/.installed:
 	python3 -m venv $(PEERS_VENV)
-	$(PEERS_VENV)/bin/pip install -q --disable-pip-version-check $(AIOSMTPD)
+	$(PEERS_VENV)/bin/pip install -q --disable-pip-version-check $(AIOSMTPD) $(OCPP_PEERS)
 	touch $@
 
 ## bench: every benchmark (about 14 minutes; BENCHMARKS.md explains them); writes bench/results/latest.md and .json

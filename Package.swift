@@ -45,6 +45,8 @@ let package = Package(
         .systemLibrary(name: "CLinuxTime"),
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CMosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        // libwebsockets: headers only; OCPP opens the library when an [ocpp] table asks for it.
+        .systemLibrary(name: "CWebSockets", providers: [.apt(["libwebsockets-dev"])]),
         .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
@@ -114,11 +116,15 @@ let package = Package(
         // the loop goes back through its command queue.
         .target(name: "ChargerService", dependencies: ["EVSECore", "Billing", "Sessions", "Ledger", "Alerts", "Runtime"]),
 
+        // OCPP 1.6J: the charge point's side of a central system's protocol, one more subscriber of
+        // the pipeline and one more source of commands; its transaction messages queued in the ledger.
+        .target(name: "OCPP", dependencies: ["EVSECore", "ConfigFile", "Billing", "Sessions", "Ledger", "ChargerService", "Runtime", "CWebSockets"]),
+
         .executableTarget(
             name: "evsed",
             dependencies: [
                 "EVSECore", "ConfigFile", "Runtime", "Hardware", "Simulation", "Billing", "Sessions", "Ledger", "Console", "Alerts",
-                "ChargerService",
+                "ChargerService", "OCPP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -168,6 +174,7 @@ let package = Package(
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Runtime", "EVSECore", "TestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "Sessions", "Runtime", "TestSupport"]),
         .testTarget(name: "ChargerServiceTests", dependencies: ["ChargerService", "EVSECore", "ConfigFile", "Ledger", "Billing", "Sessions", "Alerts", "Runtime", "TestSupport"]),
+        .testTarget(name: "OCPPTests", dependencies: ["OCPP", "ChargerService", "EVSECore", "Ledger", "Sessions", "Billing", "TestSupport"]),
         // Drives the built `evsed` executable as a user would.
         .testTarget(name: "evsedTests", dependencies: ["evsed", "Simulation", "TestSupport"]),
     ]

@@ -11,6 +11,7 @@ public enum ConsoleCommand: Hashable, Sendable {
     case session(id: Int64)
     case faults(all: Bool)
     case alerts(pendingOnly: Bool)
+    case ocpp
     case limit(amps: Double)
     case start(owner: String?)
     case stop
@@ -69,6 +70,7 @@ public enum ConsoleLanguage {
         CommandSpec(name: "session", arguments: "ID", summary: "one session and its bill", privileged: false),
         CommandSpec(name: "faults", arguments: "[--all]", summary: "active faults; --all: the fault log", privileged: false),
         CommandSpec(name: "alerts", arguments: "[--pending]", summary: "the alerts outbox: each delivery and how it stands", privileged: false),
+        CommandSpec(name: "ocpp", arguments: "", summary: "the central system: connection, boot, transaction queue, last exchange", privileged: false),
         CommandSpec(name: "limit", arguments: "AMPS", summary: "set the current offered to the car", privileged: true),
         CommandSpec(name: "start", arguments: "[--owner NAME]", summary: "open a session for the connected car", privileged: true),
         CommandSpec(name: "stop", arguments: "", summary: "end the session", privileged: true),
@@ -99,6 +101,7 @@ public enum ConsoleLanguage {
         case .session: name = "session"
         case .faults: name = "faults"
         case .alerts: name = "alerts"
+        case .ocpp: name = "ocpp"
         case .limit: name = "limit"
         case .start: name = "start"
         case .stop: name = "stop"
@@ -160,6 +163,9 @@ public enum ConsoleLanguage {
         case "alerts":
             guard rest.isEmpty || rest == ["--pending"] else { throw usage(spec(of: .alerts(pendingOnly: false)), "the only option is --pending") }
             command = .alerts(pendingOnly: !rest.isEmpty)
+        case "ocpp":
+            guard rest.isEmpty else { throw usage(spec(of: .ocpp), "ocpp takes no arguments") }
+            command = .ocpp
         case "limit":
             guard rest.count == 1, let amps = Double(rest[0].lowercased().replacing("a", with: "")), amps.isFinite else {
                 throw usage(spec(of: .limit(amps: 0)), rest.isEmpty ? "how many amperes? (limit 16)" : "AMPS must be a number (found '\(rest.joined(separator: " "))')")

@@ -91,6 +91,22 @@ enum LedgerSchema {
         """
         ALTER TABLE sessions ADD COLUMN clock TEXT;
         """,
+        // 5: OCPP. The transaction messages for the central system, stored before any attempt and
+        // sent in `seq` order (a Start's and a Stop's payload is made from the session's row when
+        // it is sent; a MeterValues' is stored); the transaction id each session got; the
+        // configuration keys the central system changed.
+        """
+        CREATE TABLE ocpp_messages(
+            seq INTEGER PRIMARY KEY, session INTEGER NOT NULL, action TEXT NOT NULL
+                CHECK (action IN ('StartTransaction', 'StopTransaction', 'MeterValues')),
+            payload TEXT, created_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+            last_error TEXT, done_ms INTEGER);
+        CREATE INDEX ocpp_messages_pending ON ocpp_messages(seq) WHERE state = 'pending';
+        CREATE TABLE ocpp_transactions(
+            session INTEGER PRIMARY KEY, id_tag TEXT NOT NULL, transaction_id INTEGER, id_tag_status TEXT);
+        CREATE TABLE ocpp_configuration(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """,
     ]
 
     static var version: Int64 { Int64(migrations.count) }

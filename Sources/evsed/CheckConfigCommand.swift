@@ -3,6 +3,7 @@ import ArgumentParser
 import ConfigFile
 import Console
 import Hardware
+import OCPP
 import Simulation
 
 /// `evsed check-config`: every mistake of a board file or an alerts file, before it goes on a charger.
@@ -37,6 +38,7 @@ struct CheckConfigCommand: ParsableCommand {
             if problems.isEmpty, let description = try? BoardDescription.load(board) {
                 // The tables other modules read: each as evsed run will read it.
                 do throws(ConfigError) { _ = try ConsoleSettings.read(description.console) } catch { problems.append(error) }
+                do throws(ConfigError) { _ = try OCPPSettings.read(description.ocpp) } catch { problems.append(error) }
                 if let simulation = description.simulation {
                     do throws(ConfigError) { _ = try SimulationSettings.read(simulation) } catch { problems.append(error) }
                 }

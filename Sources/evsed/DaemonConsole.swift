@@ -82,6 +82,8 @@ final class OwnerRequests: Sendable {
 /// sessions and faults from the ledger (read on the console's own connection).
 final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
     private let daemon: Daemon
+    /// What the charge point of a central system shows (`ocpp`), refreshed by the pipeline's thread.
+    private let ocppStatus: Lock<[String]?>
     private let view: ConsoleView
     private let ledgerPath: String
     private let boardPath: String
@@ -95,8 +97,9 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
     private let waitsForTestResults: Bool
 
     init(daemon: Daemon, view: ConsoleView, ledgerPath: String, boardPath: String, owners: [String], ownerRequests: OwnerRequests,
-         settings: SiteSettingsStore, waitsForTestResults: Bool = true) {
+         settings: SiteSettingsStore, ocppStatus: Lock<[String]?>, waitsForTestResults: Bool = true) {
         self.daemon = daemon
+        self.ocppStatus = ocppStatus
         self.waitsForTestResults = waitsForTestResults
         self.settings = settings
         self.owners = owners
@@ -141,6 +144,8 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
             return configuration()
         case .testResidualCurrentMonitor:
             return test(.testResidualCurrentMonitor, "test rcm", within: daemon.board.charger.residualCurrentSelfTestTimeout, console: console)
+        case .ocpp:
+            return ocppStatus.withLock { $0 } ?? ["no central system: the board file has no [ocpp] table"]
         case .alerts(let pendingOnly):
             guard let ledger = openLedger() else { return ["the ledger cannot be read: \(ledgerPath)"] }
             do throws(LedgerError) {

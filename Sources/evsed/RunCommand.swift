@@ -10,6 +10,7 @@ import ConfigFile
 import EVSECore
 import Hardware
 import Ledger
+import OCPP
 import Runtime
 import Sessions
 import Simulation
@@ -17,6 +18,8 @@ import Synchronization
 
 /// The signal that asked the daemon to stop (SIGINT, SIGTERM, SIGHUP), or 0.
 private let stopSignal = Atomic<Int32>(0)
+/// A central system asked for a reset: evsed stops as for a signal, then starts itself again.
+private let restartRequested = Atomic<Bool>(false)
 
 /// `evsed run`: the daemon, in real time.
 struct RunCommand: ParsableCommand {
@@ -133,6 +136,7 @@ struct RunCommand: ParsableCommand {
             LineWriter.standardError.write("evsed: \(error): steps of the system clock (NTP after boot) will not be followed until a restart")
             clockWatch = nil
         }
+        let ocppSettings = try configurationOrExit { () throws(ConfigError) in try OCPPSettings.read(description.ocpp) }
         let startedAt = MonotonicClock.now()
         var now = Timestamp.now()
         let lastRecorded = try ledgerOrExit { () throws(LedgerError) in try books.lastRecordedTime() }
@@ -184,7 +188,43 @@ struct RunCommand: ParsableCommand {
         if delivery.publishesState {
             terminal.publishState(with: ChargerStatePublisher(charger: description.name) { delivery.updateState($0) })
         }
+        // OCPP subscribes before the recovery is told, so that a session it closed is stopped there too.
+        var ocppClient: WebSocketClient?
+        if let ocppSettings {
+            let configuration = OCPPConfiguration(stored: (try? books.ocppConfiguration()) ?? [:])
+            let client: WebSocketClient
+            do throws(WebSocketError) {
+                client = try WebSocketClient(endpoint: ocppSettings.endpoint, pingInterval: .seconds(configuration.integer("WebSocketPingInterval")),
+                                             backoff: (ocppSettings.reconnectFirst, ocppSettings.reconnectMaximum))
+            } catch {
+                LineWriter.standardError.write("evsed: ocpp: \(error)")
+                throw ExitCode(1)
+            }
+            let log = terminal.ocppLog
+            let commands = daemon.controller.commands
+            let chargePoint = ChargePoint(
+                settings: ocppSettings,
+                identity: .init(vendor: "evsed", model: description.name, serialNumber: nil, firmwareVersion: BuildInfo.version,
+                               meterType: description.linux.map { $0.meter.map.model } ?? "simulated"),
+                ledger: books, transport: client, catalogue: FaultCatalogue(configuration: description.charger),
+                wallTime: { recorder.books.clock.timestamp($0) },
+                hooks: .init(command: { command in
+                    if !commands.push(command) { log.push(("ocpp: the control loop's command queue is full: \(command) is lost", false)) }
+                }, restart: { hard in
+                    log.push(("ocpp: the central system asked for a \(hard ? "hard" : "soft") reset: evsed restarts", false))
+                    restartRequested.store(true, ordering: .relaxed)
+                }, log: { line, debug in log.push((line, debug)) }))
+            terminal.attach(chargePoint)
+            terminal.say("ocpp: central system \(ocppSettings.url), charge box \(ocppSettings.chargeBoxId), security profile \(ocppSettings.securityProfile)")
+            ocppClient = client
+        }
+        defer { ocppClient?.stop() }
         terminal.showRecovery(recovery)
+        if let chargePoint = terminal.chargePoint {
+            let first = try ledgerOrExit { () throws(LedgerError) in try books.ocppFirstSession(otherwise: Int64(recovery.nextSessionNumber)) }
+            for line in chargePoint.reconcile(firstSession: first, at: startedAt) { terminal.say(line) }
+            ocppClient?.start()
+        }
         if let cause = recovery.cause, let carried = recovery.carriedOver {
             terminal.say("session \(carried) was open when evsed last stopped (\(cause)); it resumes if the car is still connected")
         }
@@ -223,7 +263,7 @@ struct RunCommand: ParsableCommand {
         }
         delivery.start()
         defer { delivery.stop() }
-        terminal.runUntilStopped { stopSignal.load(ordering: .relaxed) != 0 }
+        terminal.runUntilStopped { stopSignal.load(ordering: .relaxed) != 0 || restartRequested.load(ordering: .relaxed) }
         let statistics = daemon.loopStatistics
         daemon.stop()
         terminal.finish()
@@ -231,5 +271,18 @@ struct RunCommand: ParsableCommand {
             terminal.say("control loop: \(statistics.ticks) ticks, \(statistics.overruns) overruns, max lateness \(fixed(statistics.maximumLateness.seconds * 1000, 2)) ms")
         }
         terminal.say("stopped: contactor open, pilot in state F")
+    }
+}
+
+extension RunCommand {
+    /// After `run()` stopped for a central system's Reset: evsed again, the same program with the
+    /// same arguments, in this process (systemd keeps its main process; a terminal keeps its evsed).
+    static func restartIfAsked() {
+        guard restartRequested.load(ordering: .relaxed) else { return }
+        LineWriter.standardOutput.write("evsed: restarting (OCPP Reset)")
+        LineWriter.standardOutput.flush()
+        let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", arguments)
+        LineWriter.standardError.write("evsed: could not restart: \(String(cString: strerror(errno)))")
     }
 }

@@ -8,6 +8,7 @@ import Console
 import EVSECore
 import Hardware
 import Ledger
+import OCPP
 import Runtime
 import Sessions
 import Simulation
@@ -40,6 +41,9 @@ struct TerminalSession {
     private var systemd = ServiceReporter()
     /// Whether the journal takes the entries (evsed runs under systemd), instead of this terminal.
     private let journaled: Bool
+    private let journal: JournalWriter?
+    /// Show the OCPP frames here too (EVSED_OCPP_TRACE=1).
+    private let traceOCPP = environment("EVSED_OCPP_TRACE") == "1"
     /// Owners named at a console (`start --owner`), for the alert rules.
     let ownerRequests = OwnerRequests()
     /// What the alert delivery threads report of each attempt, shown here (the journal under systemd).
@@ -51,6 +55,13 @@ struct TerminalSession {
     private let owners: [String]
     /// The site settings (`config set`), shared by every console.
     let settings: SiteSettingsStore
+    /// The charge point of a central system (the board's [ocpp] table), polled with the pipeline.
+    private(set) var chargePoint: ChargePoint?
+    /// What the charge point logs, with whether it is a debug line (each frame).
+    let ocppLog = BoundedQueue<(String, Bool)>(capacity: 1024)
+    /// The charge point's state for the consoles (`ocpp`), once a second.
+    let ocppStatus = Lock<[String]?>(nil)
+    private var ocppStatusAt: Instant = .zero
     /// Notices steps of the system clock and whether NTP synchronised it; nil if it could not be set up.
     var clockWatch: SystemClockWatch?
     private var clockSynchronized: Bool??
@@ -67,7 +78,8 @@ struct TerminalSession {
         self.owners = owners
         consoleView = ConsoleView()
         consoleBackend = DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath, owners: owners,
-                                       ownerRequests: ownerRequests, settings: settings, waitsForTestResults: false)
+                                       ownerRequests: ownerRequests, settings: settings, ocppStatus: ocppStatus,
+                                       waitsForTestResults: false)
         interactive = isatty(1) == 1 && !json
         if interactive && isatty(0) == 1 {
             // Without canonical mode and echo, what is typed stays on the status line's prompt
@@ -88,6 +100,7 @@ struct TerminalSession {
         self.service.subscribe(consoleView)
         let journal = JournalWriter.fromEnvironment()
         journaled = journal != nil
+        self.journal = journal
         if let journal { self.service.subscribe(JournalSubscriber(journal)) }
     }
 
@@ -97,9 +110,16 @@ struct TerminalSession {
         statePublisher = publisher
     }
 
+    /// Reports to a central system, as one more subscriber of the pipeline, polled with it.
+    mutating func attach(_ chargePoint: ChargePoint) {
+        service.subscribe(chargePoint)
+        self.chargePoint = chargePoint
+    }
+
     /// A console backend on this daemon, for the console server's consoles.
     func makeConsoleBackend() -> DaemonConsole {
-        DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath, owners: owners, ownerRequests: ownerRequests, settings: settings)
+        DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath, owners: owners, ownerRequests: ownerRequests,
+                      settings: settings, ocppStatus: ocppStatus)
     }
 
     /// Serves the terminal until `shouldStop` or a `quit` command.
@@ -119,6 +139,14 @@ struct TerminalSession {
                 }
             }
             drainDeliveryReports()
+            if let chargePoint {
+                chargePoint.poll(at: now, status: status)
+                drainOCPPLog()
+                if now - ocppStatusAt >= .seconds(1) {
+                    ocppStatusAt = now
+                    ocppStatus.withLock { $0 = chargePoint.describe() }
+                }
+            }
             if now - lastStatusAt >= (interactive ? .seconds(1) : .seconds(10)) {
                 lastStatusAt = now
                 if let statePublisher, let status { statePublisher.publish(status) }
@@ -186,6 +214,18 @@ struct TerminalSession {
         while let change = consoleView.audit.pop() { entries.append(service.log.entry(console: change, at: MonotonicClock.now())) }
         guard !entries.isEmpty else { return }
         show(service.report(entries))
+    }
+
+    /// The charge point's lines: its frames only to the journal (debug) or with EVSED_OCPP_TRACE=1.
+    private mutating func drainOCPPLog() {
+        while let (line, debug) = ocppLog.pop() {
+            if debug {
+                if let journal { _ = journal.send(message: line, priority: 7, fields: [("EVSED_OCPP", "frame")]) }
+                if traceOCPP { say(line) }
+            } else {
+                say(line)
+            }
+        }
     }
 
     /// What the restart settled: sessions it closed, the owners of those it waits on.

@@ -16,3 +16,5 @@ struct EVSEd: ParsableCommand {
 }
 
 EVSEd.main()
+// A central system's Reset: `run` stopped safely, and evsed starts again.
+RunCommand.restartIfAsked()

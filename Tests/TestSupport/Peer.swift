@@ -48,6 +48,29 @@ public final class Peer: @unchecked Sendable {
         return peer
     }
 
+    /// An OCPP 1.6J central system (Tests/peers/csms.py, the `ocpp` package) on `port`; `options`
+    /// are its own (--boot Pending,Accepted, --auth USER:KEY, --tls CERT KEY, …). It appends to
+    /// `directory`/csms.jsonl, across restarts; `call(_:_:)` sends it a CALL for the charge point.
+    public static func centralSystem(in directory: String, port: Int, options: [String] = []) throws -> Peer {
+        let peer = Peer(directory: directory, received: directory + "/csms.jsonl")
+        guard FileManager.default.isExecutableFile(atPath: venvPython) else {
+            throw Failure(description: "\(venvPython) is missing: `make test` makes it (python3 -m venv Tests/peers/.venv; pip install ocpp websockets)")
+        }
+        try peer.launch(venvPython, [repositoryRoot + "/Tests/peers/csms.py", "--port", "\(port)", "--out", peer.received,
+                                     "--inbox", directory + "/csms-inbox"] + options)
+        return peer
+    }
+
+    /// Has the central system send `action` with `payload` (JSON) to the connected charge point;
+    /// its answer arrives in `received` as {"type": "result", "action": …}.
+    public func call(_ action: String, _ payload: String) throws {
+        let inbox = directory + "/csms-inbox"
+        try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
+        let name = String(format: "%.6f", Date().timeIntervalSince1970)
+        try #"{"action": "\#(action)", "payload": \#(payload)}"#.write(toFile: inbox + "/\(name).tmp", atomically: true, encoding: .utf8)
+        try FileManager.default.moveItem(atPath: inbox + "/\(name).tmp", toPath: inbox + "/\(name).json")
+    }
+
     /// An HTTP server that answers `status` to every POST.
     public static func http(in directory: String, port: Int? = nil, status: Int = 200) throws -> Peer {
         let peer = Peer(directory: directory, received: directory + "/http-\(UUID().uuidString.prefix(4)).jsonl")

@@ -26,6 +26,8 @@ public struct BoardDescription {
     /// The `[console]` table (serial consoles, the PIN's hash, the socket's group), read by the
     /// Console module; nil when the board file has none.
     public var console: ConfigTable?
+    /// The `[ocpp]` table (the central system), read by the OCPP module; nil without one.
+    public var ocpp: ConfigTable? = nil
     /// Where a real board's devices are; nil on the simulated board.
     public var linux: LinuxBoardConfiguration?
 
@@ -185,12 +187,14 @@ public struct BoardDescription {
         }
         var console: ConfigTable?
         attempt { () throws(ConfigError) in console = try document.table("console") }
+        var ocpp: ConfigTable?
+        attempt { () throws(ConfigError) in ocpp = try document.table("ocpp") }
         attempt { () throws(ConfigError) in try document.rejectUnknownKeys() }
         guard problems.isEmpty else { return nil }
 
         return BoardDescription(
             path: document.file, name: name, kind: kind, charger: charger, controlPeriod: period,
-            meterPollInterval: meterPoll, temperaturePollInterval: temperaturePoll, simulation: simulation, console: console, linux: linux)
+            meterPollInterval: meterPoll, temperaturePollInterval: temperaturePoll, simulation: simulation, console: console, ocpp: ocpp, linux: linux)
     }
 
     private static func seconds(_ value: Double) -> Duration { .nanoseconds(Int64((value * 1e9).rounded())) }

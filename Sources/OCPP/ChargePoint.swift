@@ -1,0 +1,697 @@
+import ChargerService
+import EVSECore
+import Ledger
+import Sessions
+
+/// What carries OCPP-J's frames: the WebSocket client, or a test's fake.
+public protocol OCPPTransport: AnyObject {
+    func send(_ text: String)
+    /// The next thing the connection reports, or nil.
+    func nextEvent() -> WebSocketClient.Event?
+}
+
+extension WebSocketClient: OCPPTransport {
+    public func nextEvent() -> Event? { events.pop() }
+}
+
+/// evsed as an OCPP 1.6J charge point with one connector: one more subscriber of the charger
+/// service's pipeline (sessions become transactions, readings meter values, the loop's state a
+/// connector status) and one more source of commands (remote start and stop, availability, reset).
+///
+/// The ledger is the source of truth. A transaction message is queued in it when the books have
+/// the change it reports, before any attempt; messages go out in order, one CALL at a time, once
+/// the central system accepted the boot; each is retried `TransactionMessageAttempts` times, and
+/// a Start's and a Stop's figures are read from the session's row when they are sent, so that
+/// what the central system gets equals what the ledger holds. Status notifications are not
+/// queued: the current one is sent when it changes and after every reconnection.
+///
+/// Used from the pipeline's thread: `serviceProcessed` and `poll` are never called concurrently.
+public final class ChargePoint: ServiceSubscriber {
+    /// Who this charge point says it is in its BootNotification.
+    public struct Identity: Sendable {
+        public var vendor: String
+        public var model: String
+        public var serialNumber: String?
+        public var firmwareVersion: String?
+        public var meterType: String?
+
+        /// Each field cut to the length OCPP 1.6 allows it (CiString20, 25 and 50): a central
+        /// system that validates messages refuses a longer one.
+        public init(vendor: String, model: String, serialNumber: String?, firmwareVersion: String?, meterType: String?) {
+            self.vendor = String(vendor.prefix(20))
+            self.model = String(model.prefix(20))
+            self.serialNumber = serialNumber.map { String($0.prefix(25)) }
+            self.firmwareVersion = firmwareVersion.map { String($0.prefix(50)) }
+            self.meterType = meterType.map { String($0.prefix(25)) }
+        }
+    }
+
+    /// What the charge point asks of the daemon.
+    public struct Hooks {
+        /// A command for the control loop's queue.
+        public var command: (ChargerCommand) -> Void
+        /// Restart evsed (Reset): `hard` does not wait for the session's end register.
+        public var restart: (_ hard: Bool) -> Void
+        /// A line for the log (the journal at debug level for the frames).
+        public var log: (_ line: String, _ debug: Bool) -> Void
+
+        public init(command: @escaping (ChargerCommand) -> Void, restart: @escaping (Bool) -> Void, log: @escaping (String, Bool) -> Void) {
+            self.command = command
+            self.restart = restart
+            self.log = log
+        }
+    }
+
+    /// Where the central system has this charge point (BootNotification's answer).
+    public enum Registration: String, Sendable {
+        /// No answer yet in this run.
+        case unknown
+        case pending
+        case accepted
+        case rejected
+    }
+
+    /// A connector status as StatusNotification sends it.
+    public struct ConnectorStatus: Equatable, Sendable {
+        public var status: String
+        public var errorCode: String
+        public var info: String?
+        public var vendorErrorCode: String?
+    }
+
+    /// A CALL of ours waiting for its answer.
+    private struct Outstanding {
+        enum Purpose {
+            case boot
+            case heartbeat
+            case status(ConnectorStatus, connector: Int)
+            case queued(Ledger.OCPPMessage)
+        }
+        let id: String
+        let action: String
+        let purpose: Purpose
+        let sentAt: Instant
+    }
+
+    public let settings: OCPPSettings
+    private let identity: Identity
+    private let ledger: Ledger
+    private let transport: any OCPPTransport
+    private let catalogue: FaultCatalogue
+    private let wallTime: (Instant) -> Timestamp
+    private let hooks: Hooks
+    /// How long a CALL may wait for its answer before it counts as failed.
+    public var callTimeout: Duration = .seconds(30)
+
+    public private(set) var configuration: OCPPConfiguration
+    public private(set) var connected = false
+    public private(set) var registration = Registration.unknown
+    /// The last frame each way, for the console.
+    public private(set) var lastExchange: (sent: String?, received: String?) = (nil, nil)
+    private var nextBootAt: Instant?
+    private var heartbeatInterval: Duration
+    private var lastSentAt: Instant?
+    private var outstanding: Outstanding?
+    private var messageNumber = 0
+    /// The last status the central system acknowledged (or was sent) per connector, since connecting.
+    private var statusSent: [Int: ConnectorStatus] = [:]
+    private var openSession: SessionID?
+    /// A session ended and the car is still connected: Finishing.
+    private var finishedWhilePlugged = false
+    private var lastReading: MeterReading?
+    private var lastTemperature: Celsius?
+    private var nextSampleAt: Instant?
+    private var nextAlignedAt: Timestamp?
+    /// The queue waits after a failed attempt.
+    private var queueRetryAt: Instant?
+    /// The idTag of the next session (RemoteStartTransaction).
+    private var nextIdTag: String?
+    /// Why the central system's own requests stop a session (Remote, SoftReset, …).
+    private var stopReasons: [Int64: String] = [:]
+    /// A Reset waits for the session it stops.
+    private var pendingReset: (hard: Bool, session: Int64?)?
+    /// ChangeAvailability to Inoperative arrived during a transaction: applied when it ends.
+    private var inoperativeScheduled = false
+    private var lastStatus: ChargerStatus?
+    /// Why the last attempt to connect failed, while not connected.
+    private var lastFailure: String?
+
+    /// - Parameters:
+    ///   - firstSession: the first session number reported (set when OCPP first ran on this ledger).
+    ///   - wallTime: the books' wall clock.
+    public init(settings: OCPPSettings, identity: Identity, ledger: Ledger, transport: any OCPPTransport, catalogue: FaultCatalogue,
+                wallTime: @escaping (Instant) -> Timestamp, hooks: Hooks) {
+        self.settings = settings
+        self.identity = identity
+        self.ledger = ledger
+        self.transport = transport
+        self.catalogue = catalogue
+        self.wallTime = wallTime
+        self.hooks = hooks
+        configuration = OCPPConfiguration(stored: (try? ledger.ocppConfiguration()) ?? [:])
+        heartbeatInterval = .seconds(configuration.integer("HeartbeatInterval"))
+    }
+
+    /// After a restart: queues what the books hold and the queue lacks (the power went between a
+    /// session's record and its message), from the first session OCPP reports on. Returns the lines
+    /// to log.
+    public func reconcile(firstSession: Int64, at now: Instant) -> [String] {
+        var lines: [String] = []
+        do throws(LedgerError) {
+            for row in try ledger.ocppReconciliation(from: firstSession) {
+                if !row.start {
+                    try ledger.beginOCPPTransaction(session: row.session, idTag: settings.idTag)
+                    try ledger.enqueueOCPP(session: row.session, action: "StartTransaction", payload: nil, at: wallTime(now))
+                    lines.append("ocpp: session \(row.session) had no StartTransaction queued: queued now")
+                }
+                if row.closed && !row.stop {
+                    try ledger.enqueueOCPP(session: row.session, action: "StopTransaction", payload: nil, at: wallTime(now))
+                    lines.append("ocpp: session \(row.session) had no StopTransaction queued: queued now")
+                }
+            }
+        } catch {
+            lines.append("ocpp: ledger: \(error)")
+        }
+        return lines
+    }
+
+    // MARK: The pipeline
+
+    public func serviceProcessed(_ update: ServiceUpdate) {
+        if let event = update.event {
+            switch event.event {
+            case .meterReading(let reading): lastReading = reading
+            case .temperature(let celsius): lastTemperature = celsius
+            default: break
+            }
+        }
+        let at = update.event?.at
+        for change in update.changes {
+            switch change {
+            case .started(let id, let time, _, _, _):
+                let session = Int64(id.rawValue)
+                finishedWhilePlugged = false
+                queue { () throws(LedgerError) in
+                    try ledger.beginOCPPTransaction(session: session, idTag: nextIdTag ?? settings.idTag)
+                    if !(try ledger.ocppActions(session: session)).contains("StartTransaction") {
+                        try ledger.enqueueOCPP(session: session, action: "StartTransaction", payload: nil, at: time)
+                    }
+                }
+                nextIdTag = nil
+                if let at { nextSampleAt = at + sampleInterval }
+            case .ended(let id, _, _):
+                finishedWhilePlugged = true
+                if let reset = pendingReset, reset.hard, reset.session == Int64(id.rawValue) {
+                    pendingReset = nil
+                    hooks.restart(true)
+                }
+            case .closed(let session, _):
+                let number = Int64(session.id.rawValue)
+                queue { () throws(LedgerError) in
+                    let actions = try ledger.ocppActions(session: number)
+                    guard actions.contains("StartTransaction"), !actions.contains("StopTransaction") else { return }
+                    try ledger.enqueueOCPP(session: number, action: "StopTransaction", payload: nil, at: session.lastAt)
+                }
+                if let reset = pendingReset, reset.session == number {
+                    pendingReset = nil
+                    hooks.restart(reset.hard)
+                }
+                if inoperativeScheduled {
+                    inoperativeScheduled = false
+                    hooks.command(.disable)
+                }
+            default:
+                break
+            }
+        }
+        openSession = update.openSession.flatMap { $0.endedAt == nil ? $0.id : nil }
+    }
+
+    private func queue(_ body: () throws(LedgerError) -> Void) {
+        do throws(LedgerError) { try body() } catch { hooks.log("ocpp: ledger: \(error)", false) }
+    }
+
+    private var sampleInterval: Duration { .seconds(max(1, configuration.integer("MeterValueSampleInterval"))) }
+
+    // MARK: Time and the connection
+
+    /// Reads what the connection reported, answers the central system, and sends what is due.
+    /// `status` is the control loop's latest.
+    public func poll(at now: Instant, status: ChargerStatus?) {
+        if let status { lastStatus = status }
+        while let event = transport.nextEvent() {
+            switch event {
+            case .connected:
+                connected = true
+                lastFailure = nil
+                statusSent = [:]
+                outstanding = nil
+                hooks.log("ocpp: connected to \(settings.url)", false)
+                if registration != .accepted { nextBootAt = now }
+            case .disconnected(let reason):
+                if connected {
+                    hooks.log("ocpp: disconnected from \(settings.url): \(reason)", false)
+                } else if reason != lastFailure {
+                    // Once per reason: a central system that stays away does not fill the log.
+                    hooks.log("ocpp: cannot connect to \(settings.url): \(reason); trying again", false)
+                }
+                lastFailure = connected ? nil : reason
+                connected = false
+                outstanding = nil
+            case .received(let text):
+                lastExchange.received = text
+                hooks.log("ocpp: ← \(text)", true)
+                received(text, at: now)
+            }
+        }
+        sampleMeter(at: now)
+        guard connected else { return }
+        if let call = outstanding, now - call.sentAt >= callTimeout {
+            outstanding = nil
+            failed(call, because: "no answer in \(callTimeout.components.seconds) s", at: now)
+        }
+        guard outstanding == nil else { return }
+        sendNext(at: now)
+    }
+
+    private func sendNext(at now: Instant) {
+        switch registration {
+        case .unknown, .pending, .rejected:
+            guard let at = nextBootAt, now >= at else { return }
+            nextBootAt = nil
+            let boot = OCPP16.BootNotificationRequest(
+                chargePointVendor: identity.vendor, chargePointModel: identity.model, chargePointSerialNumber: identity.serialNumber,
+                firmwareVersion: identity.firmwareVersion, meterType: identity.meterType, meterSerialNumber: nil)
+            call("BootNotification", .encoding(boot), purpose: .boot, at: now)
+        case .accepted:
+            // Transaction messages first: a status of a transaction follows its StartTransaction.
+            if queueRetryAt.map({ now >= $0 }) ?? true, sendQueued(at: now) { return }
+            for connector in [0, 1] {
+                let status = connectorStatus(connector)
+                if statusSent[connector] != status {
+                    var request = OCPP16.StatusNotificationRequest(connectorId: connector, errorCode: status.errorCode, info: status.info,
+                                                                   status: status.status, timestamp: OCPPDateTime.text(wallTime(now)))
+                    request.vendorErrorCode = status.vendorErrorCode
+                    statusSent[connector] = status
+                    call("StatusNotification", .encoding(request), purpose: .status(status, connector: connector), at: now)
+                    return
+                }
+            }
+            if heartbeatInterval > .zero, now - (lastSentAt ?? .zero) >= heartbeatInterval {
+                call("Heartbeat", .encoding(OCPP16.HeartbeatRequest()), purpose: .heartbeat, at: now)
+            }
+        }
+    }
+
+    /// Sends the oldest queued transaction message when its figures are known; true when it did.
+    private func sendQueued(at now: Instant) -> Bool {
+        let message: Ledger.OCPPMessage
+        let payload: JSONValue
+        do throws(LedgerError) {
+            guard let first = try ledger.pendingOCPPMessages(limit: 1).first else { return false }
+            message = first
+            switch try payloadOf(first) {
+            case .ready(let value): payload = value
+            case .waiting: return false
+            case .impossible(let why):
+                try ledger.recordOCPPAttempt(first.seq, at: wallTime(now), error: why, giveUp: true)
+                hooks.log("ocpp: \(first.action) of session \(first.session) given up: \(why)", false)
+                return true
+            }
+        } catch {
+            hooks.log("ocpp: ledger: \(error)", false)
+            queueRetryAt = now + .seconds(5)
+            return false
+        }
+        call(message.action, payload, purpose: .queued(message), at: now)
+        return true
+    }
+
+    private enum Payload {
+        case ready(JSONValue)
+        /// Not yet: the session's start register or its transaction id is not known.
+        case waiting
+        case impossible(String)
+    }
+
+    private func payloadOf(_ message: Ledger.OCPPMessage) throws(LedgerError) -> Payload {
+        guard let session = try ledger.session(message.session) else { return .impossible("the ledger has no session \(message.session)") }
+        let transaction = try ledger.ocppTransaction(session: message.session)
+        switch message.action {
+        case "StartTransaction":
+            guard let start = session.startRegisterWh ?? (session.closed ? session.endRegisterWh : nil) else { return .waiting }
+            let request = OCPP16.StartTransactionRequest(connectorId: 1, idTag: transaction?.idTag ?? settings.idTag, meterStart: start,
+                                                         reservationId: nil, timestamp: OCPPDateTime.text(session.startedAt))
+            return .ready(.encoding(request))
+        case "StopTransaction":
+            guard let transaction, let id = transaction.transactionId else {
+                return .impossible("its StartTransaction was never answered with a transaction id")
+            }
+            guard let end = session.endRegisterWh ?? session.startRegisterWh else { return .waiting }
+            let reason = stopReasons[message.session] ?? Self.stopReason(session.endReason)
+            let request = OCPP16.StopTransactionRequest(idTag: transaction.idTag, meterStop: end,
+                                                        timestamp: OCPPDateTime.text(session.endedAt ?? message.createdAt),
+                                                        transactionId: id, reason: reason, transactionData: nil)
+            return .ready(.encoding(request))
+        case "MeterValues":
+            guard let text = message.payload, case .object(var fields) = JSONValue(parsing: text) else {
+                return .impossible("its stored payload is not JSON")
+            }
+            if let id = transaction?.transactionId { fields["transactionId"] = .integer(id) } else if transaction != nil && !session.closed {
+                return .waiting
+            }
+            return .ready(.object(fields))
+        default:
+            return .impossible("unknown action \(message.action)")
+        }
+    }
+
+    /// OCPP 1.6's StopTransaction reason for the ledger's end reason.
+    static func stopReason(_ endReason: String?) -> String {
+        switch endReason {
+        case "vehicle_unplugged": return "EVDisconnected"
+        case "stop_command", "limit", "charger_disabled": return "Local"
+        case "power_loss": return "PowerLoss"
+        case "daemon_stopped": return "Reboot"
+        default: return "Other"
+        }
+    }
+
+    private func call(_ action: String, _ payload: JSONValue, purpose: Outstanding.Purpose, at now: Instant) {
+        messageNumber += 1
+        let id = String(messageNumber)
+        let text = OCPPFrame.call(id: id, action: action, payload: payload).text
+        outstanding = Outstanding(id: id, action: action, purpose: purpose, sentAt: now)
+        lastSentAt = now
+        lastExchange.sent = text
+        hooks.log("ocpp: → \(text)", true)
+        transport.send(text)
+    }
+
+    private func reply(_ frame: OCPPFrame) {
+        let text = frame.text
+        lastExchange.sent = text
+        hooks.log("ocpp: → \(text)", true)
+        transport.send(text)
+    }
+
+    // MARK: What arrives
+
+    private func received(_ text: String, at now: Instant) {
+        let frame: OCPPFrame
+        do throws(OCPPFrameError) {
+            frame = try OCPPFrame(parsing: text)
+        } catch {
+            if let id = error.id {
+                reply(.error(id: id, code: error.code, description: error.description, details: .empty))
+            } else {
+                hooks.log("ocpp: ignored a frame that is not OCPP-J (\(error.description))", false)
+            }
+            return
+        }
+        switch frame {
+        case .call(let id, let action, let payload):
+            do throws(OCPPFrameError) {
+                reply(.result(id: id, payload: try answer(action, payload, at: now)))
+            } catch {
+                reply(.error(id: id, code: error.code, description: error.description, details: .empty))
+            }
+        case .result(let id, let payload):
+            guard let call = outstanding, call.id == id else {
+                hooks.log("ocpp: an answer to no CALL of ours (id \(id)): ignored", false)
+                return
+            }
+            outstanding = nil
+            answered(call, payload, at: now)
+        case .error(let id, let code, let description, _):
+            guard let call = outstanding, call.id == id else { return }
+            outstanding = nil
+            failed(call, because: "\(code.rawValue): \(description)", at: now)
+        }
+    }
+
+    private func answered(_ call: Outstanding, _ payload: JSONValue, at now: Instant) {
+        do throws(OCPPFrameError) {
+            switch call.purpose {
+            case .boot:
+                let answer = try payload.decode(OCPP16.BootNotificationResponse.self)
+                let interval = Duration.seconds(max(0, answer.interval))
+                switch answer.status {
+                case .Accepted:
+                    registration = .accepted
+                    if answer.interval > 0 { heartbeatInterval = interval }
+                    hooks.log("ocpp: boot accepted by \(settings.url) (heartbeat every \(answer.interval) s)", false)
+                case .Pending:
+                    registration = .pending
+                    nextBootAt = now + (answer.interval > 0 ? interval : .seconds(60))
+                    hooks.log("ocpp: boot pending: asking again in \(answer.interval > 0 ? answer.interval : 60) s", false)
+                case .Rejected:
+                    registration = .rejected
+                    nextBootAt = now + (answer.interval > 0 ? interval : .seconds(300))
+                    hooks.log("ocpp: boot rejected by the central system: asking again in \(answer.interval > 0 ? answer.interval : 300) s", false)
+                }
+            case .heartbeat, .status:
+                break
+            case .queued(let message):
+                try answeredQueued(message, payload, at: now)
+            }
+        } catch {
+            hooks.log("ocpp: the answer to \(call.action) is not what OCPP 1.6 says (\(error.description))", false)
+            failed(call, because: "answer not understood: \(error.description)", at: now)
+        }
+    }
+
+    private func answeredQueued(_ message: Ledger.OCPPMessage, _ payload: JSONValue, at now: Instant) throws(OCPPFrameError) {
+        if message.action == "StartTransaction" {
+            let answer = try payload.decode(OCPP16.StartTransactionResponse.self)
+            queue { () throws(LedgerError) in
+                try ledger.recordOCPPTransactionId(session: message.session, transactionId: answer.transactionId, idTagStatus: answer.idTagInfo.status.rawValue)
+            }
+            if answer.idTagInfo.status != .Accepted, configuration.boolean("StopTransactionOnInvalidId"),
+               openSession.map({ Int64($0.rawValue) == message.session }) ?? false
+            {
+                stopReasons[message.session] = "DeAuthorized"
+                hooks.log("ocpp: the central system answered session \(message.session)'s idTag with \(answer.idTagInfo.status.rawValue): stopping it", false)
+                hooks.command(.stopSession)
+            }
+        }
+        queue { () throws(LedgerError) in try ledger.recordOCPPAttempt(message.seq, at: wallTime(now), error: nil) }
+        queueRetryAt = nil
+    }
+
+    private func failed(_ call: Outstanding, because why: String, at now: Instant) {
+        switch call.purpose {
+        case .boot:
+            nextBootAt = now + .seconds(60)
+        case .status(_, let connector):
+            statusSent[connector] = nil
+        case .heartbeat:
+            break
+        case .queued(let message):
+            let attempts = message.attempts + 1
+            let giveUp = attempts >= configuration.integer("TransactionMessageAttempts")
+            queue { () throws(LedgerError) in try ledger.recordOCPPAttempt(message.seq, at: wallTime(now), error: why, giveUp: giveUp) }
+            let interval = configuration.integer("TransactionMessageRetryInterval")
+            queueRetryAt = giveUp ? nil : now + .seconds(interval * attempts)
+            hooks.log("ocpp: \(message.action) of session \(message.session) failed (\(why))"
+                      + (giveUp ? ": given up after \(attempts) attempts" : ": attempt \(attempts), again in \(interval * attempts) s"), false)
+        }
+    }
+
+    // MARK: The central system's requests
+
+    /// Recognised OCPP 1.6 actions of the profiles evsed does not implement yet.
+    private static let notSupported: Set<String> = [
+        "CancelReservation", "ReserveNow", "GetDiagnostics", "UpdateFirmware", "GetLocalListVersion", "SendLocalList",
+        "SetChargingProfile", "ClearChargingProfile", "GetCompositeSchedule", "TriggerMessage",
+    ]
+
+    private func answer(_ action: String, _ payload: JSONValue, at now: Instant) throws(OCPPFrameError) -> JSONValue {
+        let open = openSession.map { Int64($0.rawValue) }
+        switch action {
+        case "RemoteStartTransaction":
+            let request = try payload.decode(OCPP16.RemoteStartTransactionRequest.self)
+            try checkIdTag(request.idTag)
+            guard request.connectorId.map({ $0 == 1 }) ?? true, open == nil, registration == .accepted else {
+                return .encoding(OCPP16.StatusResponse(status: "Rejected"))
+            }
+            nextIdTag = request.idTag
+            hooks.command(.startSession)
+            return .encoding(OCPP16.StatusResponse(status: "Accepted"))
+        case "RemoteStopTransaction":
+            let request = try payload.decode(OCPP16.RemoteStopTransactionRequest.self)
+            let session = try? ledger.ocppSession(transactionId: request.transactionId)
+            guard let open, session == open else { return .encoding(OCPP16.StatusResponse(status: "Rejected")) }
+            stopReasons[open] = "Remote"
+            hooks.command(.stopSession)
+            return .encoding(OCPP16.StatusResponse(status: "Accepted"))
+        case "Reset":
+            let request = try payload.decode(OCPP16.ResetRequest.self)
+            let hard = request.type == .Hard
+            if let open {
+                stopReasons[open] = hard ? "HardReset" : "SoftReset"
+                pendingReset = (hard, open)
+                hooks.command(.stopSession)
+            } else {
+                hooks.restart(hard)
+            }
+            return .encoding(OCPP16.StatusResponse(status: "Accepted"))
+        case "ChangeAvailability":
+            let request = try payload.decode(OCPP16.ChangeAvailabilityRequest.self)
+            guard request.connectorId == 0 || request.connectorId == 1 else { return .encoding(OCPP16.StatusResponse(status: "Rejected")) }
+            switch request.type {
+            case .Operative:
+                inoperativeScheduled = false
+                hooks.command(.enable)
+                return .encoding(OCPP16.StatusResponse(status: "Accepted"))
+            case .Inoperative:
+                if open != nil {
+                    inoperativeScheduled = true
+                    return .encoding(OCPP16.StatusResponse(status: "Scheduled"))
+                }
+                hooks.command(.disable)
+                return .encoding(OCPP16.StatusResponse(status: "Accepted"))
+            }
+        case "UnlockConnector":
+            let request = try payload.decode(OCPP16.UnlockConnectorRequest.self)
+            guard request.connectorId == 1 else { return .encoding(OCPP16.StatusResponse(status: "NotSupported")) }
+            if let open {
+                stopReasons[open] = "UnlockCommand"
+                hooks.command(.stopSession)
+            }
+            // The lock (where the board has one) opens when the session ends; a tethered cable has none.
+            return .encoding(OCPP16.StatusResponse(status: "Unlocked"))
+        case "GetConfiguration":
+            let request = try payload.decode(OCPP16.GetConfigurationRequest.self)
+            let wanted = request.key ?? OCPPConfiguration.keys.map(\.name)
+            var known: [OCPP16.KeyValue] = []
+            var unknown: [String] = []
+            for name in wanted {
+                if let key = OCPPConfiguration.key(name) {
+                    known.append(OCPP16.KeyValue(key: key.name, readonly: key.readOnly, value: configuration[key.name]))
+                } else {
+                    unknown.append(name)
+                }
+            }
+            return .encoding(OCPP16.GetConfigurationResponse(configurationKey: known, unknownKey: unknown.isEmpty ? nil : unknown))
+        case "ChangeConfiguration":
+            let request = try payload.decode(OCPP16.ChangeConfigurationRequest.self)
+            let result = configuration.change(request.key, to: request.value)
+            if result == .Accepted {
+                queue { () throws(LedgerError) in try ledger.setOCPPConfiguration(request.key, configuration[request.key] ?? request.value) }
+                if request.key == "HeartbeatInterval" { heartbeatInterval = .seconds(configuration.integer("HeartbeatInterval")) }
+                if request.key == "MeterValueSampleInterval", open != nil { nextSampleAt = now + sampleInterval }
+                hooks.log("ocpp: the central system set \(request.key) = \(request.value)", false)
+            }
+            return .encoding(OCPP16.StatusResponse(status: result.rawValue))
+        case "ClearCache":
+            // No authorization cache is kept yet: it is empty, as asked.
+            return .encoding(OCPP16.StatusResponse(status: "Accepted"))
+        case "DataTransfer":
+            _ = try payload.decode(OCPP16.DataTransferRequest.self)
+            return .encoding(OCPP16.DataTransferResponse(status: "UnknownVendorId", data: nil))
+        default:
+            if Self.notSupported.contains(action) {
+                throw OCPPFrameError(id: nil, code: .notSupported, description: "\(action) is not supported by this charge point")
+            }
+            throw OCPPFrameError(id: nil, code: .notImplemented, description: "unknown action \(action)")
+        }
+    }
+
+    private func checkIdTag(_ tag: String) throws(OCPPFrameError) {
+        guard (1...20).contains(tag.count) else {
+            throw OCPPFrameError(id: nil, code: .propertyConstraintViolation, description: "idTag: 1 to 20 characters")
+        }
+    }
+
+    // MARK: Status and meter values
+
+    /// Connector 0 is the charge point as a whole; connector 1 the socket or cable.
+    public func connectorStatus(_ connector: Int) -> ConnectorStatus {
+        guard let status = lastStatus else { return ConnectorStatus(status: "Unavailable", errorCode: "NoError") }
+        if let fault = status.activeFaults.first ?? status.latchedFaults.first {
+            let entry = catalogue[fault]
+            return ConnectorStatus(status: "Faulted", errorCode: entry.ocppErrorCode, info: String(entry.title.prefix(50)),
+                                   vendorErrorCode: fault.displayCode)
+        }
+        if !status.enabled { return ConnectorStatus(status: "Unavailable", errorCode: "NoError") }
+        if connector == 0 { return ConnectorStatus(status: "Available", errorCode: "NoError") }
+        let name: String
+        switch status.pilotLevel {
+        case .a:
+            name = "Available"
+        case .b, .c, .d:
+            if openSession == nil {
+                name = finishedWhilePlugged ? "Finishing" : "Preparing"
+            } else if status.interruption != nil {
+                name = "SuspendedEVSE"
+            } else if status.contactorClosed && status.pilotLevel != .b {
+                name = "Charging"
+            } else if status.pilotLevel == .b && status.offeredCurrent > .zero {
+                name = "SuspendedEV"
+            } else {
+                name = "SuspendedEVSE"
+            }
+        default:
+            name = "Unavailable"
+        }
+        return ConnectorStatus(status: name, errorCode: "NoError")
+    }
+
+    /// Queues a MeterValues of the open transaction every `MeterValueSampleInterval`.
+    private func sampleMeter(at now: Instant) {
+        guard let session = openSession, let due = nextSampleAt, now >= due else { return }
+        nextSampleAt = now + sampleInterval
+        guard let reading = lastReading else { return }
+        let values = sampledValues(reading, measurands: configuration.list("MeterValuesSampledData"), context: "Sample.Periodic")
+        guard !values.isEmpty else { return }
+        let request = OCPP16.MeterValuesRequest(connectorId: 1, transactionId: nil,
+                                                meterValue: [OCPP16.MeterValue(timestamp: OCPPDateTime.text(wallTime(now)), sampledValue: values)])
+        queue { () throws(LedgerError) in
+            try ledger.enqueueOCPP(session: Int64(session.rawValue), action: "MeterValues", payload: JSONValue.encoding(request).text, at: wallTime(now))
+        }
+    }
+
+    /// A reading as OCPP's sampled values, for the measurands asked; a figure that is not finite is left out.
+    func sampledValues(_ reading: MeterReading, measurands: [String], context: String) -> [OCPP16.SampledValue] {
+        var values: [OCPP16.SampledValue] = []
+        func add(_ value: Double, _ measurand: String, _ unit: String, phase: String? = nil, decimals: Int = 0) {
+            guard value.isFinite else { return }
+            values.append(OCPP16.SampledValue(value: fixed(value, decimals), context: context, format: "Raw", measurand: measurand, phase: phase,
+                                              location: measurand == "Temperature" ? "Body" : "Outlet", unit: unit))
+        }
+        let phases = ["L1", "L2", "L3"]
+        for measurand in measurands {
+            switch measurand {
+            case "Energy.Active.Import.Register":
+                guard reading.importEnergy.value.isFinite else { continue }
+                add(reading.importEnergy.value.rounded(), measurand, "Wh")
+            case "Power.Active.Import":
+                add(reading.power.value, measurand, "W")
+            case "Current.Import":
+                for (index, current) in reading.current.present.enumerated() { add(current.value, measurand, "A", phase: phases[index], decimals: 2) }
+            case "Voltage":
+                for (index, voltage) in reading.voltage.present.enumerated() { add(voltage.value, measurand, "V", phase: phases[index] + "-N", decimals: 1) }
+            case "Temperature":
+                if let temperature = lastTemperature { add(temperature.value, measurand, "Celsius", decimals: 1) }
+            default:
+                break
+            }
+        }
+        return values
+    }
+
+    /// What the console's `ocpp` command shows.
+    public func describe() -> [String] {
+        let counts = try? ledger.ocppQueueCounts()
+        return [
+            "central system: \(settings.url) (security profile \(settings.securityProfile))",
+            "connection: \(connected ? "connected" : "not connected"), boot: \(registration.rawValue)",
+            "queue: \(counts.map { "\($0.pending) transaction message(s) waiting, \($0.failed) given up" } ?? "unreadable")",
+            "status: \(connectorStatus(1).status)" + (outstanding.map { ", waiting for the answer to \($0.action)" } ?? ""),
+            "last sent: \(lastExchange.sent ?? "nothing")",
+            "last received: \(lastExchange.received ?? "nothing")",
+        ]
+    }
+}
+

@@ -1,0 +1,280 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `evsed run` on the simulated board against a real OCPP 1.6J central system: Tests/peers/csms.py,
+/// written with the Python `ocpp` package, which checks every message against OCPP 1.6's JSON
+/// schemas. What it received is compared with the ledger's own figures.
+@Suite(.serialized) struct OCPPCentralSystemTests {
+    /// A copy of boards/sim.toml with an [ocpp] table.
+    static func board(in directory: String, ocpp: String) throws -> String {
+        let path = directory + "/board.toml"
+        let simulated = try String(contentsOfFile: CommandLineTests.root + "/boards/sim.toml", encoding: .utf8)
+        try (simulated + "\n[ocpp]\n" + ocpp + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// The calls the central system received, with their payloads and its answers.
+    static func calls(_ peer: Peer, _ action: String? = nil) -> [[String: Any]] {
+        peer.messages().filter { $0["type"] as? String == "call" && (action == nil || $0["action"] as? String == action) }
+    }
+
+    static func payload(_ call: [String: Any]) -> [String: Any] { call["payload"] as? [String: Any] ?? [:] }
+
+    static func wait(seconds: Double, until condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return condition()
+    }
+
+    /// A query of the ledger, through Debian's sqlite3.
+    static func sql(_ ledger: String, _ query: String) throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [ledger, query]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    static func integer(_ value: Any?) -> Int64? { (value as? NSNumber)?.int64Value }
+
+    @Test func aSessionIsATransactionWithTheLedgersFiguresAndTheCentralSystemCanStopAndStartIt() throws {
+        let directory = try Peer.scratchDirectory("ocpp-transaction")
+        let port = Peer.freePort()
+        let csms = try Peer.centralSystem(in: directory, port: port, options: ["--boot", "Pending,Accepted", "--retry", "1"])
+        let board = try Self.board(in: directory, ocpp: """
+            central_system = "ws://127.0.0.1:\(port)/ocpp"
+            charge_box_id = "CB-test"
+            reconnect_first_s = 1
+            """)
+        let ledger = directory + "/ledger.sqlite"
+        let socket = directory + "/console.sock"
+        let daemon = try RunningDaemon(["run", "--board", board, "--console", socket], ledger: ledger)
+        defer { daemon.stop() }
+
+        // Pending first, then accepted when it asks again.
+        #expect(Self.wait(seconds: 60) { Self.calls(csms, "BootNotification").count >= 2 }, "\(daemon.output.text)")
+        let boots = Self.calls(csms, "BootNotification")
+        #expect(boots.compactMap { ($0["answer"] as? [String: Any])?["status"] as? String }.prefix(2) == ["Pending", "Accepted"])
+        #expect(csms.messages().first?["path"] as? String == "/ocpp/CB-test")
+        #expect(csms.messages().first?["subprotocol"] as? String == "ocpp1.6")
+        // Nothing but the boot while pending.
+        let beforeAccepted = csms.messages().prefix { !($0["action"] as? String == "BootNotification" && (($0["answer"] as? [String: Any])?["status"] as? String) == "Accepted") }
+        #expect(beforeAccepted.allSatisfy { ($0["action"] as? String ?? "BootNotification") == "BootNotification" })
+
+        try csms.call("ChangeConfiguration", #"{"key": "MeterValueSampleInterval", "value": "1"}"#)
+        try csms.call("ChangeConfiguration", #"{"key": "NumberOfConnectors", "value": "2"}"#)
+        try csms.call("ChangeConfiguration", #"{"key": "NoSuchKey", "value": "2"}"#)
+        #expect(Self.wait(seconds: 60) { Self.calls(csms, "StartTransaction").count == 1 && Self.calls(csms, "MeterValues").count >= 2 },
+                "\(daemon.output.text)")
+        let results = csms.messages().filter { $0["type"] as? String == "result" }
+        #expect(results.compactMap { ($0["payload"] as? [String: Any])?["status"] as? String } == ["Accepted", "Rejected", "NotSupported"])
+
+        let start = Self.payload(Self.calls(csms, "StartTransaction")[0])
+        let transaction = try #require(Self.integer((Self.calls(csms, "StartTransaction")[0]["answer"] as? [String: Any])?["transactionId"]))
+        #expect(start["idTag"] as? String == "evsed" && Self.integer(start["connectorId"]) == 1)
+        #expect(Self.integer(start["meterStart"]) == Int64(try Self.sql(ledger, "SELECT start_register_wh FROM sessions WHERE id = 1").first ?? ""))
+        for values in Self.calls(csms, "MeterValues").map(Self.payload) {
+            #expect(Self.integer(values["transactionId"]) == transaction)
+            let sampled = ((values["meterValue"] as? [[String: Any]])?.first?["sampledValue"] as? [[String: Any]]) ?? []
+            #expect(Set(sampled.compactMap { $0["measurand"] as? String }) == ["Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage"])
+            #expect(sampled.filter { $0["measurand"] as? String == "Current.Import" }.compactMap { $0["phase"] as? String } == ["L1", "L2", "L3"])
+        }
+        #expect(Self.wait(seconds: 30) { Self.calls(csms, "StatusNotification").contains { Self.payload($0)["status"] as? String == "Charging" } })
+
+        // The central system stops it; the stop carries the ledger's end register.
+        try csms.call("RemoteStopTransaction", #"{"transactionId": \#(transaction)}"#)
+        #expect(Self.wait(seconds: 60) { Self.calls(csms, "StopTransaction").count == 1 }, "\(daemon.output.text)")
+        let stop = Self.payload(Self.calls(csms, "StopTransaction")[0])
+        #expect(stop["reason"] as? String == "Remote")
+        #expect(Self.integer(stop["transactionId"]) == transaction)
+        #expect(Self.integer(stop["meterStop"]) == Int64(try Self.sql(ledger, "SELECT end_register_wh FROM sessions WHERE id = 1").first ?? ""))
+
+        // And starts another for the car still connected, with its own idTag.
+        try csms.call("RemoteStartTransaction", #"{"connectorId": 1, "idTag": "REMOTE-7"}"#)
+        #expect(Self.wait(seconds: 60) { Self.calls(csms, "StartTransaction").count == 2 }, "\(daemon.output.text)")
+        #expect(Self.payload(Self.calls(csms, "StartTransaction")[1])["idTag"] as? String == "REMOTE-7")
+
+        // What the charge point does not do, it says so; nothing it sent was refused by the schemas.
+        try csms.call("TriggerMessage", #"{"requestedMessage": "Heartbeat"}"#)
+        try csms.call("DataTransfer", #"{"vendorId": "com.example"}"#)
+        try csms.call("GetConfiguration", #"{"key": ["MeterValueSampleInterval", "Nope"]}"#)
+        #expect(Self.wait(seconds: 30) { csms.messages().filter { $0["type"] as? String == "result" }.count >= 8 })
+        let last = csms.messages().filter { $0["type"] as? String == "result" }.suffix(3)
+        #expect(last.first?["error"] as? String == "NotSupportedError", "\(last)")
+        #expect((Array(last)[1]["payload"] as? [String: Any])?["status"] as? String == "UnknownVendorId")
+        let configuration = Array(last)[2]["payload"] as? [String: Any]
+        #expect(((configuration?["configuration_key"] as? [[String: Any]])?.first?["value"] as? String) == "1", "\(String(describing: configuration))")
+        #expect((configuration?["unknown_key"] as? [String]) == ["Nope"])
+        let refused = Self.calls(csms).filter { ($0["answer"] as? [String: Any])?["error"] != nil }
+        #expect(refused.isEmpty, "\(refused)")
+
+        // The technician sees the connection at the console.
+        let screen = try CommandLineTests().evsed(["console", "--socket", socket], input: "ocpp\r").output
+        for expected in ["central system: ws://127.0.0.1:\(port)/ocpp/CB-test (security profile 0)", "connection: connected, boot: accepted",
+                         "transaction message(s) waiting, 0 given up", "last received: "] {
+            #expect(screen.contains(expected), "the console did not show '\(expected)':\n\(screen)")
+        }
+    }
+
+    @Test func transactionMessagesSurviveAnOutageAndAPowerCutAndArriveOnceInOrder() throws {
+        let directory = try Peer.scratchDirectory("ocpp-offline")
+        let port = Peer.freePort()
+        var csms: Peer? = try Peer.centralSystem(in: directory, port: port, options: ["--first-transaction", "41"])
+        let board = try Self.board(in: directory, ocpp: """
+            central_system = "ws://127.0.0.1:\(port)/"
+            charge_box_id = "CB-offline"
+            reconnect_first_s = 1
+            reconnect_max_s = 2
+            """)
+        let ledger = directory + "/ledger.sqlite"
+        var daemon = try RunningDaemon(["run", "--board", board], ledger: ledger)
+        #expect(Self.wait(seconds: 60) { Self.calls(csms!, "BootNotification").count == 1 }, "\(daemon.output.text)")
+        try csms!.call("ChangeConfiguration", #"{"key": "MeterValueSampleInterval", "value": "1"}"#)
+        #expect(Self.wait(seconds: 60) { Self.calls(csms!, "MeterValues").count >= 1 }, "\(daemon.output.text)")
+
+        // The central system goes away right after an answer, so that nothing is in flight.
+        let seen = Self.calls(csms!, "MeterValues").count
+        #expect(Self.wait(seconds: 30) { Self.calls(csms!, "MeterValues").count > seen })
+        csms!.stop()
+        csms = nil
+        Thread.sleep(forTimeInterval: 3)
+        // The power goes while offline; it comes back, the session resumes, the car leaves.
+        kill(daemon.process.processIdentifier, SIGKILL)
+        #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
+        daemon.stop()
+        daemon = try RunningDaemon(["run", "--board", board], ledger: ledger)
+        defer { daemon.stop() }
+        #expect(daemon.output.wait(for: "session 1 was open", seconds: 60), "\(daemon.output.text)")
+        Thread.sleep(forTimeInterval: 3)
+        daemon.type("unplug")
+        #expect(daemon.output.wait(for: "session_ended", seconds: 60), "\(daemon.output.text)")
+        let queued = Int(try Self.sql(ledger, "SELECT COUNT(*) FROM ocpp_messages WHERE state = 'pending'").first ?? "") ?? 0
+        #expect(queued >= 3, "meter values of the outage and the stop wait in the ledger")
+
+        // The central system comes back: everything arrives.
+        csms = try Peer.centralSystem(in: directory, port: port)
+        #expect(Self.wait(seconds: 90) { Self.calls(csms!, "StopTransaction").count == 1 }, "\(daemon.output.text)")
+        #expect(Self.wait(seconds: 30) { (try? Self.sql(ledger, "SELECT COUNT(*) FROM ocpp_messages WHERE state != 'done'").first) == "0" })
+
+        // Exactly once, in order, with the transaction id and the ledger's registers.
+        let transactionMessages = Self.calls(csms!).filter { ["StartTransaction", "MeterValues", "StopTransaction"].contains($0["action"] as? String ?? "") }
+        let actions = transactionMessages.compactMap { $0["action"] as? String }
+        #expect(actions.first == "StartTransaction" && actions.last == "StopTransaction")
+        #expect(actions.filter { $0 == "StartTransaction" }.count == 1 && actions.filter { $0 == "StopTransaction" }.count == 1)
+        let stored = try Self.sql(ledger, "SELECT action FROM ocpp_messages ORDER BY seq")
+        #expect(actions == stored, "what the ledger queued is what arrived, in its order")
+        let meterValues = transactionMessages.filter { $0["action"] as? String == "MeterValues" }.map(Self.payload)
+        #expect(meterValues.allSatisfy { Self.integer($0["transactionId"]) == 41 })
+        let stamps = meterValues.compactMap { ($0["meterValue"] as? [[String: Any]])?.first?["timestamp"] as? String }
+        #expect(Set(stamps).count == stamps.count && stamps == stamps.sorted(), "no reading twice, in time order")
+        let stop = Self.payload(transactionMessages.last!)
+        #expect(Self.integer(stop["transactionId"]) == 41)
+        #expect(stop["reason"] as? String == "EVDisconnected")
+        #expect(Self.integer(stop["meterStop"]) == Int64(try Self.sql(ledger, "SELECT end_register_wh FROM sessions WHERE id = 1").first ?? ""))
+        #expect(Self.integer(Self.payload(transactionMessages[0])["meterStart"])
+                == Int64(try Self.sql(ledger, "SELECT start_register_wh FROM sessions WHERE id = 1").first ?? ""))
+        kill(daemon.process.processIdentifier, SIGTERM)
+        #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
+    }
+
+    @Test func securityProfileOneSendsTheKeyAndProfileTwoChecksTheCentralSystemsCertificate() throws {
+        let directory = try Peer.scratchDirectory("ocpp-security")
+        let key = "0123456789abcdef-key"
+        // Profile 1: Basic auth over ws://.
+        let port = Peer.freePort()
+        let csms = try Peer.centralSystem(in: directory, port: port, options: ["--auth", "CB-secure:\(key)"])
+        let board = try Self.board(in: directory, ocpp: """
+            central_system = "ws://127.0.0.1:\(port)/ocpp"
+            charge_box_id = "CB-secure"
+            security_profile = 1
+            authorization_key = "\(key)"
+            """)
+        var daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
+        #expect(Self.wait(seconds: 60) { Self.calls(csms, "BootNotification").count == 1 }, "\(daemon.output.text)")
+        daemon.stop()
+        #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
+        csms.stop()
+
+        // Profile 2: the same over TLS, with a certificate signed by a CA made for the test.
+        let ca = try TestCertificateAuthority(in: directory)
+        let tlsPort = Peer.freePort()
+        let tls = try Peer.centralSystem(in: directory + "/tls", port: tlsPort, options: ["--auth", "CB-secure:\(key)", "--tls", ca.serverCertificate, ca.serverKey])
+        let tlsBoard = try Self.board(in: directory + "/tls", ocpp: """
+            central_system = "wss://localhost:\(tlsPort)/ocpp"
+            charge_box_id = "CB-secure"
+            security_profile = 2
+            authorization_key = "\(key)"
+            ca_file = "\(ca.certificate)"
+            """)
+        daemon = try RunningDaemon(["run", "--board", tlsBoard], ledger: directory + "/tls/ledger.sqlite")
+        defer { daemon.stop() }
+        #expect(Self.wait(seconds: 60) { Self.calls(tls, "BootNotification").count == 1 }, "\(daemon.output.text)")
+        #expect(tls.messages().first?["auth"] as? String == "Basic " + Data("CB-secure:\(key)".utf8).base64EncodedString())
+    }
+
+    @Test func aWrongKeyOrAnUntrustedCertificateIsRefusedAndEvsedKeepsTrying() throws {
+        let directory = try Peer.scratchDirectory("ocpp-refused")
+        let port = Peer.freePort()
+        let csms = try Peer.centralSystem(in: directory, port: port, options: ["--auth", "CB-1:the-right-key-of-16"])
+        let board = try Self.board(in: directory, ocpp: """
+            central_system = "ws://127.0.0.1:\(port)"
+            charge_box_id = "CB-1"
+            security_profile = 1
+            authorization_key = "a-wrong-key-of-16-chars"
+            reconnect_first_s = 1
+            reconnect_max_s = 1
+            """)
+        let daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
+        defer { daemon.stop() }
+        #expect(Self.wait(seconds: 60) { csms.messages().filter { $0["type"] as? String == "refused" }.count >= 2 }, "\(daemon.output.text)")
+        #expect(daemon.output.wait(for: "ocpp: cannot connect", seconds: 30), "\(daemon.output.text)")
+        #expect(daemon.output.wait(for: "session_started", seconds: 30), "charging goes on without the central system")
+        #expect(Self.calls(csms).isEmpty)
+    }
+}
+
+/// A certificate authority made with openssl for one test, and a server certificate it signed for
+/// localhost and 127.0.0.1.
+struct TestCertificateAuthority {
+    let certificate: String
+    let serverCertificate: String
+    let serverKey: String
+
+    init(in directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        certificate = directory + "/ca.pem"
+        serverCertificate = directory + "/server.pem"
+        serverKey = directory + "/server.key"
+        let extensions = directory + "/server.ext"
+        try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(toFile: extensions, atomically: true, encoding: .utf8)
+        for arguments in [
+            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", directory + "/ca.key", "-out", certificate,
+             "-days", "2", "-subj", "/CN=evsed test CA"],
+            ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", serverKey, "-out", directory + "/server.csr",
+             "-subj", "/CN=localhost"],
+            ["x509", "-req", "-in", directory + "/server.csr", "-CA", certificate, "-CAkey", directory + "/ca.key", "-CAcreateserial",
+             "-out", serverCertificate, "-days", "2", "-extfile", extensions],
+        ] {
+            let openssl = Process()
+            openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            openssl.arguments = ["openssl"] + arguments
+            openssl.standardOutput = FileHandle.nullDevice
+            openssl.standardError = FileHandle.nullDevice
+            try openssl.run()
+            openssl.waitUntilExit()
+            guard openssl.terminationStatus == 0 else { throw OpenSSLFailed(command: arguments[0]) }
+        }
+    }
+}
+
+struct OpenSSLFailed: Error {
+    let command: String
+}
