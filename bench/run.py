@@ -114,6 +114,52 @@ mqtt_topic = "alerts"
     return path
 
 
+def ocpp_board(directory):
+    """boards/sim.toml connected to Tests/peers/csms.py over TLS (security profile 2, a CA made
+    here), as a charger of a central system: libwebsockets and OpenSSL loaded, a transaction
+    with meter values every 10 s. Returns the board and the central system's process, or
+    (None, None) when the peers' environment (make test makes it) is missing."""
+    python = os.path.join(ROOT, "Tests", "peers", ".venv", "bin", "python")
+    if not os.path.exists(python):
+        return None, None
+    tls = os.path.join(directory, "tls")
+    os.makedirs(tls)
+    def openssl(*arguments):
+        subprocess.run(["openssl", *arguments], cwd=tls, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+            "-days", "2", "-subj", "/CN=bench CA")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+            "-subj", "/CN=localhost")
+    with open(os.path.join(tls, "ext"), "w") as extensions:
+        extensions.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+            "-days", "2", "-extfile", "ext")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    key = "bench-authorization-key"
+    csms = subprocess.Popen([python, os.path.join(ROOT, "Tests", "peers", "csms.py"), "--port", str(port), "--out", os.path.join(tls, "csms.jsonl"),
+                             "--inbox", os.path.join(tls, "inbox"), "--auth", f"CB-bench:{key}", "--tls", os.path.join(tls, "server.pem"),
+                             os.path.join(tls, "server.key")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    csms.stdout.readline()
+    os.makedirs(os.path.join(tls, "inbox"), exist_ok=True)
+    with open(os.path.join(tls, "inbox", "1.json"), "w") as call:
+        call.write('{"action": "ChangeConfiguration", "payload": {"key": "MeterValueSampleInterval", "value": "10"}}')
+    with open(os.path.join(ROOT, "boards", "sim.toml")) as source:
+        text = source.read()
+    path = os.path.join(directory, "sim-ocpp.toml")
+    with open(path, "w") as board:
+        board.write(text + f"""
+[ocpp]
+central_system = "wss://localhost:{port}/ocpp"
+charge_box_id = "CB-bench"
+security_profile = 2
+authorization_key = "{key}"
+ca_file = "{os.path.join(tls, 'ca.pem')}"
+""")
+    return path, csms
+
+
 def idle_board(directory):
     """boards/sim.toml with the simulated car never plugging in."""
     with open(os.path.join(ROOT, "boards", "sim.toml")) as source:
@@ -237,6 +283,13 @@ def main():
     idle, idle_started = start_daemon(evsed, idle_board(directory), directory, "idle")
     alerting, alerting_started = start_daemon(evsed, "boards/sim.toml", directory, "charging_with_alerts",
                                               ["--alerts", alerts_file(directory)])
+    runs = [("charging", charging, charging_started), ("idle", idle, idle_started), ("charging_with_alerts", alerting, alerting_started)]
+    board, csms = ocpp_board(directory)
+    if board:
+        ocpp, ocpp_started = start_daemon(evsed, board, directory, "charging_with_ocpp_tls")
+        runs.append(("charging_with_ocpp_tls", ocpp, ocpp_started))
+    else:
+        print("  (no Tests/peers/.venv: make test makes it; the OCPP footprint is left out)", flush=True)
     print("building the benchmarks and the pymodbus environment...", flush=True)
     build("loop-bench")
     build("ledger-bench")
@@ -298,18 +351,28 @@ def main():
     if remaining > 0:
         print(f"  (waiting {remaining:.0f} s more for the footprint runs)", flush=True)
         time.sleep(remaining)
-    for name, process, started in (("charging", charging, charging_started), ("idle", idle, idle_started),
-                                   ("charging_with_alerts", alerting, alerting_started)):
+    descriptions = {
+        "charging_with_alerts": "charging, with email, webhook and MQTT channels (libcurl and libmosquitto loaded)",
+        "charging_with_ocpp_tls": "charging, connected to a central system over TLS (OCPP security profile 2; libwebsockets and OpenSSL loaded)",
+    }
+    targets = {"charging": 20, "charging_with_ocpp_tls": 30}
+    for name, process, started in runs:
         rss, cpu = proc_figures(process.pid)
         elapsed = time.monotonic() - started
-        what = "charging, with email, webhook and MQTT channels (libcurl and libmosquitto loaded)" if name == "charging_with_alerts" else name
+        what = descriptions.get(name, name)
+        target = targets.get(name)
         figure("footprint", f"rss_{name}_mb", rss / 1024, "MB", f"resident memory of evsed run after {elapsed:.0f} s {what}",
-               "≤ 20 MB" if name == "charging" else None, rss / 1024 <= 20 if name == "charging" else None)
+               f"≤ {target} MB" if target else None, rss / 1024 <= target if target else None)
         share = cpu / elapsed * 100
         figure("footprint", f"cpu_{name}_percent", share, "% of one core", f"{cpu:.2f} s CPU in {elapsed:.0f} s {what}",
                "≤ 1 %", share <= 1)
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+    if csms:
+        connected = sum(1 for line in open(os.path.join(directory, "tls", "csms.jsonl")) if '"MeterValues"' in line)
+        figure("footprint", "ocpp_meter_values_received", connected, "messages",
+               "MeterValues the central system received from the OCPP footprint run (0: it never connected, and its figure means nothing)")
+        csms.kill()
     shutil.rmtree(directory, ignore_errors=True)
     write_results(time.monotonic() - began, options)
 

@@ -124,8 +124,9 @@ public final class ChargePoint: ServiceSubscriber {
     private var nextAlignedAt: Timestamp?
     /// The queue waits after a failed attempt.
     private var queueRetryAt: Instant?
-    /// The idTag of the next session (RemoteStartTransaction).
-    private var nextIdTag: String?
+    /// The idTag of the next session (RemoteStartTransaction), until `ConnectionTimeOut` passes
+    /// without a session.
+    private var nextIdTag: (tag: String, until: Instant)?
     /// Why the central system's own requests stop a session (Remote, SoftReset, …).
     private var stopReasons: [Int64: String] = [:]
     /// A Reset waits for the session it stops.
@@ -191,13 +192,16 @@ public final class ChargePoint: ServiceSubscriber {
             case .started(let id, let time, _, _, _):
                 let session = Int64(id.rawValue)
                 finishedWhilePlugged = false
+                var remote: String?
+                if let next = nextIdTag, at.map({ $0 <= next.until }) ?? true { remote = next.tag }
                 queue { () throws(LedgerError) in
-                    try ledger.beginOCPPTransaction(session: session, idTag: nextIdTag ?? settings.idTag)
+                    try ledger.beginOCPPTransaction(session: session, idTag: remote ?? settings.idTag)
                     if !(try ledger.ocppActions(session: session)).contains("StartTransaction") {
                         try ledger.enqueueOCPP(session: session, action: "StartTransaction", payload: nil, at: time)
                     }
                 }
                 nextIdTag = nil
+                nextAlignedAt = nil
                 if let at { nextSampleAt = at + sampleInterval }
             case .ended(let id, _, _):
                 finishedWhilePlugged = true
@@ -515,7 +519,8 @@ public final class ChargePoint: ServiceSubscriber {
             guard request.connectorId.map({ $0 == 1 }) ?? true, open == nil, registration == .accepted else {
                 return .encoding(OCPP16.StatusResponse(status: "Rejected"))
             }
-            nextIdTag = request.idTag
+            // A car not connected yet has ConnectionTimeOut to come: its session takes the idTag.
+            nextIdTag = (request.idTag, now + .seconds(configuration.integer("ConnectionTimeOut")))
             hooks.command(.startSession)
             return .encoding(OCPP16.StatusResponse(status: "Accepted"))
         case "RemoteStopTransaction":
@@ -581,6 +586,7 @@ public final class ChargePoint: ServiceSubscriber {
                 queue { () throws(LedgerError) in try ledger.setOCPPConfiguration(request.key, configuration[request.key] ?? request.value) }
                 if request.key == "HeartbeatInterval" { heartbeatInterval = .seconds(configuration.integer("HeartbeatInterval")) }
                 if request.key == "MeterValueSampleInterval", open != nil { nextSampleAt = now + sampleInterval }
+                if request.key == "ClockAlignedDataInterval" { nextAlignedAt = nil }
                 hooks.log("ocpp: the central system set \(request.key) = \(request.value)", false)
             }
             return .encoding(OCPP16.StatusResponse(status: result.rawValue))
@@ -638,17 +644,45 @@ public final class ChargePoint: ServiceSubscriber {
         return ConnectorStatus(status: name, errorCode: "NoError")
     }
 
-    /// Queues a MeterValues of the open transaction every `MeterValueSampleInterval`.
+    /// Queues a MeterValues of the open transaction every `MeterValueSampleInterval` (context
+    /// Sample.Periodic) and at each multiple of `ClockAlignedDataInterval` since midnight UTC
+    /// (Sample.Clock, the measurands of `MeterValuesAlignedData`).
     private func sampleMeter(at now: Instant) {
-        guard let session = openSession, let due = nextSampleAt, now >= due else { return }
-        nextSampleAt = now + sampleInterval
+        guard let session = openSession else { return }
+        if let due = nextSampleAt, now >= due {
+            nextSampleAt = now + sampleInterval
+            queueMeterValues(session, at: wallTime(now), measurands: configuration.list("MeterValuesSampledData"), context: "Sample.Periodic")
+        }
+        let aligned = configuration.integer("ClockAlignedDataInterval")
+        guard aligned > 0 else { return }
+        let wall = wallTime(now)
+        guard let due = nextAlignedAt else {
+            nextAlignedAt = Self.nextAlignedTime(after: wall, interval: aligned)
+            return
+        }
+        if wall >= due {
+            queueMeterValues(session, at: due, measurands: configuration.list("MeterValuesAlignedData"), context: "Sample.Clock")
+            nextAlignedAt = Self.nextAlignedTime(after: wall, interval: aligned)
+        }
+    }
+
+    /// The first time after `time` that is a whole number of `interval` seconds after a midnight (UTC).
+    static func nextAlignedTime(after time: Timestamp, interval: Int) -> Timestamp {
+        let day: Int64 = 86_400_000
+        let step = Int64(interval) * 1000
+        let midnight = time.milliseconds - ((time.milliseconds % day) + day) % day
+        let next = midnight + ((time.milliseconds - midnight) / step + 1) * step
+        return Timestamp(milliseconds: min(next, midnight + day))
+    }
+
+    private func queueMeterValues(_ session: SessionID, at time: Timestamp, measurands: [String], context: String) {
         guard let reading = lastReading else { return }
-        let values = sampledValues(reading, measurands: configuration.list("MeterValuesSampledData"), context: "Sample.Periodic")
+        let values = sampledValues(reading, measurands: measurands, context: context)
         guard !values.isEmpty else { return }
         let request = OCPP16.MeterValuesRequest(connectorId: 1, transactionId: nil,
-                                                meterValue: [OCPP16.MeterValue(timestamp: OCPPDateTime.text(wallTime(now)), sampledValue: values)])
+                                                meterValue: [OCPP16.MeterValue(timestamp: OCPPDateTime.text(time), sampledValue: values)])
         queue { () throws(LedgerError) in
-            try ledger.enqueueOCPP(session: Int64(session.rawValue), action: "MeterValues", payload: JSONValue.encoding(request).text, at: wallTime(now))
+            try ledger.enqueueOCPP(session: Int64(session.rawValue), action: "MeterValues", payload: JSONValue.encoding(request).text, at: time)
         }
     }
 

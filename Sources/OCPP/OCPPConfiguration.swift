@@ -23,26 +23,30 @@ public struct OCPPConfiguration: Sendable, Equatable {
 
     /// The keys, in the order GetConfiguration lists them.
     public static let keys: [Key] = [
-        Key(name: "AllowOfflineTxForUnknownId", kind: .boolean, readOnly: false, defaultValue: "false"),
-        Key(name: "AuthorizationCacheEnabled", kind: .boolean, readOnly: false, defaultValue: "false"),
+        // Authorization: evsed charges freely or at the central system's RemoteStart until cards
+        // come (RFID); these say so and cannot be changed yet.
+        Key(name: "AllowOfflineTxForUnknownId", kind: .boolean, readOnly: true, defaultValue: "false"),
+        Key(name: "AuthorizationCacheEnabled", kind: .boolean, readOnly: true, defaultValue: "false"),
         Key(name: "AuthorizeRemoteTxRequests", kind: .boolean, readOnly: true, defaultValue: "false"),
         Key(name: "ClockAlignedDataInterval", kind: .integer(0...86_400), readOnly: false, defaultValue: "0"),
         Key(name: "ConnectionTimeOut", kind: .integer(1...3600), readOnly: false, defaultValue: "120"),
         Key(name: "ConnectorPhaseRotation", kind: .text, readOnly: true, defaultValue: "0.Unknown,1.Unknown"),
         Key(name: "GetConfigurationMaxKeys", kind: .text, readOnly: true, defaultValue: "50"),
         Key(name: "HeartbeatInterval", kind: .integer(0...86_400), readOnly: false, defaultValue: "300"),
-        Key(name: "LocalAuthorizeOffline", kind: .boolean, readOnly: false, defaultValue: "true"),
-        Key(name: "LocalPreAuthorize", kind: .boolean, readOnly: false, defaultValue: "false"),
+        Key(name: "LocalAuthorizeOffline", kind: .boolean, readOnly: true, defaultValue: "false"),
+        Key(name: "LocalPreAuthorize", kind: .boolean, readOnly: true, defaultValue: "false"),
         Key(name: "MeterValuesAlignedData", kind: .measurands, readOnly: false, defaultValue: "Energy.Active.Import.Register"),
         Key(name: "MeterValuesSampledData", kind: .measurands, readOnly: false,
             defaultValue: "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage"),
         Key(name: "MeterValueSampleInterval", kind: .integer(0...86_400), readOnly: false, defaultValue: "60"),
         Key(name: "NumberOfConnectors", kind: .text, readOnly: true, defaultValue: "1"),
-        Key(name: "ResetRetries", kind: .integer(0...10), readOnly: false, defaultValue: "1"),
+        // A reset is not retried: evsed restarts itself, and a restart that fails is systemd's to retry.
+        Key(name: "ResetRetries", kind: .text, readOnly: true, defaultValue: "0"),
         Key(name: "StopTransactionOnEVSideDisconnect", kind: .boolean, readOnly: true, defaultValue: "true"),
         Key(name: "StopTransactionOnInvalidId", kind: .boolean, readOnly: false, defaultValue: "true"),
-        Key(name: "StopTxnAlignedData", kind: .measurands, readOnly: false, defaultValue: ""),
-        Key(name: "StopTxnSampledData", kind: .measurands, readOnly: false, defaultValue: ""),
+        // No meter values travel in a StopTransaction's transactionData yet (the signed record will).
+        Key(name: "StopTxnAlignedData", kind: .text, readOnly: true, defaultValue: ""),
+        Key(name: "StopTxnSampledData", kind: .text, readOnly: true, defaultValue: ""),
         Key(name: "SupportedFeatureProfiles", kind: .text, readOnly: true, defaultValue: "Core"),
         Key(name: "TransactionMessageAttempts", kind: .integer(1...100), readOnly: false, defaultValue: "5"),
         Key(name: "TransactionMessageRetryInterval", kind: .integer(1...86_400), readOnly: false, defaultValue: "30"),

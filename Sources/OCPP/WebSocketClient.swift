@@ -57,8 +57,11 @@ public final class WebSocketClient: @unchecked Sendable {
     private let reconnectTimer: UnsafeMutablePointer<evsed_lws_timer>
     private let retryPolicy: UnsafeMutablePointer<lws_retry_bo_t>
     private let protocols: UnsafeMutablePointer<lws_protocols>
-    /// C strings that libwebsockets keeps pointers to while it runs; freed with the client.
-    private var strings: [UnsafeMutablePointer<CChar>] = []
+    /// C strings that libwebsockets keeps pointers to while it runs, made once; freed with the client.
+    private let host: UnsafeMutablePointer<CChar>
+    private let path: UnsafeMutablePointer<CChar>
+    private let subprotocol: UnsafeMutablePointer<CChar>
+    private let caFile: UnsafeMutablePointer<CChar>?
 
     /// libwebsockets, opened with the first client (see Sources/CWebSockets/shim.h). The function
     /// table never changes once loaded, hence unchecked Sendable.
@@ -96,6 +99,10 @@ public final class WebSocketClient: @unchecked Sendable {
         retryPolicy.initialize(to: lws_retry_bo_t())
         protocols = .allocate(capacity: 2)
         protocols.initialize(repeating: lws_protocols(), count: 2)
+        host = strdup(endpoint.url.host)
+        path = strdup(endpoint.url.pathAndQuery)
+        subprotocol = strdup(endpoint.subprotocol)
+        caFile = endpoint.caFile.map { strdup($0) }
     }
 
     deinit {
@@ -103,7 +110,7 @@ public final class WebSocketClient: @unchecked Sendable {
         reconnectTimer.deallocate()
         retryPolicy.deallocate()
         protocols.deallocate()
-        for string in strings { free(string) }
+        for string in [host, path, subprotocol, caFile] { free(string) }
     }
 
     /// Starts the client's thread, which connects and keeps connecting.
@@ -137,15 +144,9 @@ public final class WebSocketClient: @unchecked Sendable {
         context.withLock { context in if let context { api.cancel_service(context) } }
     }
 
-    private func copy(_ text: String) -> UnsafeMutablePointer<CChar> {
-        let pointer = strdup(text)!
-        strings.append(pointer)
-        return pointer
-    }
-
     /// The service thread: a context, the first attempt, then libwebsockets' loop until `stop()`.
     private func serve() {
-        protocols[0].name = UnsafePointer(copy(endpoint.subprotocol))
+        protocols[0].name = UnsafePointer(subprotocol)
         protocols[0].callback = { wsi, reason, _, input, length in
             guard let wsi, let user = WebSocketClient.clientOf(wsi) else { return 0 }
             return user.handle(wsi, reason, input, length)
@@ -158,7 +159,7 @@ public final class WebSocketClient: @unchecked Sendable {
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.gid = -1
         info.uid = -1
-        if let ca = endpoint.caFile { info.client_ssl_ca_filepath = UnsafePointer(copy(ca)) }
+        if let caFile { info.client_ssl_ca_filepath = UnsafePointer(caFile) }
         guard let created = api.create_context(&info) else {
             events.push(.disconnected(reason: "libwebsockets could not create its context"))
             return
@@ -181,12 +182,12 @@ public final class WebSocketClient: @unchecked Sendable {
     private func connect(_ context: OpaquePointer) {
         var info = lws_client_connect_info()
         info.context = context
-        info.address = UnsafePointer(copy(endpoint.url.host))
+        info.address = UnsafePointer(host)
         info.port = Int32(endpoint.url.port)
-        info.path = UnsafePointer(copy(endpoint.url.pathAndQuery))
+        info.path = UnsafePointer(path)
         info.host = info.address
         info.origin = info.address
-        info.protocol = UnsafePointer(copy(endpoint.subprotocol))
+        info.protocol = UnsafePointer(subprotocol)
         info.ssl_connection = endpoint.url.secure ? Int32(LCCSCF_USE_SSL.rawValue) : 0
         if pingInterval > .zero {
             let seconds = UInt16(clamping: pingInterval.components.seconds)

@@ -85,3 +85,25 @@ struct OCPPDateTimeTests {
         #expect(written == "2026-12-06T13:32:26.007Z" && OCPPDateTime.parse(written)?.milliseconds == base + 7)
     }
 }
+
+struct ClockAlignedTimeTests {
+    /// The plain reference: walk the day's grid from midnight until past `time`.
+    static func reference(after time: Int64, interval: Int) -> Int64 {
+        let midnight = time - time % 86_400_000
+        var candidate = midnight
+        while candidate <= time { candidate += Int64(interval) * 1000 }
+        return min(candidate, midnight + 86_400_000)
+    }
+
+    @Test func theNextAlignedTimeIsOnTheDaysGridAfterNow() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let time = Int64.random(in: 1_600_000_000_000...1_900_000_000_000, using: &generator)
+            let interval = [1, 60, 300, 900, 3600, 7, 86_400, 50_000].randomElement(using: &generator)!
+            #expect(ChargePoint.nextAlignedTime(after: Timestamp(milliseconds: time), interval: interval).milliseconds
+                    == Self.reference(after: time, interval: interval), "\(time) every \(interval) s")
+        }
+        // On a boundary, the next one.
+        #expect(ChargePoint.nextAlignedTime(after: Timestamp(milliseconds: 1_800_000_900_000), interval: 900).milliseconds == 1_800_001_800_000)
+    }
+}

@@ -52,12 +52,13 @@ struct OCPPConfigurationTests {
         #expect(configuration.change("HeartbeatInterval", to: "sixty") == .Rejected)
         #expect(configuration.change("NumberOfConnectors", to: "2") == .Rejected)
         #expect(configuration.change("heartbeatinterval", to: "60") == .NotSupported)
-        #expect(configuration.change("LocalPreAuthorize", to: "TRUE") == .Accepted && configuration["LocalPreAuthorize"] == "true")
+        #expect(configuration.change("StopTransactionOnInvalidId", to: "FALSE") == .Accepted && configuration["StopTransactionOnInvalidId"] == "false")
+        #expect(configuration.change("LocalPreAuthorize", to: "true") == .Rejected, "no authorization before cards")
         #expect(configuration.change("MeterValuesSampledData", to: "Voltage,Energy.Active.Import.Register") == .Accepted)
         #expect(configuration.change("MeterValuesSampledData", to: "Voltage,SoC") == .Rejected)
         #expect(configuration.list("MeterValuesSampledData") == ["Voltage", "Energy.Active.Import.Register"])
         // What was stored comes back; what is no longer valid does not.
-        let restored = OCPPConfiguration(stored: ["HeartbeatInterval": "60", "NumberOfConnectors": "9", "Nope": "1", "ResetRetries": "99"])
-        #expect(restored.integer("HeartbeatInterval") == 60 && restored["NumberOfConnectors"] == "1" && restored["ResetRetries"] == "1")
+        let restored = OCPPConfiguration(stored: ["HeartbeatInterval": "60", "NumberOfConnectors": "9", "Nope": "1", "ClockAlignedDataInterval": "99999"])
+        #expect(restored.integer("HeartbeatInterval") == 60 && restored["NumberOfConnectors"] == "1" && restored["ClockAlignedDataInterval"] == "0")
     }
 }

@@ -69,25 +69,34 @@ import TestSupport
         let beforeAccepted = csms.messages().prefix { !($0["action"] as? String == "BootNotification" && (($0["answer"] as? [String: Any])?["status"] as? String) == "Accepted") }
         #expect(beforeAccepted.allSatisfy { ($0["action"] as? String ?? "BootNotification") == "BootNotification" })
 
+        try csms.call("ChangeConfiguration", #"{"key": "ClockAlignedDataInterval", "value": "2"}"#)
         try csms.call("ChangeConfiguration", #"{"key": "MeterValueSampleInterval", "value": "1"}"#)
         try csms.call("ChangeConfiguration", #"{"key": "NumberOfConnectors", "value": "2"}"#)
         try csms.call("ChangeConfiguration", #"{"key": "NoSuchKey", "value": "2"}"#)
         #expect(Self.wait(seconds: 60) { Self.calls(csms, "StartTransaction").count == 1 && Self.calls(csms, "MeterValues").count >= 2 },
                 "\(daemon.output.text)")
         let results = csms.messages().filter { $0["type"] as? String == "result" }
-        #expect(results.compactMap { ($0["payload"] as? [String: Any])?["status"] as? String } == ["Accepted", "Rejected", "NotSupported"])
+        #expect(results.compactMap { ($0["payload"] as? [String: Any])?["status"] as? String } == ["Accepted", "Accepted", "Rejected", "NotSupported"])
 
         let start = Self.payload(Self.calls(csms, "StartTransaction")[0])
         let transaction = try #require(Self.integer((Self.calls(csms, "StartTransaction")[0]["answer"] as? [String: Any])?["transactionId"]))
         #expect(start["idTag"] as? String == "evsed" && Self.integer(start["connectorId"]) == 1)
         #expect(Self.integer(start["meterStart"]) == Int64(try Self.sql(ledger, "SELECT start_register_wh FROM sessions WHERE id = 1").first ?? ""))
-        for values in Self.calls(csms, "MeterValues").map(Self.payload) {
+        for values in Self.calls(csms, "MeterValues").map(Self.payload) where "\(values)".contains("Sample.Periodic") {
             #expect(Self.integer(values["transactionId"]) == transaction)
             let sampled = ((values["meterValue"] as? [[String: Any]])?.first?["sampledValue"] as? [[String: Any]]) ?? []
             #expect(Set(sampled.compactMap { $0["measurand"] as? String }) == ["Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage"])
             #expect(sampled.filter { $0["measurand"] as? String == "Current.Import" }.compactMap { $0["phase"] as? String } == ["L1", "L2", "L3"])
         }
         #expect(Self.wait(seconds: 30) { Self.calls(csms, "StatusNotification").contains { Self.payload($0)["status"] as? String == "Charging" } })
+        // Clock-aligned values: on the grid of 2 s, the register only.
+        #expect(Self.wait(seconds: 30) { Self.calls(csms, "MeterValues").contains { "\($0)".contains("Sample.Clock") } })
+        for values in Self.calls(csms, "MeterValues").map(Self.payload) where "\(values)".contains("Sample.Clock") {
+            let value = (values["meterValue"] as? [[String: Any]])?.first
+            let stamp = value?["timestamp"] as? String ?? ""
+            #expect(stamp.hasSuffix(".000Z") && (Int(stamp.dropLast(5).suffix(2)) ?? 1) % 2 == 0, "\(stamp)")
+            #expect((value?["sampledValue"] as? [[String: Any]])?.compactMap { $0["measurand"] as? String } == ["Energy.Active.Import.Register"])
+        }
 
         // The central system stops it; the stop carries the ledger's end register.
         try csms.call("RemoteStopTransaction", #"{"transactionId": \#(transaction)}"#)
@@ -106,7 +115,7 @@ import TestSupport
         try csms.call("TriggerMessage", #"{"requestedMessage": "Heartbeat"}"#)
         try csms.call("DataTransfer", #"{"vendorId": "com.example"}"#)
         try csms.call("GetConfiguration", #"{"key": ["MeterValueSampleInterval", "Nope"]}"#)
-        #expect(Self.wait(seconds: 30) { csms.messages().filter { $0["type"] as? String == "result" }.count >= 8 })
+        #expect(Self.wait(seconds: 30) { csms.messages().filter { $0["type"] as? String == "result" }.count >= 9 })
         let last = csms.messages().filter { $0["type"] as? String == "result" }.suffix(3)
         #expect(last.first?["error"] as? String == "NotSupportedError", "\(last)")
         #expect((Array(last)[1]["payload"] as? [String: Any])?["status"] as? String == "UnknownVendorId")
@@ -185,6 +194,66 @@ import TestSupport
         #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
     }
 
+    @Test func theConnectorStatusFollowsAFaultAndTheCentralSystemsAvailabilityAndAResetRestartsEvsed() throws {
+        let directory = try Peer.scratchDirectory("ocpp-status")
+        let port = Peer.freePort()
+        let csms = try Peer.centralSystem(in: directory, port: port)
+        let board = try Self.board(in: directory, ocpp: """
+            central_system = "ws://127.0.0.1:\(port)/ocpp"
+            charge_box_id = "CB-status"
+            reconnect_first_s = 1
+            """)
+        let daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
+        defer { daemon.stop() }
+        func statuses() -> [String] {
+            Self.calls(csms, "StatusNotification").map(Self.payload).filter { Self.integer($0["connectorId"]) == 1 }.compactMap { $0["status"] as? String }
+        }
+        #expect(Self.wait(seconds: 60) { statuses().last == "Charging" }, "\(statuses())\n\(daemon.output.text)")
+
+        // Overheating: Faulted with the catalogue's code, then charging again once it cooled.
+        daemon.type("temperature 85")
+        #expect(Self.wait(seconds: 30) { statuses().last == "Faulted" }, "\(statuses())")
+        let faulted = Self.calls(csms, "StatusNotification").map(Self.payload).last { $0["status"] as? String == "Faulted" } ?? [:]
+        #expect(faulted["errorCode"] as? String == "HighTemperature" && faulted["vendorErrorCode"] as? String == "F11", "\(faulted)")
+        daemon.type("temperature 25")
+        #expect(Self.wait(seconds: 30) { statuses().last == "Charging" }, "\(statuses())")
+
+        // Out of service once the transaction is over; back in service; then a reset.
+        try csms.call("ChangeAvailability", #"{"connectorId": 0, "type": "Inoperative"}"#)
+        #expect(Self.wait(seconds: 30) { csms.messages().contains { $0["type"] as? String == "result" } })
+        let transaction = Self.integer((Self.calls(csms, "StartTransaction").first?["answer"] as? [String: Any])?["transactionId"]) ?? -1
+        try csms.call("RemoteStopTransaction", #"{"transactionId": \#(transaction)}"#)
+        #expect(Self.wait(seconds: 30) { statuses().last == "Unavailable" }, "\(statuses())")
+        try csms.call("ChangeAvailability", #"{"connectorId": 0, "type": "Operative"}"#)
+        #expect(Self.wait(seconds: 30) { statuses().last != "Unavailable" }, "\(statuses())")
+        let answers = csms.messages().filter { $0["action"] as? String == "ChangeAvailability" }.compactMap { ($0["payload"] as? [String: Any])?["status"] as? String }
+        #expect(answers == ["Scheduled", "Accepted"])
+
+        try csms.call("Reset", #"{"type": "Soft"}"#)
+        #expect(Self.wait(seconds: 60) { Self.calls(csms, "BootNotification").count == 2 }, "\(daemon.output.text)")
+        #expect(daemon.output.text.contains("evsed: restarting (OCPP Reset)"))
+        #expect(daemon.process.isRunning, "the same process runs the new evsed")
+        // Back in service with the car still there, a second transaction began; the reset stopped it.
+        let stops = Self.calls(csms, "StopTransaction").map(Self.payload)
+        #expect(Self.calls(csms, "StartTransaction").count == stops.count)
+        #expect(stops.compactMap { $0["reason"] as? String } == ["Remote", "SoftReset"], "\(stops)")
+    }
+
+    @Test func aTransactionTheCentralSystemBlocksIsStoppedAsDeAuthorized() throws {
+        let directory = try Peer.scratchDirectory("ocpp-blocked")
+        let port = Peer.freePort()
+        let csms = try Peer.centralSystem(in: directory, port: port, options: ["--blocked", "evsed"])
+        let board = try Self.board(in: directory, ocpp: """
+            central_system = "ws://127.0.0.1:\(port)/ocpp"
+            charge_box_id = "CB-blocked"
+            """)
+        let daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
+        defer { daemon.stop() }
+        #expect(Self.wait(seconds: 60) { Self.calls(csms, "StopTransaction").count == 1 }, "\(daemon.output.text)")
+        #expect(Self.payload(Self.calls(csms, "StopTransaction")[0])["reason"] as? String == "DeAuthorized")
+        #expect(daemon.output.text.contains("answered session 1's idTag with Blocked: stopping it"))
+    }
+
     @Test func securityProfileOneSendsTheKeyAndProfileTwoChecksTheCentralSystemsCertificate() throws {
         let directory = try Peer.scratchDirectory("ocpp-security")
         let key = "0123456789abcdef-key"
@@ -238,6 +307,23 @@ import TestSupport
         #expect(daemon.output.wait(for: "ocpp: cannot connect", seconds: 30), "\(daemon.output.text)")
         #expect(daemon.output.wait(for: "session_started", seconds: 30), "charging goes on without the central system")
         #expect(Self.calls(csms).isEmpty)
+
+        // A central system whose certificate no CA of ours signed is not talked to.
+        let ours = try TestCertificateAuthority(in: directory + "/ours")
+        let theirs = try TestCertificateAuthority(in: directory + "/theirs")
+        let tlsPort = Peer.freePort()
+        let impostor = try Peer.centralSystem(in: directory + "/theirs", port: tlsPort, options: ["--tls", theirs.serverCertificate, theirs.serverKey])
+        let tlsBoard = try Self.board(in: directory + "/ours", ocpp: """
+            central_system = "wss://localhost:\(tlsPort)/ocpp"
+            charge_box_id = "CB-1"
+            ca_file = "\(ours.certificate)"
+            reconnect_first_s = 1
+            """)
+        let tlsDaemon = try RunningDaemon(["run", "--board", tlsBoard], ledger: directory + "/ours/ledger.sqlite")
+        defer { tlsDaemon.stop() }
+        #expect(tlsDaemon.output.wait(for: "ocpp: cannot connect to wss://localhost:\(tlsPort)/ocpp/CB-1", seconds: 30), "\(tlsDaemon.output.text)")
+        Thread.sleep(forTimeInterval: 2)
+        #expect(impostor.messages().filter { $0["type"] as? String == "connect" }.isEmpty, "no WebSocket over an unchecked TLS connection")
     }
 }
 
