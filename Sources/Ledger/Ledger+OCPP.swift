@@ -148,4 +148,22 @@ extension Ledger {
                              .text(key), .text(value))
         }
     }
+
+    /// The charging profiles installed, as (id, connector, the profile's JSON).
+    public func ocppProfiles() throws(LedgerError) -> [(id: Int64, connector: Int, profile: String)] {
+        try read { () throws(SQLiteError) in
+            try database.query("SELECT id, connector, profile FROM ocpp_profiles ORDER BY id") { ($0.integer(0), Int($0.integer(1)), $0.text(2)) }
+        }
+    }
+
+    /// Replaces the installed charging profiles with `profiles` (a few; written whole).
+    public func replaceOCPPProfiles(_ profiles: [(id: Int64, connector: Int, profile: String)]) throws(LedgerError) {
+        try write { () throws(SQLiteError) in
+            try database.execute("DELETE FROM ocpp_profiles")
+            for entry in profiles {
+                try database.run("INSERT INTO ocpp_profiles(id, connector, profile) VALUES (?, ?, ?)",
+                                 .integer(entry.id), .int(entry.connector), .text(entry.profile))
+            }
+        }
+    }
 }

@@ -94,7 +94,7 @@ enum LedgerSchema {
         // 5: OCPP. The transaction messages for the central system, stored before any attempt and
         // sent in `seq` order (a Start's and a Stop's payload is made from the session's row when
         // it is sent; a MeterValues' is stored); the transaction id each session got; the
-        // configuration keys the central system changed.
+        // configuration keys the central system changed; the charging profiles it installed.
         """
         CREATE TABLE ocpp_messages(
             seq INTEGER PRIMARY KEY, session INTEGER NOT NULL, action TEXT NOT NULL
@@ -106,6 +106,7 @@ enum LedgerSchema {
         CREATE TABLE ocpp_transactions(
             session INTEGER PRIMARY KEY, id_tag TEXT NOT NULL, transaction_id INTEGER, id_tag_status TEXT);
         CREATE TABLE ocpp_configuration(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE ocpp_profiles(id INTEGER PRIMARY KEY, connector INTEGER NOT NULL, profile TEXT NOT NULL);
         """,
     ]
 

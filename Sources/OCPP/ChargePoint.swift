@@ -98,7 +98,9 @@ public final class ChargePoint: ServiceSubscriber {
     private let ledger: Ledger
     private let transport: any OCPPTransport
     private let catalogue: FaultCatalogue
+    private let charger: ChargerConfiguration
     private let wallTime: (Instant) -> Timestamp
+    private let baseLimit: () -> Double
     private let hooks: Hooks
     /// How long a CALL may wait for its answer before it counts as failed.
     public var callTimeout: Duration = .seconds(30)
@@ -136,21 +138,40 @@ public final class ChargePoint: ServiceSubscriber {
     private var lastStatus: ChargerStatus?
     /// Why the last attempt to connect failed, while not connected.
     private var lastFailure: String?
+    /// The central system's charging profiles, and what they made of the offer last.
+    public private(set) var profiles: ChargingProfiles
+    private var appliedLimit: Double?
+    private var pausedByProfile = false
+    /// When the open session started (a Relative profile counts from there).
+    private var openStartedAt: Timestamp?
+    /// What TriggerMessage asked for, sent before anything else.
+    private var triggered: [String] = []
 
     /// - Parameters:
     ///   - firstSession: the first session number reported (set when OCPP first ran on this ledger).
     ///   - wallTime: the books' wall clock.
-    public init(settings: OCPPSettings, identity: Identity, ledger: Ledger, transport: any OCPPTransport, catalogue: FaultCatalogue,
-                wallTime: @escaping (Instant) -> Timestamp, hooks: Hooks) {
+    ///   - baseLimit: the current the charger offers when no charging profile limits it (the
+    ///     site's `current_limit_a`, else the board's maximum), in amperes.
+    public init(settings: OCPPSettings, identity: Identity, ledger: Ledger, transport: any OCPPTransport, charger: ChargerConfiguration,
+                wallTime: @escaping (Instant) -> Timestamp, baseLimit: @escaping () -> Double, hooks: Hooks) {
         self.settings = settings
         self.identity = identity
         self.ledger = ledger
         self.transport = transport
-        self.catalogue = catalogue
+        self.catalogue = FaultCatalogue(configuration: charger)
+        self.charger = charger
         self.wallTime = wallTime
+        self.baseLimit = baseLimit
         self.hooks = hooks
         configuration = OCPPConfiguration(stored: (try? ledger.ocppConfiguration()) ?? [:])
         heartbeatInterval = .seconds(configuration.integer("HeartbeatInterval"))
+        var installed: [ChargingProfiles.Installed] = []
+        for stored in (try? ledger.ocppProfiles()) ?? [] {
+            if let value = JSONValue(parsing: stored.profile), let profile = try? value.decode(OCPP16.ChargingProfile.self) {
+                installed.append(ChargingProfiles.Installed(connector: stored.connector, profile: profile))
+            }
+        }
+        profiles = ChargingProfiles(nominalVoltage: charger.nominalVoltage.value, installed: installed)
     }
 
     /// After a restart: queues what the books hold and the queue lacks (the power went between a
@@ -228,7 +249,16 @@ public final class ChargePoint: ServiceSubscriber {
                 break
             }
         }
+        let wasOpen = openSession
         openSession = update.openSession.flatMap { $0.endedAt == nil ? $0.id : nil }
+        openStartedAt = openSession == nil ? nil : update.openSession?.startedAt
+        if wasOpen != nil && openSession == nil {
+            pausedByProfile = false
+            if profiles.installed.contains(where: { $0.profile.chargingProfilePurpose == .TxProfile }) {
+                profiles.transactionEnded()
+                saveProfiles()
+            }
+        }
     }
 
     private func queue(_ body: () throws(LedgerError) -> Void) {
@@ -269,6 +299,7 @@ public final class ChargePoint: ServiceSubscriber {
             }
         }
         sampleMeter(at: now)
+        applyProfiles(at: now)
         guard connected else { return }
         if let call = outstanding, now - call.sentAt >= callTimeout {
             outstanding = nil
@@ -288,6 +319,10 @@ public final class ChargePoint: ServiceSubscriber {
                 firmwareVersion: identity.firmwareVersion, meterType: identity.meterType, meterSerialNumber: nil)
             call("BootNotification", .encoding(boot), purpose: .boot, at: now)
         case .accepted:
+            if !triggered.isEmpty {
+                sendTriggered(triggered.removeFirst(), at: now)
+                return
+            }
             // Transaction messages first: a status of a transaction follows its StartTransaction.
             if queueRetryAt.map({ now >= $0 }) ?? true, sendQueued(at: now) { return }
             for connector in [0, 1] {
@@ -507,7 +542,6 @@ public final class ChargePoint: ServiceSubscriber {
     /// Recognised OCPP 1.6 actions of the profiles evsed does not implement yet.
     private static let notSupported: Set<String> = [
         "CancelReservation", "ReserveNow", "GetDiagnostics", "UpdateFirmware", "GetLocalListVersion", "SendLocalList",
-        "SetChargingProfile", "ClearChargingProfile", "GetCompositeSchedule", "TriggerMessage",
     ]
 
     private func answer(_ action: String, _ payload: JSONValue, at now: Instant) throws(OCPPFrameError) -> JSONValue {
@@ -590,6 +624,58 @@ public final class ChargePoint: ServiceSubscriber {
                 hooks.log("ocpp: the central system set \(request.key) = \(request.value)", false)
             }
             return .encoding(OCPP16.StatusResponse(status: result.rawValue))
+        case "SetChargingProfile":
+            let request = try payload.decode(OCPP16.SetChargingProfileRequest.self)
+            let limits = (stack: configuration.integer("ChargeProfileMaxStackLevel"), periods: configuration.integer("ChargingScheduleMaxPeriods"),
+                          installed: configuration.integer("MaxChargingProfilesInstalled"))
+            guard request.csChargingProfiles.stackLevel <= limits.stack,
+                  request.csChargingProfiles.chargingSchedule.chargingSchedulePeriod.count <= limits.periods else {
+                return .encoding(OCPP16.StatusResponse(status: "Rejected"))
+            }
+            var changed = profiles
+            do throws(ChargingProfiles.Refusal) {
+                try changed.install(request.csChargingProfiles, connector: request.connectorId, transaction: currentTransaction)
+            } catch {
+                if case .invalid(let why) = error { hooks.log("ocpp: charging profile \(request.csChargingProfiles.chargingProfileId) refused: \(why)", false) }
+                return .encoding(OCPP16.StatusResponse(status: "Rejected"))
+            }
+            guard changed.installed.count <= limits.installed else { return .encoding(OCPP16.StatusResponse(status: "Rejected")) }
+            profiles = changed
+            saveProfiles()
+            hooks.log("ocpp: charging profile \(request.csChargingProfiles.chargingProfileId) (\(request.csChargingProfiles.chargingProfilePurpose.rawValue), "
+                      + "stack \(request.csChargingProfiles.stackLevel)) installed on connector \(request.connectorId)", false)
+            applyProfiles(at: now)
+            return .encoding(OCPP16.StatusResponse(status: "Accepted"))
+        case "ClearChargingProfile":
+            let request = try payload.decode(OCPP16.ClearChargingProfileRequest.self)
+            guard profiles.clear(request) else { return .encoding(OCPP16.StatusResponse(status: "Unknown")) }
+            saveProfiles()
+            applyProfiles(at: now)
+            return .encoding(OCPP16.StatusResponse(status: "Accepted"))
+        case "GetCompositeSchedule":
+            let request = try payload.decode(OCPP16.GetCompositeScheduleRequest.self)
+            guard request.connectorId == 0 || request.connectorId == 1, (1...172_800).contains(request.duration) else {
+                return .encoding(OCPP16.GetCompositeScheduleResponse(status: "Rejected"))
+            }
+            let start = wallTime(now)
+            let schedule = profiles.composite(from: start, duration: request.duration, unit: request.chargingRateUnit ?? .A,
+                                              transaction: currentTransaction, unlimited: charger.maximumCurrent.value)
+            return .encoding(OCPP16.GetCompositeScheduleResponse(status: "Accepted", connectorId: request.connectorId,
+                                                                 scheduleStart: OCPPDateTime.text(start), chargingSchedule: schedule))
+        case "TriggerMessage":
+            let request = try payload.decode(OCPP16.TriggerMessageRequest.self)
+            switch request.requestedMessage {
+            case "BootNotification", "Heartbeat", "MeterValues":
+                triggered.append(request.requestedMessage)
+            case "StatusNotification":
+                if let connector = request.connectorId, connector != 0 && connector != 1 { return .encoding(OCPP16.StatusResponse(status: "Rejected")) }
+                for connector in request.connectorId.map({ [$0] }) ?? [0, 1] { statusSent[connector] = nil }
+            case "DiagnosticsStatusNotification", "FirmwareStatusNotification":
+                return .encoding(OCPP16.StatusResponse(status: "NotImplemented"))
+            default:
+                throw OCPPFrameError(id: nil, code: .propertyConstraintViolation, description: "requestedMessage: \(request.requestedMessage) is not one of OCPP 1.6's")
+            }
+            return .encoding(OCPP16.StatusResponse(status: "Accepted"))
         case "ClearCache":
             // No authorization cache is kept yet: it is empty, as asked.
             return .encoding(OCPP16.StatusResponse(status: "Accepted"))
@@ -607,6 +693,72 @@ public final class ChargePoint: ServiceSubscriber {
     private func checkIdTag(_ tag: String) throws(OCPPFrameError) {
         guard (1...20).contains(tag.count) else {
             throw OCPPFrameError(id: nil, code: .propertyConstraintViolation, description: "idTag: 1 to 20 characters")
+        }
+    }
+
+    /// The open session as a transaction, for the charging profiles.
+    private var currentTransaction: ChargingProfiles.Transaction? {
+        guard let session = openSession, let start = openStartedAt else { return nil }
+        let id = (try? ledger.ocppTransaction(session: Int64(session.rawValue)))?.transactionId
+        return ChargingProfiles.Transaction(id: id, start: start)
+    }
+
+    private func saveProfiles() {
+        let rows = profiles.installed.map { entry in
+            (id: Int64(entry.profile.chargingProfileId), connector: entry.connector, profile: JSONValue.encoding(entry.profile).text)
+        }
+        queue { () throws(LedgerError) in try ledger.replaceOCPPProfiles(rows) }
+    }
+
+    /// Gives the control loop the offer the profiles allow now, when it changed: the limit (at
+    /// most the site's), a pause below the 6 A a PWM can offer, the site's own limit again when no
+    /// profile limits it.
+    private func applyProfiles(at now: Instant) {
+        guard !profiles.installed.isEmpty || appliedLimit != nil else { return }
+        let base = baseLimit()
+        var target = profiles.limit(at: wallTime(now), transaction: currentTransaction).map { (min($0, base) * 10).rounded(.down) / 10 }
+        if target == base { target = nil }
+        guard target != appliedLimit else { return }
+        appliedLimit = target
+        guard let amperes = target else {
+            if pausedByProfile {
+                pausedByProfile = false
+                hooks.command(.resume)
+            }
+            hooks.command(.setCurrentLimit(Amperes(base)))
+            hooks.log("ocpp: no charging profile limits the charger: \(fixed(base, 1)) A", false)
+            return
+        }
+        if amperes < PWMDuty.minimumCurrent.value {
+            if openSession != nil && !pausedByProfile {
+                pausedByProfile = true
+                hooks.command(.pause)
+            }
+            hooks.log("ocpp: a charging profile allows \(fixed(amperes, 1)) A, less than a PWM can offer: charging paused", false)
+            return
+        }
+        if pausedByProfile {
+            pausedByProfile = false
+            hooks.command(.resume)
+        }
+        hooks.command(.setCurrentLimit(Amperes(amperes)))
+        hooks.log("ocpp: a charging profile limits the charger to \(fixed(amperes, 1)) A", false)
+    }
+
+    private func sendTriggered(_ message: String, at now: Instant) {
+        switch message {
+        case "BootNotification":
+            let boot = OCPP16.BootNotificationRequest(
+                chargePointVendor: identity.vendor, chargePointModel: identity.model, chargePointSerialNumber: identity.serialNumber,
+                firmwareVersion: identity.firmwareVersion, meterType: identity.meterType, meterSerialNumber: nil)
+            call("BootNotification", .encoding(boot), purpose: .boot, at: now)
+        case "MeterValues":
+            let values = lastReading.map { sampledValues($0, measurands: configuration.list("MeterValuesSampledData"), context: "Trigger") } ?? []
+            let request = OCPP16.MeterValuesRequest(connectorId: 1, transactionId: currentTransaction?.id,
+                                                    meterValue: [OCPP16.MeterValue(timestamp: OCPPDateTime.text(wallTime(now)), sampledValue: values)])
+            call("MeterValues", .encoding(request), purpose: .heartbeat, at: now)
+        default:
+            call("Heartbeat", .encoding(OCPP16.HeartbeatRequest()), purpose: .heartbeat, at: now)
         }
     }
 

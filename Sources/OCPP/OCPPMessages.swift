@@ -143,4 +143,9 @@ public enum OCPP16 {
         public var status: String
         public var data: String?
     }
+
+    public struct TriggerMessageRequest: Codable, Equatable, Sendable {
+        public var requestedMessage: String
+        public var connectorId: Int?
+    }
 }

@@ -206,8 +206,9 @@ struct RunCommand: ParsableCommand {
                 settings: ocppSettings,
                 identity: .init(vendor: "evsed", model: description.name, serialNumber: nil, firmwareVersion: BuildInfo.version,
                                meterType: description.linux.map { $0.meter.map.model } ?? "simulated"),
-                ledger: books, transport: client, catalogue: FaultCatalogue(configuration: description.charger),
+                ledger: books, transport: client, charger: description.charger,
                 wallTime: { recorder.books.clock.timestamp($0) },
+                baseLimit: { [store = terminal.settings, maximum = description.charger.maximumCurrent.value] in store.settings.currentLimit ?? maximum },
                 hooks: .init(command: { command in
                     if !commands.push(command) { log.push(("ocpp: the control loop's command queue is full: \(command) is lost", false)) }
                 }, restart: { hard in

@@ -112,10 +112,13 @@ import TestSupport
         #expect(Self.payload(Self.calls(csms, "StartTransaction")[1])["idTag"] as? String == "REMOTE-7")
 
         // What the charge point does not do, it says so; nothing it sent was refused by the schemas.
+        let heartbeats = Self.calls(csms, "Heartbeat").count
         try csms.call("TriggerMessage", #"{"requestedMessage": "Heartbeat"}"#)
+        #expect(Self.wait(seconds: 30) { Self.calls(csms, "Heartbeat").count == heartbeats + 1 }, "a triggered heartbeat")
+        try csms.call("GetLocalListVersion", "{}")
         try csms.call("DataTransfer", #"{"vendorId": "com.example"}"#)
         try csms.call("GetConfiguration", #"{"key": ["MeterValueSampleInterval", "Nope"]}"#)
-        #expect(Self.wait(seconds: 30) { csms.messages().filter { $0["type"] as? String == "result" }.count >= 9 })
+        #expect(Self.wait(seconds: 30) { csms.messages().filter { $0["type"] as? String == "result" }.count >= 10 })
         let last = csms.messages().filter { $0["type"] as? String == "result" }.suffix(3)
         #expect(last.first?["error"] as? String == "NotSupportedError", "\(last)")
         #expect((Array(last)[1]["payload"] as? [String: Any])?["status"] as? String == "UnknownVendorId")
@@ -237,6 +240,66 @@ import TestSupport
         let stops = Self.calls(csms, "StopTransaction").map(Self.payload)
         #expect(Self.calls(csms, "StartTransaction").count == stops.count)
         #expect(stops.compactMap { $0["reason"] as? String } == ["Remote", "SoftReset"], "\(stops)")
+    }
+
+    @Test func chargingProfilesSetTheOfferFromTheirStartAndPauseBelowSixAmperes() throws {
+        let directory = try Peer.scratchDirectory("ocpp-profiles")
+        let port = Peer.freePort()
+        let csms = try Peer.centralSystem(in: directory, port: port)
+        let board = try Self.board(in: directory, ocpp: """
+            central_system = "ws://127.0.0.1:\(port)/ocpp"
+            charge_box_id = "CB-smart"
+            """)
+        let daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
+        defer { daemon.stop() }
+        func statuses() -> [String] {
+            Self.calls(csms, "StatusNotification").map(Self.payload).filter { Self.integer($0["connectorId"]) == 1 }.compactMap { $0["status"] as? String }
+        }
+        func results(_ action: String) -> [[String: Any]] {
+            csms.messages().filter { $0["type"] as? String == "result" && $0["action"] as? String == action }
+        }
+        #expect(Self.wait(seconds: 60) { statuses().last == "Charging" }, "\(daemon.output.text)")
+
+        // 10 A from three seconds on: not before, and at once after.
+        let formatter = ISO8601DateFormatter()
+        // On a whole second: the date and time is written without a fraction.
+        let start = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 3).rounded(.up))
+        try csms.call("SetChargingProfile", """
+            {"connectorId": 1, "csChargingProfiles": {"chargingProfileId": 5, "stackLevel": 1, "chargingProfilePurpose": "TxProfile",
+             "chargingProfileKind": "Absolute", "chargingSchedule": {"startSchedule": "\(formatter.string(from: start))", "chargingRateUnit": "A",
+             "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 10.0}]}}}
+            """)
+        #expect(Self.wait(seconds: 30) { results("SetChargingProfile").count == 1 })
+        #expect((results("SetChargingProfile").first?["payload"] as? [String: Any])?["status"] as? String == "Accepted")
+        Thread.sleep(until: start.addingTimeInterval(-0.5))
+        #expect(!daemon.output.text.contains("(10.0 A)"), "the profile has not started yet")
+        #expect(Self.wait(seconds: 1.5) { daemon.output.text.contains("PWM 16.7 % (10.0 A)") }, "\(daemon.output.text)")
+        try csms.call("GetCompositeSchedule", #"{"connectorId": 1, "duration": 60}"#)
+        #expect(Self.wait(seconds: 30) { results("GetCompositeSchedule").count == 1 })
+        let composite = results("GetCompositeSchedule").first?["payload"] as? [String: Any]
+        let periods = (composite?["charging_schedule"] as? [String: Any])?["charging_schedule_period"] as? [[String: Any]]
+        #expect(periods?.first?["limit"] as? Double == 10.0, "\(String(describing: composite))")
+
+        // Below 6 A a PWM cannot offer: charging pauses, and resumes when the profile goes.
+        try csms.call("SetChargingProfile", """
+            {"connectorId": 0, "csChargingProfiles": {"chargingProfileId": 6, "stackLevel": 0, "chargingProfilePurpose": "ChargePointMaxProfile",
+             "chargingProfileKind": "Relative", "chargingSchedule": {"chargingRateUnit": "W", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 2000}]}}}
+            """)
+        #expect(Self.wait(seconds: 30) { results("SetChargingProfile").count == 2 })
+        #expect((results("SetChargingProfile").last?["payload"] as? [String: Any])?["status"] as? String == "Rejected",
+                "a ChargePointMaxProfile has no transaction to be relative to")
+        try csms.call("SetChargingProfile", """
+            {"connectorId": 0, "csChargingProfiles": {"chargingProfileId": 6, "stackLevel": 0, "chargingProfilePurpose": "ChargePointMaxProfile",
+             "chargingProfileKind": "Absolute", "chargingSchedule": {"startSchedule": "2020-01-01T00:00:00Z", "chargingRateUnit": "W",
+             "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 2000}]}}}
+            """)
+        #expect(Self.wait(seconds: 30) { statuses().last == "SuspendedEVSE" }, "\(statuses())\n\(daemon.output.text)")
+        #expect(daemon.output.text.contains("allows 2.8 A, less than a PWM can offer: charging paused"))
+        try csms.call("ClearChargingProfile", #"{"chargingProfilePurpose": "ChargePointMaxProfile"}"#)
+        #expect(Self.wait(seconds: 30) { statuses().last == "Charging" }, "\(statuses())")
+        try csms.call("ClearChargingProfile", #"{"id": 5}"#)
+        #expect(Self.wait(seconds: 30) { daemon.output.text.contains("no charging profile limits the charger: 32.0 A") }, "\(daemon.output.text)")
+        #expect(results("ClearChargingProfile").compactMap { ($0["payload"] as? [String: Any])?["status"] as? String } == ["Accepted", "Accepted"])
     }
 
     @Test func aTransactionTheCentralSystemBlocksIsStoppedAsDeAuthorized() throws {
