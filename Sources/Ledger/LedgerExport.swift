@@ -83,6 +83,17 @@ extension Ledger {
     }
 }
 
+extension Ledger {
+    /// The signed record (an OCMF line) of a closed session, or nil before it closed.
+    public func ocmfRecord(session: Int64) throws(LedgerError) -> String? {
+        try read { () throws(SQLiteError) in
+            try database.query("SELECT payload, signature FROM signed_sessions WHERE session = ?", [.integer(session)]) { row in
+                SignedRecord.ocmf(payload: row.text(0), signature: row.text(1))
+            }.first
+        }
+    }
+}
+
 extension BillRow {
     /// The row's fields, exact decimals as strings so no reader takes them for binary floating
     /// point: `dimension`, `quantity`, `unit`, `unit_price`, `vat_percent` (when VAT applies),

@@ -388,9 +388,17 @@ public final class ChargePoint: ServiceSubscriber {
             }
             guard let end = session.endRegisterWh ?? session.startRegisterWh else { return .waiting }
             let reason = stopReasons[message.session] ?? Self.stopReason(session.endReason)
-            let request = OCPP16.StopTransactionRequest(idTag: transaction.idTag, meterStop: end,
-                                                        timestamp: OCPPDateTime.text(session.endedAt ?? message.createdAt),
-                                                        transactionId: id, reason: reason, transactionData: nil)
+            let ended = OCPPDateTime.text(session.endedAt ?? message.createdAt)
+            // The ledger's signed record of the session (StopTransactionSignatureFormat: OCMF), for
+            // a central system that keeps the proof with its own copy of the bill.
+            let signed = try ledger.ocmfRecord(session: message.session).map { record in
+                [OCPP16.MeterValue(timestamp: ended, sampledValue: [
+                    OCPP16.SampledValue(value: record, context: "Transaction.End", format: "SignedData", measurand: "Energy.Active.Import.Register",
+                                        phase: nil, location: "Outlet", unit: "Wh"),
+                ])]
+            }
+            let request = OCPP16.StopTransactionRequest(idTag: transaction.idTag, meterStop: end, timestamp: ended,
+                                                        transactionId: id, reason: reason, transactionData: signed)
             return .ready(.encoding(request))
         case "MeterValues":
             guard let text = message.payload, case .object(var fields) = JSONValue(parsing: text) else {

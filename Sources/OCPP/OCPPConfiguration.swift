@@ -49,6 +49,9 @@ public struct OCPPConfiguration: Sendable, Equatable {
         Key(name: "StopTransactionOnEVSideDisconnect", kind: .boolean, readOnly: true, defaultValue: "true"),
         Key(name: "StopTransactionOnInvalidId", kind: .boolean, readOnly: false, defaultValue: "true"),
         // No meter values travel in a StopTransaction's transactionData yet (the signed record will).
+        // Not one of OCPP 1.6's keys, but the one German calibration law chargers use to say how
+        // the StopTransaction's SignedData is written.
+        Key(name: "StopTransactionSignatureFormat", kind: .text, readOnly: true, defaultValue: "OCMF"),
         Key(name: "StopTxnAlignedData", kind: .text, readOnly: true, defaultValue: ""),
         Key(name: "StopTxnSampledData", kind: .text, readOnly: true, defaultValue: ""),
         Key(name: "SupportedFeatureProfiles", kind: .text, readOnly: true, defaultValue: "Core,SmartCharging,RemoteTrigger"),

@@ -105,6 +105,12 @@ import TestSupport
         #expect(stop["reason"] as? String == "Remote")
         #expect(Self.integer(stop["transactionId"]) == transaction)
         #expect(Self.integer(stop["meterStop"]) == Int64(try Self.sql(ledger, "SELECT end_register_wh FROM sessions WHERE id = 1").first ?? ""))
+        // With the ledger's signed record of the session, as `ledger export --format ocmf` gives it.
+        let signed = ((stop["transactionData"] as? [[String: Any]])?.first?["sampledValue"] as? [[String: Any]])?.first
+        #expect(signed?["format"] as? String == "SignedData" && signed?["context"] as? String == "Transaction.End")
+        let record = try #require(signed?["value"] as? String)
+        let export = try CommandLineTests().evsed(["ledger", "export", "--format", "ocmf"], ledger: ledger).output
+        #expect(record.hasPrefix("OCMF|") && export.split(separator: "\n").contains(Substring(record)), "\(record)\n\(export)")
 
         // And starts another for the car still connected, with its own idTag.
         try csms.call("RemoteStartTransaction", #"{"connectorId": 1, "idTag": "REMOTE-7"}"#)
