@@ -134,7 +134,7 @@ let package = Package(
         .executableTarget(name: "loop-bench", dependencies: ["EVSECore", "Hardware", "Runtime", "Simulation"], path: "bench/loop"),
         // Seeded mutation of every input evsed reads (make test runs it briefly, make fuzz long).
         .executableTarget(
-            name: "evsed-fuzz", dependencies: ["ConfigFile", "Billing", "Hardware", "Simulation", "Alerts", "Console", "Ledger", "EVSECore"],
+            name: "evsed-fuzz", dependencies: ["ConfigFile", "Billing", "Hardware", "Simulation", "Alerts", "Console", "Ledger", "EVSECore", "OCPP", "Sessions"],
             path: "Tests/Fuzz"),
         // The same readers for libFuzzer (`make fuzz`); a normal build replays saved inputs.
         .executableTarget(
@@ -174,7 +174,7 @@ let package = Package(
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Runtime", "EVSECore", "TestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "Sessions", "Runtime", "TestSupport"]),
         .testTarget(name: "ChargerServiceTests", dependencies: ["ChargerService", "EVSECore", "ConfigFile", "Ledger", "Billing", "Sessions", "Alerts", "Runtime", "TestSupport"]),
-        .testTarget(name: "OCPPTests", dependencies: ["OCPP", "ChargerService", "EVSECore", "Ledger", "Sessions", "Billing", "TestSupport"]),
+        .testTarget(name: "OCPPTests", dependencies: ["OCPP", "ChargerService", "EVSECore", "Ledger", "Sessions", "Billing", "ConfigFile", "TestSupport"]),
         // Drives the built `evsed` executable as a user would.
         .testTarget(name: "evsedTests", dependencies: ["evsed", "Simulation", "TestSupport"]),
     ]

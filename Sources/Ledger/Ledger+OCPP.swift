@@ -75,6 +75,8 @@ extension Ledger {
         public var idTag: String
         public var transactionId: Int64?
         public var idTagStatus: String?
+        /// Why the central system's own request stopped it (Remote, SoftReset, …), when it did.
+        public var stopReason: String?
     }
 
     /// Records the idTag a session starts with (once: a resumed session keeps its transaction).
@@ -92,10 +94,20 @@ extension Ledger {
         }
     }
 
+    /// Records why a session is being stopped at the central system's request, before the stop:
+    /// its StopTransaction says so even when it is sent after a restart.
+    public func recordOCPPStopReason(session: Int64, reason: String) throws(LedgerError) {
+        try write { () throws(SQLiteError) in
+            try database.run("UPDATE ocpp_transactions SET stop_reason = ? WHERE session = ?", .text(reason), .integer(session))
+        }
+    }
+
     public func ocppTransaction(session: Int64) throws(LedgerError) -> OCPPTransaction? {
         try read { () throws(SQLiteError) in
-            try database.query("SELECT session, id_tag, transaction_id, id_tag_status FROM ocpp_transactions WHERE session = ?", [.integer(session)]) { row in
-                OCPPTransaction(session: row.integer(0), idTag: row.text(1), transactionId: row.optionalInteger(2), idTagStatus: row.optionalText(3))
+            try database.query("SELECT session, id_tag, transaction_id, id_tag_status, stop_reason FROM ocpp_transactions WHERE session = ?",
+                               [.integer(session)]) { row in
+                OCPPTransaction(session: row.integer(0), idTag: row.text(1), transactionId: row.optionalInteger(2), idTagStatus: row.optionalText(3),
+                                stopReason: row.optionalText(4))
             }.first
         }
     }

@@ -104,7 +104,7 @@ enum LedgerSchema {
             last_error TEXT, done_ms INTEGER);
         CREATE INDEX ocpp_messages_pending ON ocpp_messages(seq) WHERE state = 'pending';
         CREATE TABLE ocpp_transactions(
-            session INTEGER PRIMARY KEY, id_tag TEXT NOT NULL, transaction_id INTEGER, id_tag_status TEXT);
+            session INTEGER PRIMARY KEY, id_tag TEXT NOT NULL, transaction_id INTEGER, id_tag_status TEXT, stop_reason TEXT);
         CREATE TABLE ocpp_configuration(key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE ocpp_profiles(id INTEGER PRIMARY KEY, connector INTEGER NOT NULL, profile TEXT NOT NULL);
         """,

@@ -129,10 +129,11 @@ public final class ChargePoint: ServiceSubscriber {
     /// The idTag of the next session (RemoteStartTransaction), until `ConnectionTimeOut` passes
     /// without a session.
     private var nextIdTag: (tag: String, until: Instant)?
-    /// Why the central system's own requests stop a session (Remote, SoftReset, …).
-    private var stopReasons: [Int64: String] = [:]
     /// A Reset waits for the session it stops.
     private var pendingReset: (hard: Bool, session: Int64?)?
+    /// A soft Reset waits for the queue to be sent (for 10 s at most) before evsed restarts.
+    private var restartAfterQueue = false
+    private var restartDeadline: Instant?
     /// ChangeAvailability to Inoperative arrived during a transaction: applied when it ends.
     private var inoperativeScheduled = false
     private var lastStatus: ChargerStatus?
@@ -238,8 +239,9 @@ public final class ChargePoint: ServiceSubscriber {
                     try ledger.enqueueOCPP(session: number, action: "StopTransaction", payload: nil, at: session.lastAt)
                 }
                 if let reset = pendingReset, reset.session == number {
+                    // The Stop goes out before the restart, so that it is not sent twice.
                     pendingReset = nil
-                    hooks.restart(reset.hard)
+                    restartAfterQueue = true
                 }
                 if inoperativeScheduled {
                     inoperativeScheduled = false
@@ -259,6 +261,11 @@ public final class ChargePoint: ServiceSubscriber {
                 saveProfiles()
             }
         }
+    }
+
+    /// The central system's request stops `session`: the reason goes to the ledger first.
+    private func stopping(_ session: Int64, because reason: String) {
+        queue { () throws(LedgerError) in try ledger.recordOCPPStopReason(session: session, reason: reason) }
     }
 
     private func queue(_ body: () throws(LedgerError) -> Void) {
@@ -300,6 +307,14 @@ public final class ChargePoint: ServiceSubscriber {
         }
         sampleMeter(at: now)
         applyProfiles(at: now)
+        if restartAfterQueue {
+            let deadline = restartDeadline ?? now + .seconds(10)
+            restartDeadline = deadline
+            if now >= deadline || isSettled {
+                restartAfterQueue = false
+                hooks.restart(false)
+            }
+        }
         guard connected else { return }
         if let call = outstanding, now - call.sentAt >= callTimeout {
             outstanding = nil
@@ -308,6 +323,9 @@ public final class ChargePoint: ServiceSubscriber {
         guard outstanding == nil else { return }
         sendNext(at: now)
     }
+
+    /// Whether nothing waits: no CALL of ours unanswered and no transaction message queued.
+    public var isSettled: Bool { outstanding == nil && ((try? ledger.ocppQueueCounts().pending) ?? 0) == 0 }
 
     private func sendNext(at now: Instant) {
         switch registration {
@@ -387,7 +405,7 @@ public final class ChargePoint: ServiceSubscriber {
                 return .impossible("its StartTransaction was never answered with a transaction id")
             }
             guard let end = session.endRegisterWh ?? session.startRegisterWh else { return .waiting }
-            let reason = stopReasons[message.session] ?? Self.stopReason(session.endReason)
+            let reason = transaction.stopReason ?? Self.stopReason(session.endReason)
             let ended = OCPPDateTime.text(session.endedAt ?? message.createdAt)
             // The ledger's signed record of the session (StopTransactionSignatureFormat: OCMF), for
             // a central system that keeps the proof with its own copy of the bill.
@@ -482,20 +500,22 @@ public final class ChargePoint: ServiceSubscriber {
             switch call.purpose {
             case .boot:
                 let answer = try payload.decode(OCPP16.BootNotificationResponse.self)
-                let interval = Duration.seconds(max(0, answer.interval))
+                // A number from outside: kept within a week before any arithmetic on instants.
+                let seconds = min(max(0, answer.interval), 7 * 86_400)
+                let interval = Duration.seconds(seconds)
                 switch answer.status {
                 case .Accepted:
                     registration = .accepted
-                    if answer.interval > 0 { heartbeatInterval = interval }
-                    hooks.log("ocpp: boot accepted by \(settings.url) (heartbeat every \(answer.interval) s)", false)
+                    if seconds > 0 { heartbeatInterval = interval }
+                    hooks.log("ocpp: boot accepted by \(settings.url) (heartbeat every \(seconds) s)", false)
                 case .Pending:
                     registration = .pending
-                    nextBootAt = now + (answer.interval > 0 ? interval : .seconds(60))
-                    hooks.log("ocpp: boot pending: asking again in \(answer.interval > 0 ? answer.interval : 60) s", false)
+                    nextBootAt = now + (seconds > 0 ? interval : .seconds(60))
+                    hooks.log("ocpp: boot pending: asking again in \(seconds > 0 ? seconds : 60) s", false)
                 case .Rejected:
                     registration = .rejected
-                    nextBootAt = now + (answer.interval > 0 ? interval : .seconds(300))
-                    hooks.log("ocpp: boot rejected by the central system: asking again in \(answer.interval > 0 ? answer.interval : 300) s", false)
+                    nextBootAt = now + (seconds > 0 ? interval : .seconds(300))
+                    hooks.log("ocpp: boot rejected by the central system: asking again in \(seconds > 0 ? seconds : 300) s", false)
                 }
             case .heartbeat, .status:
                 break
@@ -517,7 +537,7 @@ public final class ChargePoint: ServiceSubscriber {
             if answer.idTagInfo.status != .Accepted, configuration.boolean("StopTransactionOnInvalidId"),
                openSession.map({ Int64($0.rawValue) == message.session }) ?? false
             {
-                stopReasons[message.session] = "DeAuthorized"
+                stopping(message.session, because: "DeAuthorized")
                 hooks.log("ocpp: the central system answered session \(message.session)'s idTag with \(answer.idTagInfo.status.rawValue): stopping it", false)
                 hooks.command(.stopSession)
             }
@@ -569,14 +589,14 @@ public final class ChargePoint: ServiceSubscriber {
             let request = try payload.decode(OCPP16.RemoteStopTransactionRequest.self)
             let session = try? ledger.ocppSession(transactionId: request.transactionId)
             guard let open, session == open else { return .encoding(OCPP16.StatusResponse(status: "Rejected")) }
-            stopReasons[open] = "Remote"
+            stopping(open, because: "Remote")
             hooks.command(.stopSession)
             return .encoding(OCPP16.StatusResponse(status: "Accepted"))
         case "Reset":
             let request = try payload.decode(OCPP16.ResetRequest.self)
             let hard = request.type == .Hard
             if let open {
-                stopReasons[open] = hard ? "HardReset" : "SoftReset"
+                stopping(open, because: hard ? "HardReset" : "SoftReset")
                 pendingReset = (hard, open)
                 hooks.command(.stopSession)
             } else {
@@ -603,7 +623,7 @@ public final class ChargePoint: ServiceSubscriber {
             let request = try payload.decode(OCPP16.UnlockConnectorRequest.self)
             guard request.connectorId == 1 else { return .encoding(OCPP16.StatusResponse(status: "NotSupported")) }
             if let open {
-                stopReasons[open] = "UnlockCommand"
+                stopping(open, because: "UnlockCommand")
                 hooks.command(.stopSession)
             }
             // The lock (where the board has one) opens when the session ends; a tethered cable has none.

@@ -68,8 +68,20 @@ extension OCPP16 {
 /// nominal voltage over the period's phases (3 unless it says). Pure: time is a parameter.
 public struct ChargingProfiles: Sendable, Equatable {
     public struct Installed: Sendable, Equatable {
-        public var connector: Int
-        public var profile: OCPP16.ChargingProfile
+        public let connector: Int
+        public let profile: OCPP16.ChargingProfile
+        /// Its dates in milliseconds, read once (a composite schedule asks for them by the thousand).
+        let validFrom: Int64?
+        let validTo: Int64?
+        let startSchedule: Int64?
+
+        public init(connector: Int, profile: OCPP16.ChargingProfile) {
+            self.connector = connector
+            self.profile = profile
+            validFrom = profile.validFrom.flatMap(OCPPDateTime.parse)?.milliseconds
+            validTo = profile.validTo.flatMap(OCPPDateTime.parse)?.milliseconds
+            startSchedule = profile.chargingSchedule.startSchedule.flatMap(OCPPDateTime.parse)?.milliseconds
+        }
     }
 
     /// What a transaction is to the profiles: its id and when it started.
@@ -188,7 +200,7 @@ public struct ChargingProfiles: Sendable, Equatable {
                 .sorted { $0.profile.stackLevel > $1.profile.stackLevel }
             for entry in candidates {
                 if purpose == .TxProfile, let id = entry.profile.transactionId, id != transaction?.id { continue }
-                if let amperes = Self.limit(of: entry.profile, at: time, transactionStart: transaction?.start, voltage: nominalVoltage) {
+                if let amperes = Self.limit(of: entry, at: time, transactionStart: transaction?.start, voltage: nominalVoltage) {
                     return amperes
                 }
             }
@@ -197,23 +209,24 @@ public struct ChargingProfiles: Sendable, Equatable {
     }
 
     /// One profile's limit at `time` in amperes, or nil when it does not apply then.
-    static func limit(of profile: OCPP16.ChargingProfile, at time: Timestamp, transactionStart: Timestamp?, voltage: Double) -> Double? {
+    static func limit(of entry: Installed, at time: Timestamp, transactionStart: Timestamp?, voltage: Double) -> Double? {
         let t = time.milliseconds
-        if let from = profile.validFrom.flatMap(OCPPDateTime.parse), t < from.milliseconds { return nil }
-        if let to = profile.validTo.flatMap(OCPPDateTime.parse), t >= to.milliseconds { return nil }
+        let profile = entry.profile
+        if let from = entry.validFrom, t < from { return nil }
+        if let to = entry.validTo, t >= to { return nil }
         let schedule = profile.chargingSchedule
         var start: Int64
         switch profile.chargingProfileKind {
         case .Absolute:
-            guard let begin = schedule.startSchedule.flatMap(OCPPDateTime.parse) else { return nil }
-            start = begin.milliseconds
+            guard let begin = entry.startSchedule else { return nil }
+            start = begin
         case .Relative:
             guard let begin = transactionStart else { return nil }
             start = begin.milliseconds
         case .Recurring:
-            guard let begin = schedule.startSchedule.flatMap(OCPPDateTime.parse), t >= begin.milliseconds else { return nil }
+            guard let begin = entry.startSchedule, t >= begin else { return nil }
             let cycle: Int64 = profile.recurrencyKind == .Weekly ? 7 * 86_400_000 : 86_400_000
-            start = begin.milliseconds + (t - begin.milliseconds) / cycle * cycle
+            start = begin + (t - begin) / cycle * cycle
         }
         guard t >= start else { return nil }
         let offset = (t - start) / 1000

@@ -237,6 +237,16 @@ struct TerminalSession {
     mutating func finish() {
         drainEvents()
         show(service.finish(at: MonotonicClock.now()))
+        // A planned stop lets the central system answer what is on its way, and takes what the
+        // stop queued (for 2 s at most): an answer lost in the stop would send a message twice.
+        if let chargePoint, chargePoint.connected {
+            let deadline = MonotonicClock.now() + .seconds(2)
+            while !chargePoint.isSettled && MonotonicClock.now() < deadline {
+                chargePoint.poll(at: MonotonicClock.now(), status: status)
+                drainOCPPLog()
+                MonotonicClock.sleep(until: MonotonicClock.now() + .milliseconds(20))
+            }
+        }
     }
 
     /// Prints what the pipeline processed, unless the journal (a subscriber) has it.

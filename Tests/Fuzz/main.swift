@@ -8,12 +8,15 @@ import Console
 import EVSECore
 import Hardware
 import Ledger
+import OCPP
+import Sessions
 import Simulation
 
 /// evsed-fuzz: seeded mutation of evsed's inputs, run by `make test` (a short run) and `make fuzz`
 /// (a long one, any seed). Every shipped TOML file is mutated and read by the reader of its kind;
 /// console lines and raw terminal bytes go through the command language and the line editor;
-/// random register words go through every meter map and the plausibility checks. An input may be
+/// random register words go through every meter map and the plausibility checks; OCPP frames
+/// from a central system go through a charge point. An input may be
 /// refused with an error; it may not crash or hang the reader. Each input is written to
 /// `--last-input` before it is tried, so a crash leaves it behind for the test to print.
 ///
@@ -53,6 +56,7 @@ enum Kind: CaseIterable {
             _ = BoardDescription.problems(in: path)
             if let board = try? BoardDescription.load(path) {
                 _ = try? ConsoleSettings.read(board.console)
+                _ = try? OCPPSettings.read(board.ocpp)
                 if let simulation = board.simulation { _ = try? SimulationSettings.read(simulation) }
             }
         case .scenario: _ = try? Scenario.load(path)
@@ -126,9 +130,60 @@ let corpus: [(Kind, String)] = {
     for name in ["normal-session", "owner-alerts", "meter-lost", "residual-current", "overtemperature", "connector-lock"] {
         files.append((.scenario, "boards/scenarios/\(name).toml"))
     }
-    return files.compactMap { kind, path in
+    var texts = files.compactMap { kind, path in
         (try? ConfigDocument.text(at: options.repository + "/" + path)).map { (kind, $0) }
     }
+    // A board with a central system.
+    if let simulated = texts.first?.1 {
+        texts.append((.board, simulated + """
+
+            [ocpp]
+            central_system = "wss://csms.example.net:8443/ocpp?site=4"
+            charge_box_id = "CB-1"
+            security_profile = 2
+            authorization_key = "0123456789abcdef0123"
+            ca_file = "/etc/evsed/ca.pem"
+            id_tag = "evsed"
+            reconnect_first_s = 5
+            reconnect_max_s = 300
+            """))
+    }
+    return texts
+}()
+
+/// A charge point fed the central system's frames, its answers dropped.
+final class FuzzTransport: OCPPTransport {
+    var incoming: [WebSocketClient.Event] = [.connected]
+    var sent = 0
+    func send(_ text: String) { sent += 1 }
+    func nextEvent() -> WebSocketClient.Event? { incoming.isEmpty ? nil : incoming.removeFirst() }
+}
+
+let ocppFrames = [
+    #"[3,"1",{"status":"Accepted","currentTime":"2026-12-06T10:00:00Z","interval":300}]"#,
+    #"[2,"a","RemoteStartTransaction",{"connectorId":1,"idTag":"TAG1"}]"#,
+    #"[2,"b","RemoteStopTransaction",{"transactionId":1}]"#,
+    #"[2,"c","SetChargingProfile",{"connectorId":0,"csChargingProfiles":{"chargingProfileId":5,"stackLevel":1,"chargingProfilePurpose":"ChargePointMaxProfile","chargingProfileKind":"Recurring","recurrencyKind":"Daily","validFrom":"2026-01-01T00:00:00.5+01:00","chargingSchedule":{"duration":86400,"startSchedule":"2026-12-06T10:00:00Z","chargingRateUnit":"W","chargingSchedulePeriod":[{"startPeriod":0,"limit":11000.5,"numberPhases":3},{"startPeriod":3600,"limit":0}],"minChargingRate":6}}}]"#,
+    #"[2,"d","ClearChargingProfile",{"id":5,"connectorId":0,"chargingProfilePurpose":"TxProfile","stackLevel":2}]"#,
+    #"[2,"e","GetCompositeSchedule",{"connectorId":1,"duration":600,"chargingRateUnit":"A"}]"#,
+    #"[2,"f","ChangeConfiguration",{"key":"MeterValueSampleInterval","value":"60"}]"#,
+    #"[2,"g","GetConfiguration",{"key":["HeartbeatInterval","X"]}]"#,
+    #"[2,"h","TriggerMessage",{"requestedMessage":"StatusNotification","connectorId":1}]"#,
+    #"[2,"i","ChangeAvailability",{"connectorId":0,"type":"Inoperative"}]"#,
+    #"[2,"j","UnlockConnector",{"connectorId":1}]"#,
+    #"[2,"k","DataTransfer",{"vendorId":"x","messageId":"m","data":"y"}]"#,
+    #"[2,"l","Reset",{"type":"Soft"}]"#,
+    #"[4,"2","GenericError","x",{"a":[1,2.5e300,null,true]}]"#,
+]
+let ocppLedgerPath = "/tmp/evsed-fuzz-ocpp-\(getpid()).sqlite"
+let ocppTransport = FuzzTransport()
+let chargePoint: ChargePoint? = {
+    guard let ledger = try? Ledger(path: ocppLedgerPath, create: true),
+          let settings = try? OCPPSettings.read(try ConfigDocument.parse("[ocpp]\ncentral_system = \"ws://x/\"\ncharge_box_id = \"CB\"", file: "fuzz").table("ocpp"))
+    else { return nil }
+    return ChargePoint(settings: settings, identity: .init(vendor: "evsed", model: "fuzz", serialNumber: nil, firmwareVersion: nil, meterType: nil),
+                       ledger: ledger, transport: ocppTransport, charger: ChargerConfiguration(), wallTime: { Timestamp(milliseconds: 1_800_000_000_000 + $0.nanoseconds / 1_000_000) },
+                       baseLimit: { 32 }, hooks: .init(command: { _ in }, restart: { _ in }, log: { _, _ in }))
 }()
 guard !corpus.isEmpty else {
     print("evsed-fuzz: no corpus under \(options.repository)/boards")
@@ -138,7 +193,7 @@ guard !corpus.isEmpty else {
 var refused = 0
 let consoleWords = ConsoleLanguage.help(nil).flatMap { $0.split(separator: " ").map(String.init) } + ["--json", "1e300", "-1", "nan", "\u{1b}[A"]
 for round in 0..<options.count {
-    switch round % 4 {
+    switch round % 5 {
     case 0, 1:
         let (kind, text) = random.pick(corpus)
         let input = mutate(text, &random)
@@ -154,6 +209,13 @@ for round in 0..<options.count {
         var editor = LineEditor()
         _ = editor.feed(raw)
         _ = editor.feed(Array(line.utf8) + [13])
+    case 4:
+        // A central system's frame, whole or mutated, into a charge point.
+        guard let chargePoint else { continue }
+        let frame = random.below(4) == 0 ? random.pick(ocppFrames) : mutate(random.pick(ocppFrames), &random)
+        write(frame, to: options.lastInput)
+        ocppTransport.incoming.append(.received(frame))
+        chargePoint.poll(at: Instant(nanoseconds: Int64(round) * 50_000_000), status: nil)
     default:
         // A meter's reply: random words through every map and the plausibility checks.
         let map = random.pick(Array(MeterModels.all.values))
@@ -167,4 +229,8 @@ for round in 0..<options.count {
         }
     }
 }
-print("evsed-fuzz: seed \(options.seed): \(options.count) inputs, none crashed (\(refused) console lines and meter replies refused)")
+unlink(ocppLedgerPath)
+unlink(ocppLedgerPath + "-wal")
+unlink(ocppLedgerPath + "-shm")
+print("evsed-fuzz: seed \(options.seed): \(options.count) inputs, none crashed (\(refused) console lines and meter replies refused; "
+      + "\(ocppTransport.sent) OCPP frames answered)")
