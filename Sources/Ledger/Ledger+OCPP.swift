@@ -178,4 +178,57 @@ extension Ledger {
             }
         }
     }
+
+    /// An idTag the central system told about, with its IdTagInfo's fields.
+    public struct OCPPIdTag: Hashable, Sendable {
+        public var idTag: String
+        public var status: String
+        public var expiry: String?
+        public var parent: String?
+
+        public init(idTag: String, status: String, expiry: String?, parent: String?) {
+            self.idTag = idTag
+            self.status = status
+            self.expiry = expiry
+            self.parent = parent
+        }
+    }
+
+    /// The local authorization list (`local` true) or the authorization cache.
+    public func ocppIdTags(local: Bool) throws(LedgerError) -> [OCPPIdTag] {
+        try read { () throws(SQLiteError) in
+            try database.query("SELECT id_tag, status, expiry, parent FROM ocpp_id_tags WHERE list = ? ORDER BY id_tag", [.int(local ? 1 : 0)]) { row in
+                OCPPIdTag(idTag: row.text(0), status: row.text(1), expiry: row.optionalText(2), parent: row.optionalText(3))
+            }
+        }
+    }
+
+    /// Changes the local list or the cache: `replace` empties it first; an entry with no status is removed.
+    public func updateOCPPIdTags(local: Bool, replace: Bool, _ entries: [(idTag: String, info: OCPPIdTag?)], version: Int?) throws(LedgerError) {
+        try write { () throws(SQLiteError) in
+            let list = SQLiteValue.int(local ? 1 : 0)
+            if replace { try database.run("DELETE FROM ocpp_id_tags WHERE list = ?", list) }
+            for entry in entries {
+                if let info = entry.info {
+                    try database.run("""
+                        INSERT INTO ocpp_id_tags(list, id_tag, status, expiry, parent) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT(list, id_tag) DO UPDATE SET status = excluded.status, expiry = excluded.expiry, parent = excluded.parent
+                        """, list, .text(entry.idTag), .text(info.status), .optional(info.expiry), .optional(info.parent))
+                } else {
+                    try database.run("DELETE FROM ocpp_id_tags WHERE list = ? AND id_tag = ?", list, .text(entry.idTag))
+                }
+            }
+            if let version {
+                try database.run("INSERT INTO meta(key, value) VALUES ('ocpp_local_list_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                 .text(String(version)))
+            }
+        }
+    }
+
+    /// The local list's version (0: none installed).
+    public func ocppLocalListVersion() throws(LedgerError) -> Int {
+        try read { () throws(SQLiteError) in
+            try database.query("SELECT value FROM meta WHERE key = 'ocpp_local_list_version'") { Int($0.text(0)) ?? 0 }.first ?? 0
+        }
+    }
 }

@@ -94,7 +94,8 @@ enum LedgerSchema {
         // 5: OCPP. The transaction messages for the central system, stored before any attempt and
         // sent in `seq` order (a Start's and a Stop's payload is made from the session's row when
         // it is sent; a MeterValues' is stored); the transaction id each session got; the
-        // configuration keys the central system changed; the charging profiles it installed.
+        // configuration keys the central system changed; the charging profiles it installed; its
+        // local authorization list and the cache of its answers.
         """
         CREATE TABLE ocpp_messages(
             seq INTEGER PRIMARY KEY, session INTEGER NOT NULL, action TEXT NOT NULL
@@ -107,6 +108,11 @@ enum LedgerSchema {
             session INTEGER PRIMARY KEY, id_tag TEXT NOT NULL, transaction_id INTEGER, id_tag_status TEXT, stop_reason TEXT);
         CREATE TABLE ocpp_configuration(key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE ocpp_profiles(id INTEGER PRIMARY KEY, connector INTEGER NOT NULL, profile TEXT NOT NULL);
+        -- Authorization: the central system's local list (`list` 1) and the cache of its answers
+        -- (`list` 0), each idTag with its IdTagInfo.
+        CREATE TABLE ocpp_id_tags(
+            list INTEGER NOT NULL, id_tag TEXT NOT NULL, status TEXT NOT NULL, expiry TEXT, parent TEXT,
+            PRIMARY KEY(list, id_tag));
         """,
     ]
 

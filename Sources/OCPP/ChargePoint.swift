@@ -86,6 +86,7 @@ public final class ChargePoint: ServiceSubscriber {
             case heartbeat
             case status(ConnectorStatus, connector: Int)
             case queued(Ledger.OCPPMessage)
+            case authorize(String)
         }
         let id: String
         let action: String
@@ -126,9 +127,11 @@ public final class ChargePoint: ServiceSubscriber {
     private var nextAlignedAt: Timestamp?
     /// The queue waits after a failed attempt.
     private var queueRetryAt: Instant?
-    /// The idTag of the next session (RemoteStartTransaction), until `ConnectionTimeOut` passes
-    /// without a session.
-    private var nextIdTag: (tag: String, until: Instant)?
+    /// The idTag of the next session (a RemoteStartTransaction, an authorized card), until
+    /// `ConnectionTimeOut` passes without a session; once a car is there its session is started.
+    private var nextIdTag: (tag: String, until: Instant, started: Bool)?
+    /// An idTag presented while online, waiting for its Authorize to be sent.
+    private var authorizeNext: String?
     /// A Reset waits for the session it stops.
     private var pendingReset: (hard: Bool, session: Int64?)?
     /// A soft Reset waits for the queue to be sent (for 10 s at most) before evsed restarts.
@@ -307,6 +310,7 @@ public final class ChargePoint: ServiceSubscriber {
         }
         sampleMeter(at: now)
         applyProfiles(at: now)
+        startForIdTag(at: now)
         if restartAfterQueue {
             let deadline = restartDeadline ?? now + .seconds(10)
             restartDeadline = deadline
@@ -337,6 +341,11 @@ public final class ChargePoint: ServiceSubscriber {
                 firmwareVersion: identity.firmwareVersion, meterType: identity.meterType, meterSerialNumber: nil)
             call("BootNotification", .encoding(boot), purpose: .boot, at: now)
         case .accepted:
+            if let tag = authorizeNext {
+                authorizeNext = nil
+                call("Authorize", .encoding(OCPP16.AuthorizeRequest(idTag: tag)), purpose: .authorize(tag), at: now)
+                return
+            }
             if !triggered.isEmpty {
                 sendTriggered(triggered.removeFirst(), at: now)
                 return
@@ -521,6 +530,14 @@ public final class ChargePoint: ServiceSubscriber {
                 break
             case .queued(let message):
                 try answeredQueued(message, payload, at: now)
+            case .authorize(let tag):
+                let answer = try payload.decode(OCPP16.AuthorizeResponse.self)
+                remember(tag, answer.idTagInfo)
+                if answer.idTagInfo.status == .Accepted {
+                    authorized(tag, at: now, how: "accepted by the central system")
+                } else {
+                    hooks.log("ocpp: idTag \(tag) refused by the central system (\(answer.idTagInfo.status.rawValue))", false)
+                }
             }
         } catch {
             hooks.log("ocpp: the answer to \(call.action) is not what OCPP 1.6 says (\(error.description))", false)
@@ -531,6 +548,7 @@ public final class ChargePoint: ServiceSubscriber {
     private func answeredQueued(_ message: Ledger.OCPPMessage, _ payload: JSONValue, at now: Instant) throws(OCPPFrameError) {
         if message.action == "StartTransaction" {
             let answer = try payload.decode(OCPP16.StartTransactionResponse.self)
+            if let tag = try? ledger.ocppTransaction(session: message.session)?.idTag { remember(tag, answer.idTagInfo) }
             queue { () throws(LedgerError) in
                 try ledger.recordOCPPTransactionId(session: message.session, transactionId: answer.transactionId, idTagStatus: answer.idTagInfo.status.rawValue)
             }
@@ -554,6 +572,8 @@ public final class ChargePoint: ServiceSubscriber {
             statusSent[connector] = nil
         case .heartbeat:
             break
+        case .authorize(let tag):
+            decideOffline(tag, at: now)
         case .queued(let message):
             let attempts = message.attempts + 1
             let giveUp = attempts >= configuration.integer("TransactionMessageAttempts")
@@ -569,7 +589,7 @@ public final class ChargePoint: ServiceSubscriber {
 
     /// Recognised OCPP 1.6 actions of the profiles evsed does not implement yet.
     private static let notSupported: Set<String> = [
-        "CancelReservation", "ReserveNow", "GetDiagnostics", "UpdateFirmware", "GetLocalListVersion", "SendLocalList",
+        "CancelReservation", "ReserveNow", "GetDiagnostics", "UpdateFirmware",
     ]
 
     private func answer(_ action: String, _ payload: JSONValue, at now: Instant) throws(OCPPFrameError) -> JSONValue {
@@ -582,8 +602,7 @@ public final class ChargePoint: ServiceSubscriber {
                 return .encoding(OCPP16.StatusResponse(status: "Rejected"))
             }
             // A car not connected yet has ConnectionTimeOut to come: its session takes the idTag.
-            nextIdTag = (request.idTag, now + .seconds(configuration.integer("ConnectionTimeOut")))
-            hooks.command(.startSession)
+            nextIdTag = (request.idTag, now + .seconds(configuration.integer("ConnectionTimeOut")), false)
             return .encoding(OCPP16.StatusResponse(status: "Accepted"))
         case "RemoteStopTransaction":
             let request = try payload.decode(OCPP16.RemoteStopTransactionRequest.self)
@@ -705,8 +724,18 @@ public final class ChargePoint: ServiceSubscriber {
             }
             return .encoding(OCPP16.StatusResponse(status: "Accepted"))
         case "ClearCache":
-            // No authorization cache is kept yet: it is empty, as asked.
+            do throws(LedgerError) {
+                try ledger.updateOCPPIdTags(local: false, replace: true, [], version: nil)
+            } catch {
+                return .encoding(OCPP16.StatusResponse(status: "Rejected"))
+            }
             return .encoding(OCPP16.StatusResponse(status: "Accepted"))
+        case "GetLocalListVersion":
+            _ = try payload.decode(OCPP16.EmptyResponse.self)
+            return .encoding(OCPP16.GetLocalListVersionResponse(listVersion: (try? ledger.ocppLocalListVersion()) ?? 0))
+        case "SendLocalList":
+            let request = try payload.decode(OCPP16.SendLocalListRequest.self)
+            return .encoding(OCPP16.StatusResponse(status: sendLocalList(request)))
         case "DataTransfer":
             _ = try payload.decode(OCPP16.DataTransferRequest.self)
             return .encoding(OCPP16.DataTransferResponse(status: "UnknownVendorId", data: nil))
@@ -722,6 +751,116 @@ public final class ChargePoint: ServiceSubscriber {
         guard (1...20).contains(tag.count) else {
             throw OCPPFrameError(id: nil, code: .propertyConstraintViolation, description: "idTag: 1 to 20 characters")
         }
+    }
+
+    // MARK: Authorization
+
+    /// An idTag presented at the charger (a card at the reader, `tap` on the simulated board):
+    /// the same idTag as the open session's stops it; otherwise it is authorized — by the central
+    /// system, or from the local list and the cache (`LocalPreAuthorize`, or offline with
+    /// `LocalAuthorizeOffline`; an unknown one offline with `AllowOfflineTxForUnknownId`) — and
+    /// the car's session starts with it.
+    public func identify(_ tag: String, at now: Instant) {
+        guard (1...20).contains(tag.count), tag.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            hooks.log("ocpp: '\(tag)' is not an idTag (1 to 20 ASCII characters)", false)
+            return
+        }
+        if let open = openSession {
+            let transaction = try? ledger.ocppTransaction(session: Int64(open.rawValue))
+            if transaction?.idTag == tag {
+                hooks.log("ocpp: idTag \(tag) presented again: stopping session \(open)", false)
+                hooks.command(.stopSession)
+            } else {
+                hooks.log("ocpp: idTag \(tag): session \(open) is open for another idTag", false)
+            }
+            return
+        }
+        if connected && registration == .accepted {
+            if configuration.boolean("LocalPreAuthorize"), let known = known(tag, at: now), known.status == "Accepted" {
+                authorized(tag, at: now, how: "accepted from the \(known.source)")
+                return
+            }
+            authorizeNext = tag
+        } else {
+            decideOffline(tag, at: now)
+        }
+    }
+
+    private func decideOffline(_ tag: String, at now: Instant) {
+        if configuration.boolean("LocalAuthorizeOffline"), let known = known(tag, at: now) {
+            if known.status == "Accepted" {
+                authorized(tag, at: now, how: "offline, accepted from the \(known.source)")
+            } else {
+                hooks.log("ocpp: idTag \(tag) refused offline (\(known.status) in the \(known.source))", false)
+            }
+        } else if known(tag, at: now) == nil, configuration.boolean("AllowOfflineTxForUnknownId") {
+            authorized(tag, at: now, how: "offline, unknown idTags allowed (AllowOfflineTxForUnknownId)")
+        } else {
+            hooks.log("ocpp: idTag \(tag) refused: the central system cannot be asked and the charger does not know it", false)
+        }
+    }
+
+    private func authorized(_ tag: String, at now: Instant, how: String) {
+        hooks.log("ocpp: idTag \(tag) \(how)", false)
+        nextIdTag = (tag, now + .seconds(configuration.integer("ConnectionTimeOut")), false)
+        startForIdTag(at: now)
+    }
+
+    /// A car is connected and an idTag waits for it: its session starts.
+    private func startForIdTag(at now: Instant) {
+        guard let next = nextIdTag else { return }
+        guard now <= next.until else {
+            hooks.log("ocpp: idTag \(next.tag): no car within ConnectionTimeOut", false)
+            nextIdTag = nil
+            return
+        }
+        guard !next.started, openSession == nil, let status = lastStatus, [.b, .c, .d].contains(status.pilotLevel) else { return }
+        nextIdTag?.started = true
+        hooks.command(.startSession)
+    }
+
+    /// What the local list (first) and the cache say of `tag`, unless expired.
+    private func known(_ tag: String, at now: Instant) -> (status: String, source: String)? {
+        let time = wallTime(now)
+        let lists = (configuration.boolean("LocalAuthListEnabled") ? [(true, "local list")] : [])
+            + (configuration.boolean("AuthorizationCacheEnabled") ? [(false, "authorization cache")] : [])
+        for (local, source) in lists {
+            guard let entry = (try? ledger.ocppIdTags(local: local))?.first(where: { $0.idTag == tag }) else { continue }
+            if let expiry = entry.expiry.flatMap(OCPPDateTime.parse), expiry <= time { return ("Expired", source) }
+            return (entry.status, source)
+        }
+        return nil
+    }
+
+    /// The central system's answer about `tag`, kept in the cache.
+    private func remember(_ tag: String, _ info: OCPP16.IdTagInfo) {
+        guard configuration.boolean("AuthorizationCacheEnabled") else { return }
+        let entry = Ledger.OCPPIdTag(idTag: tag, status: info.status.rawValue, expiry: info.expiryDate, parent: info.parentIdTag)
+        queue { () throws(LedgerError) in try ledger.updateOCPPIdTags(local: false, replace: false, [(tag, entry)], version: nil) }
+    }
+
+    private func sendLocalList(_ request: OCPP16.SendLocalListRequest) -> String {
+        guard configuration.boolean("LocalAuthListEnabled") else { return "NotSupported" }
+        let entries = request.localAuthorizationList ?? []
+        guard entries.count <= configuration.integer("SendLocalListMaxLength"),
+              entries.allSatisfy({ (1...20).contains($0.idTag.count) }), request.listVersion >= 1 else { return "Failed" }
+        do throws(LedgerError) {
+            let current = try ledger.ocppLocalListVersion()
+            if request.updateType == .Differential && request.listVersion <= current { return "VersionMismatch" }
+            var tags = request.updateType == .Full ? Set<String>() : Set(try ledger.ocppIdTags(local: true).map(\.idTag))
+            for entry in entries { if entry.idTagInfo == nil { tags.remove(entry.idTag) } else { tags.insert(entry.idTag) } }
+            guard tags.count <= configuration.integer("LocalAuthListMaxLength") else { return "Failed" }
+            try ledger.updateOCPPIdTags(local: true, replace: request.updateType == .Full, entries.map { entry in
+                (entry.idTag, entry.idTagInfo.map {
+                    Ledger.OCPPIdTag(idTag: entry.idTag, status: $0.status.rawValue, expiry: $0.expiryDate, parent: $0.parentIdTag)
+                })
+            }, version: request.listVersion)
+        } catch {
+            hooks.log("ocpp: ledger: \(error)", false)
+            return "Failed"
+        }
+        hooks.log("ocpp: local authorization list version \(request.listVersion) (\(request.updateType.rawValue), \(entries.count) entries)", false)
+        return "Accepted"
     }
 
     /// The open session as a transaction, for the charging profiles.

@@ -23,10 +23,9 @@ public struct OCPPConfiguration: Sendable, Equatable {
 
     /// The keys, in the order GetConfiguration lists them.
     public static let keys: [Key] = [
-        // Authorization: evsed charges freely or at the central system's RemoteStart until cards
-        // come (RFID); these say so and cannot be changed yet.
-        Key(name: "AllowOfflineTxForUnknownId", kind: .boolean, readOnly: true, defaultValue: "false"),
-        Key(name: "AuthorizationCacheEnabled", kind: .boolean, readOnly: true, defaultValue: "false"),
+        Key(name: "AllowOfflineTxForUnknownId", kind: .boolean, readOnly: false, defaultValue: "false"),
+        Key(name: "AuthorizationCacheEnabled", kind: .boolean, readOnly: false, defaultValue: "true"),
+        // A remote start is the central system's own decision: it is not authorized again.
         Key(name: "AuthorizeRemoteTxRequests", kind: .boolean, readOnly: true, defaultValue: "false"),
         Key(name: "ChargeProfileMaxStackLevel", kind: .text, readOnly: true, defaultValue: "8"),
         Key(name: "ChargingScheduleAllowedChargingRateUnit", kind: .text, readOnly: true, defaultValue: "Current,Power"),
@@ -37,8 +36,10 @@ public struct OCPPConfiguration: Sendable, Equatable {
         Key(name: "GetConfigurationMaxKeys", kind: .text, readOnly: true, defaultValue: "50"),
         Key(name: "HeartbeatInterval", kind: .integer(0...86_400), readOnly: false, defaultValue: "300"),
         Key(name: "MaxChargingProfilesInstalled", kind: .text, readOnly: true, defaultValue: "8"),
-        Key(name: "LocalAuthorizeOffline", kind: .boolean, readOnly: true, defaultValue: "false"),
-        Key(name: "LocalPreAuthorize", kind: .boolean, readOnly: true, defaultValue: "false"),
+        Key(name: "LocalAuthListEnabled", kind: .boolean, readOnly: false, defaultValue: "true"),
+        Key(name: "LocalAuthListMaxLength", kind: .text, readOnly: true, defaultValue: "1000"),
+        Key(name: "LocalAuthorizeOffline", kind: .boolean, readOnly: false, defaultValue: "true"),
+        Key(name: "LocalPreAuthorize", kind: .boolean, readOnly: false, defaultValue: "false"),
         Key(name: "MeterValuesAlignedData", kind: .measurands, readOnly: false, defaultValue: "Energy.Active.Import.Register"),
         Key(name: "MeterValuesSampledData", kind: .measurands, readOnly: false,
             defaultValue: "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage"),
@@ -46,6 +47,7 @@ public struct OCPPConfiguration: Sendable, Equatable {
         Key(name: "NumberOfConnectors", kind: .text, readOnly: true, defaultValue: "1"),
         // A reset is not retried: evsed restarts itself, and a restart that fails is systemd's to retry.
         Key(name: "ResetRetries", kind: .text, readOnly: true, defaultValue: "0"),
+        Key(name: "SendLocalListMaxLength", kind: .text, readOnly: true, defaultValue: "100"),
         Key(name: "StopTransactionOnEVSideDisconnect", kind: .boolean, readOnly: true, defaultValue: "true"),
         Key(name: "StopTransactionOnInvalidId", kind: .boolean, readOnly: false, defaultValue: "true"),
         // No meter values travel in a StopTransaction's transactionData yet (the signed record will).
@@ -54,7 +56,7 @@ public struct OCPPConfiguration: Sendable, Equatable {
         Key(name: "StopTransactionSignatureFormat", kind: .text, readOnly: true, defaultValue: "OCMF"),
         Key(name: "StopTxnAlignedData", kind: .text, readOnly: true, defaultValue: ""),
         Key(name: "StopTxnSampledData", kind: .text, readOnly: true, defaultValue: ""),
-        Key(name: "SupportedFeatureProfiles", kind: .text, readOnly: true, defaultValue: "Core,SmartCharging,RemoteTrigger"),
+        Key(name: "SupportedFeatureProfiles", kind: .text, readOnly: true, defaultValue: "Core,LocalAuthListManagement,SmartCharging,RemoteTrigger"),
         Key(name: "TransactionMessageAttempts", kind: .integer(1...100), readOnly: false, defaultValue: "5"),
         Key(name: "TransactionMessageRetryInterval", kind: .integer(1...86_400), readOnly: false, defaultValue: "30"),
         Key(name: "UnlockConnectorOnEVSideDisconnect", kind: .boolean, readOnly: true, defaultValue: "true"),

@@ -148,4 +148,20 @@ public enum OCPP16 {
         public var requestedMessage: String
         public var connectorId: Int?
     }
+
+    public struct AuthorizationData: Codable, Equatable, Sendable {
+        public var idTag: String
+        public var idTagInfo: IdTagInfo?
+    }
+
+    public struct SendLocalListRequest: Codable, Equatable, Sendable {
+        public enum Update: String, Codable, Sendable { case Differential, Full }
+        public var listVersion: Int
+        public var localAuthorizationList: [AuthorizationData]?
+        public var updateType: Update
+    }
+
+    public struct GetLocalListVersionResponse: Codable, Equatable, Sendable {
+        public var listVersion: Int
+    }
 }

@@ -381,16 +381,17 @@ struct TerminalSession {
         "voltage VOLTS                the grid voltage",
         "meter off SECONDS            the meter stops answering for a while (meter alone: the console's meter)",
         "stall SECONDS                the control loop hangs (the watchdog must notice)",
+        "tap IDTAG                    a card at the simulated reader (checked by the central system)",
         "quit                         stop evsed (contactor open)",
     ]
 
-    private static let words = ["plug", "unplug", "ready", "not-ready", "trip", "temperature", "voltage", "meter", "help", "quit", "stall"]
+    private static let words = ["plug", "unplug", "ready", "not-ready", "trip", "temperature", "voltage", "meter", "tap", "help", "quit", "stall"]
 
     private mutating func execute(_ words: [String]) {
         guard let verb = words.first?.lowercased() else { return }
         let argument = words.count > 1 ? words[1] : nil
         // "meter off SECONDS" plays the meter; "meter" alone is the console's.
-        let simulated = ["plug", "unplug", "ready", "not-ready", "trip", "temperature", "voltage", "stall"] + (words.count > 1 ? ["meter"] : [])
+        let simulated = ["plug", "unplug", "ready", "not-ready", "trip", "temperature", "voltage", "stall", "tap"] + (words.count > 1 ? ["meter"] : [])
         let world = daemon.simulation?.world
         if world == nil && simulated.contains(verb) { return say("'\(verb)' acts on the simulated board only") }
         switch verb {
@@ -398,6 +399,12 @@ struct TerminalSession {
             pluggedIn = true
             world?.withState { $0.ev.plug(at: $0.now) }
         case "unplug": world?.withState { $0.ev.unplug() }
+        case "tap":
+            guard let tag = argument, words.count == 2 else { return say("usage: tap IDTAG (a card at the simulated reader)") }
+            guard let chargePoint else {
+                return say("tap: cards are checked by a central system (the board's [ocpp] table); without one, sessions start as the board says")
+            }
+            chargePoint.identify(tag, at: MonotonicClock.now())
         case "ready": world?.withState { $0.ev.wantsCharge = true }
         case "not-ready": world?.withState { $0.ev.wantsCharge = false }
         case "trip":

@@ -76,7 +76,7 @@ struct ChargePointTests {
            #"[2,"b","RemoteStopTransaction",{}]"#,
            #"[2,"c","Reset",{"type":"Gentle"}]"#,
            #"[2,"d","FlyToTheMoon",{}]"#,
-           #"[2,"e","GetLocalListVersion",{}]"#,
+           #"[2,"e","ReserveNow",{}]"#,
            #"[2,"f","TriggerMessage",{"requestedMessage":"Coffee"}]"#,
            #"[2,"g","RemoteStartTransaction",{"idTag":"012345678901234567890"}]"#,
            #"[2,"h",17,{}]"#)

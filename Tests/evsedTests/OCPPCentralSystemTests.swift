@@ -121,7 +121,7 @@ import TestSupport
         let heartbeats = Self.calls(csms, "Heartbeat").count
         try csms.call("TriggerMessage", #"{"requestedMessage": "Heartbeat"}"#)
         #expect(Self.wait(seconds: 30) { Self.calls(csms, "Heartbeat").count == heartbeats + 1 }, "a triggered heartbeat")
-        try csms.call("GetLocalListVersion", "{}")
+        try csms.call("CancelReservation", #"{"reservationId": 1}"#)
         try csms.call("DataTransfer", #"{"vendorId": "com.example"}"#)
         try csms.call("GetConfiguration", #"{"key": ["MeterValueSampleInterval", "Nope"]}"#)
         #expect(Self.wait(seconds: 30) { csms.messages().filter { $0["type"] as? String == "result" }.count >= 10 })
@@ -306,6 +306,73 @@ import TestSupport
         try csms.call("ClearChargingProfile", #"{"id": 5}"#)
         #expect(Self.wait(seconds: 30) { daemon.output.text.contains("no charging profile limits the charger: 32.0 A") }, "\(daemon.output.text)")
         #expect(results("ClearChargingProfile").compactMap { ($0["payload"] as? [String: Any])?["status"] as? String } == ["Accepted", "Accepted"])
+    }
+
+    @Test func cardsAreAuthorizedOnlineOfflineFromTheLocalListOrTheCacheAndTheSameCardStops() throws {
+        let directory = try Peer.scratchDirectory("ocpp-authorize")
+        let port = Peer.freePort()
+        var csms: Peer? = try Peer.centralSystem(in: directory, port: port, options: ["--blocked", "BLOCKED-1"])
+        let board = try Self.board(in: directory, ocpp: """
+            central_system = "ws://127.0.0.1:\(port)/ocpp"
+            charge_box_id = "CB-cards"
+            reconnect_first_s = 1
+            reconnect_max_s = 1
+            """)
+        // Sessions start at a card, not at the plug.
+        let text = try String(contentsOfFile: board, encoding: .utf8).replacingOccurrences(of: "start_on_plug_in = true", with: "start_on_plug_in = false")
+        try text.write(toFile: board, atomically: true, encoding: .utf8)
+        let daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
+        defer { daemon.stop() }
+        func statuses() -> [String] {
+            Self.calls(csms!, "StatusNotification").map(Self.payload).filter { Self.integer($0["connectorId"]) == 1 }.compactMap { $0["status"] as? String }
+        }
+        func starts(_ peer: Peer) -> [String] { Self.calls(peer, "StartTransaction").compactMap { Self.payload($0)["idTag"] as? String } }
+        #expect(Self.wait(seconds: 60) { statuses().last == "Preparing" }, "\(statuses())\n\(daemon.output.text)")
+
+        // Online: the central system decides.
+        daemon.type("tap BLOCKED-1")
+        #expect(daemon.output.wait(for: "idTag BLOCKED-1 refused by the central system (Blocked)", seconds: 30), "\(daemon.output.text)")
+        daemon.type("tap GOOD-1")
+        #expect(Self.wait(seconds: 30) { starts(csms!) == ["GOOD-1"] }, "\(daemon.output.text)")
+        #expect(Self.calls(csms!, "Authorize").compactMap { Self.payload($0)["idTag"] as? String } == ["BLOCKED-1", "GOOD-1"])
+        daemon.type("tap OTHER-1")
+        #expect(daemon.output.wait(for: "session 1 is open for another idTag", seconds: 30))
+        daemon.type("tap GOOD-1")
+        #expect(Self.wait(seconds: 30) { Self.calls(csms!, "StopTransaction").count == 1 }, "\(daemon.output.text)")
+        #expect(Self.payload(Self.calls(csms!, "StopTransaction")[0])["reason"] as? String == "Local")
+
+        // A local list, then the central system goes away.
+        try csms!.call("SendLocalList", """
+            {"listVersion": 1, "updateType": "Full", "localAuthorizationList": [
+             {"idTag": "LIST-1", "idTagInfo": {"status": "Accepted"}}, {"idTag": "LIST-BLOCKED", "idTagInfo": {"status": "Blocked"}}]}
+            """)
+        try csms!.call("SendLocalList", #"{"listVersion": 1, "updateType": "Differential", "localAuthorizationList": []}"#)
+        try csms!.call("GetLocalListVersion", "{}")
+        #expect(Self.wait(seconds: 30) { csms!.messages().filter { $0["type"] as? String == "result" }.count == 3 })
+        let answers = csms!.messages().filter { $0["type"] as? String == "result" }.compactMap { $0["payload"] as? [String: Any] }
+        #expect(answers.compactMap { $0["status"] as? String } == ["Accepted", "VersionMismatch"])
+        #expect(Self.integer(answers.last?["list_version"]) == 1)
+        csms!.stop()
+        csms = nil
+        #expect(daemon.output.wait(for: "ocpp: disconnected", seconds: 30))
+        daemon.type("tap LIST-BLOCKED")
+        #expect(daemon.output.wait(for: "idTag LIST-BLOCKED refused offline (Blocked in the local list)", seconds: 30), "\(daemon.output.text)")
+        daemon.type("tap UNKNOWN-9")
+        #expect(daemon.output.wait(for: "idTag UNKNOWN-9 refused: the central system cannot be asked", seconds: 30))
+        daemon.type("tap LIST-1")
+        #expect(daemon.output.wait(for: "idTag LIST-1 offline, accepted from the local list", seconds: 30), "\(daemon.output.text)")
+        #expect(daemon.output.wait(for: "session_started     session 2", seconds: 30), "\(daemon.output.text)")
+        daemon.type("tap LIST-1")
+        #expect(daemon.output.wait(for: "session 2 (stop_command)", seconds: 30), "\(daemon.output.text)")
+        // The cache remembers the central system's answer to GOOD-1.
+        daemon.type("tap GOOD-1")
+        #expect(daemon.output.wait(for: "idTag GOOD-1 offline, accepted from the authorization cache", seconds: 30), "\(daemon.output.text)")
+        #expect(daemon.output.wait(for: "session_started     session 3", seconds: 30), "\(daemon.output.text)")
+
+        // Back online: what happened offline arrives, with the cards.
+        csms = try Peer.centralSystem(in: directory, port: port)
+        #expect(Self.wait(seconds: 60) { starts(csms!).count == 3 }, "\(daemon.output.text)")
+        #expect(starts(csms!) == ["GOOD-1", "LIST-1", "GOOD-1"], "the first peer's record is the same file")
     }
 
     @Test func aTransactionTheCentralSystemBlocksIsStoppedAsDeAuthorized() throws {
