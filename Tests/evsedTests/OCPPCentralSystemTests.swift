@@ -375,6 +375,36 @@ import TestSupport
         #expect(starts(csms!) == ["GOOD-1", "LIST-1", "GOOD-1"], "the first peer's record is the same file")
     }
 
+    @Test func unlockingStopsTheTransactionAndAHardResetRestartsWithoutWaitingForTheStop() throws {
+        let directory = try Peer.scratchDirectory("ocpp-hard-reset")
+        let port = Peer.freePort()
+        let csms = try Peer.centralSystem(in: directory, port: port)
+        let board = try Self.board(in: directory, ocpp: """
+            central_system = "ws://127.0.0.1:\(port)/ocpp"
+            charge_box_id = "CB-hard"
+            reconnect_first_s = 1
+            """)
+        let daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
+        defer { daemon.stop() }
+        #expect(Self.wait(seconds: 60) { Self.calls(csms, "StartTransaction").count == 1 }, "\(daemon.output.text)")
+        try csms.call("UnlockConnector", #"{"connectorId": 1}"#)
+        #expect(Self.wait(seconds: 30) { Self.calls(csms, "StopTransaction").count == 1 }, "\(daemon.output.text)")
+        #expect(Self.payload(Self.calls(csms, "StopTransaction")[0])["reason"] as? String == "UnlockCommand")
+        #expect((csms.messages().first { $0["action"] as? String == "UnlockConnector" }?["payload"] as? [String: Any])?["status"] as? String == "Unlocked")
+
+        // A new session, then a hard reset: evsed restarts at the session's end, and the Stop
+        // goes out afterwards, with its reason.
+        try csms.call("RemoteStartTransaction", #"{"idTag": "HARD-1"}"#)
+        #expect(Self.wait(seconds: 30) { Self.calls(csms, "StartTransaction").count == 2 }, "\(daemon.output.text)")
+        try csms.call("Reset", #"{"type": "Hard"}"#)
+        #expect(Self.wait(seconds: 60) { Self.calls(csms, "BootNotification").count == 2 && Self.calls(csms, "StopTransaction").count == 2 },
+                "\(daemon.output.text)")
+        let stops = Self.calls(csms, "StopTransaction").map(Self.payload)
+        #expect(stops.compactMap { $0["reason"] as? String } == ["UnlockCommand", "HardReset"], "\(stops)")
+        #expect(stops.last?["idTag"] as? String == "HARD-1")
+        #expect(daemon.output.text.contains("evsed: restarting (OCPP Reset)") && daemon.process.isRunning)
+    }
+
     @Test func aTransactionTheCentralSystemBlocksIsStoppedAsDeAuthorized() throws {
         let directory = try Peer.scratchDirectory("ocpp-blocked")
         let port = Peer.freePort()
