@@ -48,7 +48,7 @@ import TestSupport
     @Test func aSessionIsATransactionWithTheLedgersFiguresAndTheCentralSystemCanStopAndStartIt() throws {
         let directory = try Peer.scratchDirectory("ocpp-transaction")
         let port = Peer.freePort()
-        let csms = try Peer.centralSystem(in: directory, port: port, options: ["--boot", "Pending,Accepted", "--retry", "1"])
+        let csms = try Peer.centralSystem(in: directory, port: port, options: ["--boot", "Rejected,Pending,Accepted", "--retry", "1"])
         let board = try Self.board(in: directory, ocpp: """
             central_system = "ws://127.0.0.1:\(port)/ocpp"
             charge_box_id = "CB-test"
@@ -59,10 +59,11 @@ import TestSupport
         let daemon = try RunningDaemon(["run", "--board", board, "--console", socket], ledger: ledger)
         defer { daemon.stop() }
 
-        // Pending first, then accepted when it asks again.
-        #expect(Self.wait(seconds: 60) { Self.calls(csms, "BootNotification").count >= 2 }, "\(daemon.output.text)")
+        // Rejected, then pending, then accepted, each time it asks again after the interval given.
+        #expect(Self.wait(seconds: 60) { Self.calls(csms, "BootNotification").count >= 3 }, "\(daemon.output.text)")
         let boots = Self.calls(csms, "BootNotification")
-        #expect(boots.compactMap { ($0["answer"] as? [String: Any])?["status"] as? String }.prefix(2) == ["Pending", "Accepted"])
+        #expect(boots.compactMap { ($0["answer"] as? [String: Any])?["status"] as? String }.prefix(3) == ["Rejected", "Pending", "Accepted"])
+        #expect(daemon.output.text.contains("boot rejected by the central system: asking again in 1 s"))
         #expect(csms.messages().first?["path"] as? String == "/ocpp/CB-test")
         #expect(csms.messages().first?["subprotocol"] as? String == "ocpp1.6")
         // Nothing but the boot while pending.
