@@ -54,11 +54,15 @@ public final class ChargePoint: ServiceSubscriber {
         public var restart: (_ hard: Bool) -> Void
         /// A line for the log (the journal at debug level for the frames).
         public var log: (_ line: String, _ debug: Bool) -> Void
+        /// Sets the system clock (`set_clock`); returns why it could not.
+        public var setClock: (Timestamp) -> String?
 
-        public init(command: @escaping (ChargerCommand) -> Void, restart: @escaping (Bool) -> Void, log: @escaping (String, Bool) -> Void) {
+        public init(command: @escaping (ChargerCommand) -> Void, restart: @escaping (Bool) -> Void, log: @escaping (String, Bool) -> Void,
+                    setClock: @escaping (Timestamp) -> String? = { _ in "not available" }) {
             self.command = command
             self.restart = restart
             self.log = log
+            self.setClock = setClock
         }
     }
 
@@ -142,6 +146,10 @@ public final class ChargePoint: ServiceSubscriber {
     var lastStatus: ChargerStatus?
     /// Why the last attempt to connect failed, while not connected.
     var lastFailure: String?
+    /// Whether NTP has synchronised the system clock (nil: cannot be told), from the daemon.
+    public var clockSynchronized: Bool?
+    /// Why the clock could not be set the last time (said once).
+    var clockRefusal: String?
     /// The central system's charging profiles, and what they made of the offer last.
     public internal(set) var profiles: ChargingProfiles
     var appliedLimit: Double?
@@ -509,6 +517,7 @@ public final class ChargePoint: ServiceSubscriber {
             switch call.purpose {
             case .boot:
                 let answer = try payload.decode(OCPP16.BootNotificationResponse.self)
+                takeTime(answer.currentTime, sentAt: call.sentAt, at: now)
                 // A number from outside: kept within a week before any arithmetic on instants.
                 let seconds = min(max(0, answer.interval), 7 * 86_400)
                 let interval = Duration.seconds(seconds)
@@ -526,7 +535,11 @@ public final class ChargePoint: ServiceSubscriber {
                     nextBootAt = now + (seconds > 0 ? interval : .seconds(300))
                     hooks.log("ocpp: boot rejected by the central system: asking again in \(seconds > 0 ? seconds : 300) s", false)
                 }
-            case .heartbeat, .status:
+            case .heartbeat:
+                if call.action == "Heartbeat", let answer = try? payload.decode(OCPP16.HeartbeatResponse.self) {
+                    takeTime(answer.currentTime, sentAt: call.sentAt, at: now)
+                }
+            case .status:
                 break
             case .queued(let message):
                 try answeredQueued(message, payload, at: now)
@@ -542,6 +555,26 @@ public final class ChargePoint: ServiceSubscriber {
         } catch {
             hooks.log("ocpp: the answer to \(call.action) is not what OCPP 1.6 says (\(error.description))", false)
             failed(call, because: "answer not understood: \(error.description)", at: now)
+        }
+    }
+
+    /// The central system's time, from an answer that took `now - sentAt` to come: with
+    /// `set_clock`, while NTP has not synchronised the clock, a clock more than 2 s off is set to it
+    /// (the answer's time plus half the round trip). The clock watch then sees the step, and the
+    /// books follow it as they follow NTP's.
+    func takeTime(_ text: String, sentAt: Instant, at now: Instant) {
+        guard settings.setClock, clockSynchronized != true, let theirs = OCPPDateTime.parse(text) else { return }
+        let estimate = Timestamp(milliseconds: theirs.milliseconds + (now - sentAt).nanoseconds / 2_000_000)
+        let offset = estimate.milliseconds - wallTime(now).milliseconds
+        guard abs(offset) > 2000 else { return }
+        if let refusal = hooks.setClock(estimate) {
+            if refusal != clockRefusal {
+                hooks.log("ocpp: the clock is \(fixed(Double(offset) / 1000, 1)) s off the central system's and cannot be set: \(refusal)", false)
+            }
+            clockRefusal = refusal
+        } else {
+            clockRefusal = nil
+            hooks.log("ocpp: the system clock was \(fixed(Double(offset) / 1000, 1)) s off the central system's: set to \(estimate)", false)
         }
     }
 

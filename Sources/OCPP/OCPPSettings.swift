@@ -14,6 +14,7 @@ import FoundationEssentials
 /// id_tag = "evsed"                                  # the idTag of sessions no card or central system named
 /// reconnect_first_s = 5
 /// reconnect_max_s = 300
+/// set_clock = false                                 # take the time from the central system while NTP has not
 /// ```
 public struct OCPPSettings: Sendable, Equatable {
     public var centralSystem: WebSocketURL
@@ -24,6 +25,9 @@ public struct OCPPSettings: Sendable, Equatable {
     public var idTag: String
     public var reconnectFirst: Duration
     public var reconnectMaximum: Duration
+    /// Set the system clock from the central system's time (boot and heartbeat answers) while
+    /// NTP has not synchronised it: for boards with no battery-backed clock and no NTP server.
+    public var setClock = false
 
     /// The URL evsed connects to: the central system's with the charge box id as its last segment.
     public var url: WebSocketURL { centralSystem.appending(pathSegment: chargeBoxId) }
@@ -72,9 +76,12 @@ public struct OCPPSettings: Sendable, Equatable {
         let first = try table.seconds("reconnect_first_s", in: 1...3600) ?? .seconds(5)
         let maximum = try table.seconds("reconnect_max_s", in: 1...86_400) ?? .seconds(300)
         guard maximum >= first else { throw table.error("reconnect_max_s", "must not be shorter than reconnect_first_s") }
+        let setClock = try table.bool("set_clock", default: false)
         try table.rejectUnknownKeys()
-        return OCPPSettings(centralSystem: url, chargeBoxId: id, securityProfile: profile, authorizationKey: key, caFile: ca,
-                            idTag: idTag, reconnectFirst: first, reconnectMaximum: maximum)
+        var settings = OCPPSettings(centralSystem: url, chargeBoxId: id, securityProfile: profile, authorizationKey: key, caFile: ca,
+                                    idTag: idTag, reconnectFirst: first, reconnectMaximum: maximum)
+        settings.setClock = setClock
+        return settings
     }
 }
 

@@ -214,7 +214,16 @@ struct RunCommand: ParsableCommand {
                 }, restart: { hard in
                     log.push(("ocpp: the central system asked for a \(hard ? "hard" : "soft") reset: evsed restarts", false))
                     restartRequested.store(true, ordering: .relaxed)
-                }, log: { line, debug in log.push((line, debug)) }))
+                }, log: { line, debug in log.push((line, debug)) }, setClock: { time in
+                    var spec = timespec(tv_sec: time_t(time.milliseconds / 1000), tv_nsec: Int(time.milliseconds % 1000) * 1_000_000)
+                    guard clock_settime(CLOCK_REALTIME, &spec) == 0 else {
+                        let code = errno
+                        return code == EPERM
+                            ? "not permitted: evsed needs CAP_SYS_TIME and the @clock system calls (README, \"A central system\")"
+                            : String(cString: strerror(code))
+                    }
+                    return nil
+                }))
             terminal.attach(chargePoint)
             terminal.say("ocpp: central system \(ocppSettings.url), charge box \(ocppSettings.chargeBoxId), security profile \(ocppSettings.securityProfile)")
             ocppClient = client

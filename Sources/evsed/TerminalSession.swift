@@ -197,6 +197,7 @@ struct TerminalSession {
         if let checked = synchronizationCheckedAt, now - checked < .seconds(1) { return }
         synchronizationCheckedAt = now
         let synchronized = watch.synchronized()
+        chargePoint?.clockSynchronized = synchronized
         guard synchronized != clockSynchronized else { return }
         if clockSynchronized != nil || synchronized == false {
             say(synchronized == true ? "the system clock is synchronised (NTP)"

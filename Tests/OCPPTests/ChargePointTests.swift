@@ -23,17 +23,26 @@ struct ChargePointTests {
     final class Recorded {
         var commands: [ChargerCommand] = []
         var lines: [String] = []
+        var clockSets: [Timestamp] = []
+        var refusal: String?
     }
 
-    init() throws {
+    init() throws { try self.init(extra: "") }
+
+    init(extra: String) throws {
         let path = "/tmp/evsed-chargepoint-\(UInt64.random(in: 0...UInt64.max)).sqlite"
         let ledger = try Ledger(path: path, create: true)
-        let settings = try #require(try OCPPSettings.read(try ConfigDocument.parse("[ocpp]\ncentral_system = \"ws://x/\"\ncharge_box_id = \"CB\"", file: "t").table("ocpp")))
+        let settings = try #require(try OCPPSettings.read(try ConfigDocument.parse("[ocpp]\ncentral_system = \"ws://x/\"\ncharge_box_id = \"CB\"\n" + extra,
+                                                                                file: "t").table("ocpp")))
         let recorded = self.recorded
         chargePoint = ChargePoint(settings: settings, identity: .init(vendor: "evsed", model: "test", serialNumber: nil, firmwareVersion: "1", meterType: nil),
                                   ledger: ledger, transport: wire, charger: ChargerConfiguration(),
                                   wallTime: { Timestamp(milliseconds: 1_800_000_000_000 + $0.nanoseconds / 1_000_000) }, baseLimit: { 32 },
-                                  hooks: .init(command: { recorded.commands.append($0) }, restart: { _ in }, log: { line, _ in recorded.lines.append(line) }))
+                                  hooks: .init(command: { recorded.commands.append($0) }, restart: { _ in }, log: { line, _ in recorded.lines.append(line) },
+                                               setClock: { time in
+                                                   recorded.clockSets.append(time)
+                                                   return recorded.refusal
+                                               }))
     }
 
     func at(_ seconds: Double, _ frames: String...) {
@@ -87,5 +96,46 @@ struct ChargePointTests {
         #expect(errors == ["a TypeConstraintViolation", "b OccurenceConstraintViolation", "c PropertyConstraintViolation", "d NotImplemented",
                            "e NotSupported", "f PropertyConstraintViolation", "g PropertyConstraintViolation", "h FormationViolation"])
         #expect(recorded.commands.isEmpty)
+    }
+
+    /// The test's wall clock reads 2027-01-15T08:00:00Z at instant zero (1_800_000_000_000 ms).
+    @Test func theCentralSystemsTimeSetsAClockThatNTPHasNotSynchronised() throws {
+        let offClock = try ChargePointTests(extra: "set_clock = true")
+        offClock.wire.incoming.append(.connected)
+        offClock.at(0)
+        // Answered 0.4 s later with a time an hour ahead: the clock is set to it plus half the trip.
+        offClock.at(0.4, #"[3,"1",{"status":"Accepted","currentTime":"2027-01-15T09:00:00.000Z","interval":300}]"#)
+        #expect(offClock.recorded.clockSets.map(\.milliseconds) == [1_800_003_600_000 + 200])
+        #expect(offClock.recorded.lines.contains { $0.contains("the system clock was 3599.8 s off the central system's") })
+
+        // With NTP synchronised, the central system's time is not taken; within 2 s, nothing to do.
+        let synchronized = try ChargePointTests(extra: "set_clock = true")
+        synchronized.chargePoint.clockSynchronized = true
+        synchronized.wire.incoming.append(.connected)
+        synchronized.at(0)
+        synchronized.at(0.1, #"[3,"1",{"status":"Accepted","currentTime":"2027-01-15T09:00:00.000Z","interval":300}]"#)
+        let close = try ChargePointTests(extra: "set_clock = true")
+        close.wire.incoming.append(.connected)
+        close.at(0)
+        close.at(0.1, #"[3,"1",{"status":"Accepted","currentTime":"2027-01-15T08:00:01.500Z","interval":300}]"#)
+        let unset = try ChargePointTests()
+        unset.wire.incoming.append(.connected)
+        unset.at(0)
+        unset.at(0.1, #"[3,"1",{"status":"Accepted","currentTime":"2027-01-15T09:00:00.000Z","interval":300}]"#)
+        #expect(synchronized.recorded.clockSets.isEmpty && close.recorded.clockSets.isEmpty && unset.recorded.clockSets.isEmpty)
+
+        // A refusal (no CAP_SYS_TIME) is said once, not at every heartbeat.
+        let refused = try ChargePointTests(extra: "set_clock = true")
+        refused.recorded.refusal = "not permitted"
+        refused.wire.incoming.append(.connected)
+        refused.at(0)
+        refused.at(0.1, #"[3,"1",{"status":"Accepted","currentTime":"2027-01-15T09:00:00.000Z","interval":1}]"#)
+        refused.at(0.2, #"[3,"2",{}]"#)
+        refused.at(0.3, #"[3,"3",{}]"#)
+        refused.at(1.5)
+        #expect(refused.actions.last == "Heartbeat")
+        refused.at(1.6, #"[3,"4",{"currentTime":"2027-01-15T09:00:02.000Z"}]"#)
+        #expect(refused.recorded.clockSets.count == 2, "\(refused.actions)")
+        #expect(refused.recorded.lines.filter { $0.contains("cannot be set: not permitted") }.count == 1)
     }
 }
