@@ -8,6 +8,9 @@ public struct SimulationSettings: Sendable {
     public var plugInAfter: Duration? = .seconds(2)
     /// The meter's import register at the start.
     public var initialRegister = WattHours(kilowattHours: 1234.5)
+    /// Whether a car that was connected when evsed went down is still there when it starts again
+    /// (`false`: it left during the outage, and the session it had ends as a power loss).
+    public var carStaysAfterRestart = true
 
     public init() {}
 
@@ -17,6 +20,7 @@ public struct SimulationSettings: Sendable {
         if let after = try table.seconds("plug_in_after_s", in: 0...86_400) { settings.plugInAfter = after }
         if try table.bool("plug_in", default: true) == false { settings.plugInAfter = nil }
         settings.initialRegister = WattHours(kilowattHours: try table.double("initial_register_kwh", default: 1234.5, in: 0...1e9))
+        settings.carStaysAfterRestart = try table.bool("car_stays_after_restart", default: true)
         if let ev = try table.table("ev") { settings.ev = try readEV(ev, over: settings.ev) }
         try table.rejectUnknownKeys()
         return settings

@@ -157,10 +157,12 @@ struct RunCommand: ParsableCommand {
         if var settings {
             // The simulated car was plugged in when the charger went down: it still is, from the
             // first pilot sample on, as a real car stays in the socket.
-            if recovery.carriedOver != nil { settings.plugInAfter = .zero }
+            // (Unless the board says it left during the outage: then no car comes until `plug`.)
+            let carStays = recovery.carriedOver != nil && settings.carStaysAfterRestart
+            if recovery.carriedOver != nil { settings.plugInAfter = carStays ? .zero : nil }
             daemon = .simulated(board: description, settings: settings, books: machineBooks, startedAt: startedAt,
                                 meterState: MeterStateFile(path: path + ".sim-meter"))
-            if recovery.carriedOver != nil { daemon.simulation?.world.withState { $0.ev.plug(at: startedAt) } }
+            if carStays { daemon.simulation?.world.withState { $0.ev.plug(at: startedAt) } }
         } else {
             do throws(HardwareError) {
                 daemon = try .linux(board: description, configuration: description.linux!, books: machineBooks, startedAt: startedAt)

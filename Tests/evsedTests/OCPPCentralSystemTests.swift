@@ -406,6 +406,38 @@ import TestSupport
         #expect(daemon.output.text.contains("evsed: restarting (OCPP Reset)") && daemon.process.isRunning)
     }
 
+    @Test func aSessionThatEndedWhileEvsedWasDownIsStoppedAsAPowerLossWithTheLedgersRegister() throws {
+        let directory = try Peer.scratchDirectory("ocpp-power-loss")
+        let port = Peer.freePort()
+        let csms = try Peer.centralSystem(in: directory, port: port)
+        let board = try Self.board(in: directory, ocpp: """
+            central_system = "ws://127.0.0.1:\(port)/ocpp"
+            charge_box_id = "CB-cut"
+            reconnect_first_s = 1
+            """)
+        let text = try String(contentsOfFile: board, encoding: .utf8)
+            .replacingOccurrences(of: "car_stays_after_restart = true", with: "car_stays_after_restart = false")
+        try text.write(toFile: board, atomically: true, encoding: .utf8)
+        let ledger = directory + "/ledger.sqlite"
+        var daemon = try RunningDaemon(["run", "--board", board], ledger: ledger)
+        #expect(Self.wait(seconds: 60) { Self.calls(csms, "StartTransaction").count == 1 }, "\(daemon.output.text)")
+        #expect(daemon.output.wait(for: "reading ", seconds: 30))
+        Thread.sleep(forTimeInterval: 3)
+        kill(daemon.process.processIdentifier, SIGKILL)
+        #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
+        daemon.stop()
+
+        // The car left during the outage: the session ends as a power loss, one transaction.
+        daemon = try RunningDaemon(["run", "--board", board], ledger: ledger)
+        defer { daemon.stop() }
+        #expect(Self.wait(seconds: 60) { Self.calls(csms, "StopTransaction").count == 1 }, "\(daemon.output.text)")
+        let stop = Self.payload(Self.calls(csms, "StopTransaction")[0])
+        #expect(stop["reason"] as? String == "PowerLoss", "\(stop)")
+        #expect(Self.integer(stop["meterStop"]) == Int64(try Self.sql(ledger, "SELECT end_register_wh FROM sessions WHERE id = 1").first ?? ""))
+        #expect(try Self.sql(ledger, "SELECT end_reason FROM sessions WHERE id = 1") == ["power_loss"])
+        #expect(Self.calls(csms, "StartTransaction").count == 1 && Self.calls(csms, "BootNotification").count == 2)
+    }
+
     @Test func aTransactionTheCentralSystemBlocksIsStoppedAsDeAuthorized() throws {
         let directory = try Peer.scratchDirectory("ocpp-blocked")
         let port = Peer.freePort()
