@@ -145,7 +145,7 @@ extension ChargePoint {
         let request = OCPP16.MeterValuesRequest(connectorId: 1, transactionId: nil,
                                                 meterValue: [OCPP16.MeterValue(timestamp: OCPPDateTime.text(time), sampledValue: values)])
         queue { () throws(LedgerError) in
-            try ledger.enqueueOCPP(session: Int64(session.rawValue), action: "MeterValues", payload: JSONValue.encoding(request).text, at: time)
+            try enqueue(session: Int64(session.rawValue), action: "MeterValues", payload: JSONValue.encoding(request).text, at: time)
         }
     }
 

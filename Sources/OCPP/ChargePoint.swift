@@ -144,6 +144,9 @@ public final class ChargePoint: ServiceSubscriber {
     /// ChangeAvailability to Inoperative arrived during a transaction: applied when it ends.
     var inoperativeScheduled = false
     var lastStatus: ChargerStatus?
+    /// The queue was found empty and nothing was queued since: no need to ask the ledger at every
+    /// poll (it is asked again after each `enqueue`).
+    var queueEmpty = false
     /// Why the last attempt to connect failed, while not connected.
     var lastFailure: String?
     /// Whether NTP has synchronised the system clock (nil: cannot be told), from the daemon.
@@ -195,11 +198,11 @@ public final class ChargePoint: ServiceSubscriber {
             for row in try ledger.ocppReconciliation(from: firstSession) {
                 if !row.start {
                     try ledger.beginOCPPTransaction(session: row.session, idTag: settings.idTag)
-                    try ledger.enqueueOCPP(session: row.session, action: "StartTransaction", payload: nil, at: wallTime(now))
+                    try enqueue(session: row.session, action: "StartTransaction", payload: nil, at: wallTime(now))
                     lines.append("ocpp: session \(row.session) had no StartTransaction queued: queued now")
                 }
                 if row.closed && !row.stop {
-                    try ledger.enqueueOCPP(session: row.session, action: "StopTransaction", payload: nil, at: wallTime(now))
+                    try enqueue(session: row.session, action: "StopTransaction", payload: nil, at: wallTime(now))
                     lines.append("ocpp: session \(row.session) had no StopTransaction queued: queued now")
                 }
             }
@@ -230,7 +233,7 @@ public final class ChargePoint: ServiceSubscriber {
                 queue { () throws(LedgerError) in
                     try ledger.beginOCPPTransaction(session: session, idTag: remote ?? settings.idTag)
                     if !(try ledger.ocppActions(session: session)).contains("StartTransaction") {
-                        try ledger.enqueueOCPP(session: session, action: "StartTransaction", payload: nil, at: time)
+                        try enqueue(session: session, action: "StartTransaction", payload: nil, at: time)
                     }
                 }
                 nextIdTag = nil
@@ -247,7 +250,7 @@ public final class ChargePoint: ServiceSubscriber {
                 queue { () throws(LedgerError) in
                     let actions = try ledger.ocppActions(session: number)
                     guard actions.contains("StartTransaction"), !actions.contains("StopTransaction") else { return }
-                    try ledger.enqueueOCPP(session: number, action: "StopTransaction", payload: nil, at: session.lastAt)
+                    try enqueue(session: number, action: "StopTransaction", payload: nil, at: session.lastAt)
                 }
                 if let reset = pendingReset, reset.session == number {
                     // The Stop goes out before the restart, so that it is not sent twice.
@@ -272,6 +275,12 @@ public final class ChargePoint: ServiceSubscriber {
                 saveProfiles()
             }
         }
+    }
+
+    /// Stores a transaction message in the ledger's queue.
+    func enqueue(session: Int64, action: String, payload: String?, at time: Timestamp) throws(LedgerError) {
+        try ledger.enqueueOCPP(session: session, action: action, payload: payload, at: time)
+        queueEmpty = false
     }
 
     /// The central system's request stops `session`: the reason goes to the ledger first.
@@ -379,10 +388,14 @@ public final class ChargePoint: ServiceSubscriber {
 
     /// Sends the oldest queued transaction message when its figures are known; true when it did.
     func sendQueued(at now: Instant) -> Bool {
+        guard !queueEmpty else { return false }
         let message: Ledger.OCPPMessage
         let payload: JSONValue
         do throws(LedgerError) {
-            guard let first = try ledger.pendingOCPPMessages(limit: 1).first else { return false }
+            guard let first = try ledger.pendingOCPPMessages(limit: 1).first else {
+                queueEmpty = true
+                return false
+            }
             message = first
             switch try payloadOf(first) {
             case .ready(let value): payload = value

@@ -137,6 +137,12 @@ struct RunCommand: ParsableCommand {
             clockWatch = nil
         }
         let ocppSettings = try configurationOrExit { () throws(ConfigError) in try OCPPSettings.read(description.ocpp) }
+        // The CA file is read by libwebsockets on its own thread, where a missing one would only ever
+        // say that it cannot connect: said here, before anything starts, with the file's name.
+        if let ca = ocppSettings?.caFile, access(ca, R_OK) != 0 {
+            LineWriter.standardError.write("evsed: \(board): [ocpp] ca_file \(ca): \(String(cString: strerror(errno)))")
+            throw ExitCode(2)
+        }
         let startedAt = MonotonicClock.now()
         var now = Timestamp.now()
         let lastRecorded = try ledgerOrExit { () throws(LedgerError) in try books.lastRecordedTime() }

@@ -21,6 +21,27 @@ import TestSupport
 
     static func payload(_ call: [String: Any]) -> [String: Any] { call["payload"] as? [String: Any] ?? [:] }
 
+    /// The statuses of connector 1 the central system was told, in order.
+    static func statuses(_ peer: Peer) -> [String] {
+        calls(peer, "StatusNotification").map(payload).filter { integer($0["connectorId"]) == 1 }.compactMap { $0["status"] as? String }
+    }
+
+    /// A central system on a free port and a copy of the simulated board pointed at it (`ocpp`:
+    /// the [ocpp] table's other lines).
+    static func centralSystemAndBoard(_ name: String, chargeBox: String, options: [String] = [], ocpp: String = "reconnect_first_s = 1")
+        throws -> (directory: String, port: Int, csms: Peer, board: String)
+    {
+        let directory = try Peer.scratchDirectory(name)
+        let port = Peer.freePort()
+        let csms = try Peer.centralSystem(in: directory, port: port, options: options)
+        let board = try board(in: directory, ocpp: """
+            central_system = "ws://127.0.0.1:\(port)/ocpp"
+            charge_box_id = "\(chargeBox)"
+            \(ocpp)
+            """)
+        return (directory, port, csms, board)
+    }
+
     static func wait(seconds: Double, until condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
@@ -46,14 +67,7 @@ import TestSupport
     static func integer(_ value: Any?) -> Int64? { (value as? NSNumber)?.int64Value }
 
     @Test func aSessionIsATransactionWithTheLedgersFiguresAndTheCentralSystemCanStopAndStartIt() throws {
-        let directory = try Peer.scratchDirectory("ocpp-transaction")
-        let port = Peer.freePort()
-        let csms = try Peer.centralSystem(in: directory, port: port, options: ["--boot", "Rejected,Pending,Accepted", "--retry", "1"])
-        let board = try Self.board(in: directory, ocpp: """
-            central_system = "ws://127.0.0.1:\(port)/ocpp"
-            charge_box_id = "CB-test"
-            reconnect_first_s = 1
-            """)
+        let (directory, port, csms, board) = try Self.centralSystemAndBoard("ocpp-transaction", chargeBox: "CB-test", options: ["--boot", "Rejected,Pending,Accepted", "--retry", "1"])
         let ledger = directory + "/ledger.sqlite"
         let socket = directory + "/console.sock"
         let daemon = try RunningDaemon(["run", "--board", board, "--console", socket], ledger: ledger)
@@ -205,37 +219,27 @@ import TestSupport
     }
 
     @Test func theConnectorStatusFollowsAFaultAndTheCentralSystemsAvailabilityAndAResetRestartsEvsed() throws {
-        let directory = try Peer.scratchDirectory("ocpp-status")
-        let port = Peer.freePort()
-        let csms = try Peer.centralSystem(in: directory, port: port)
-        let board = try Self.board(in: directory, ocpp: """
-            central_system = "ws://127.0.0.1:\(port)/ocpp"
-            charge_box_id = "CB-status"
-            reconnect_first_s = 1
-            """)
+        let (directory, _, csms, board) = try Self.centralSystemAndBoard("ocpp-status", chargeBox: "CB-status")
         let daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
         defer { daemon.stop() }
-        func statuses() -> [String] {
-            Self.calls(csms, "StatusNotification").map(Self.payload).filter { Self.integer($0["connectorId"]) == 1 }.compactMap { $0["status"] as? String }
-        }
-        #expect(Self.wait(seconds: 60) { statuses().last == "Charging" }, "\(statuses())\n\(daemon.output.text)")
+        #expect(Self.wait(seconds: 60) { Self.statuses(csms).last == "Charging" }, "\(Self.statuses(csms))\n\(daemon.output.text)")
 
         // Overheating: Faulted with the catalogue's code, then charging again once it cooled.
         daemon.type("temperature 85")
-        #expect(Self.wait(seconds: 30) { statuses().last == "Faulted" }, "\(statuses())")
+        #expect(Self.wait(seconds: 30) { Self.statuses(csms).last == "Faulted" }, "\(Self.statuses(csms))")
         let faulted = Self.calls(csms, "StatusNotification").map(Self.payload).last { $0["status"] as? String == "Faulted" } ?? [:]
         #expect(faulted["errorCode"] as? String == "HighTemperature" && faulted["vendorErrorCode"] as? String == "F11", "\(faulted)")
         daemon.type("temperature 25")
-        #expect(Self.wait(seconds: 30) { statuses().last == "Charging" }, "\(statuses())")
+        #expect(Self.wait(seconds: 30) { Self.statuses(csms).last == "Charging" }, "\(Self.statuses(csms))")
 
         // Out of service once the transaction is over; back in service; then a reset.
         try csms.call("ChangeAvailability", #"{"connectorId": 0, "type": "Inoperative"}"#)
         #expect(Self.wait(seconds: 30) { csms.messages().contains { $0["type"] as? String == "result" } })
         let transaction = Self.integer((Self.calls(csms, "StartTransaction").first?["answer"] as? [String: Any])?["transactionId"]) ?? -1
         try csms.call("RemoteStopTransaction", #"{"transactionId": \#(transaction)}"#)
-        #expect(Self.wait(seconds: 30) { statuses().last == "Unavailable" }, "\(statuses())")
+        #expect(Self.wait(seconds: 30) { Self.statuses(csms).last == "Unavailable" }, "\(Self.statuses(csms))")
         try csms.call("ChangeAvailability", #"{"connectorId": 0, "type": "Operative"}"#)
-        #expect(Self.wait(seconds: 30) { statuses().last != "Unavailable" }, "\(statuses())")
+        #expect(Self.wait(seconds: 30) { Self.statuses(csms).last != "Unavailable" }, "\(Self.statuses(csms))")
         let answers = csms.messages().filter { $0["action"] as? String == "ChangeAvailability" }.compactMap { ($0["payload"] as? [String: Any])?["status"] as? String }
         #expect(answers == ["Scheduled", "Accepted"])
 
@@ -250,22 +254,13 @@ import TestSupport
     }
 
     @Test func chargingProfilesSetTheOfferFromTheirStartAndPauseBelowSixAmperes() throws {
-        let directory = try Peer.scratchDirectory("ocpp-profiles")
-        let port = Peer.freePort()
-        let csms = try Peer.centralSystem(in: directory, port: port)
-        let board = try Self.board(in: directory, ocpp: """
-            central_system = "ws://127.0.0.1:\(port)/ocpp"
-            charge_box_id = "CB-smart"
-            """)
+        let (directory, _, csms, board) = try Self.centralSystemAndBoard("ocpp-profiles", chargeBox: "CB-smart", ocpp: "")
         let daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
         defer { daemon.stop() }
-        func statuses() -> [String] {
-            Self.calls(csms, "StatusNotification").map(Self.payload).filter { Self.integer($0["connectorId"]) == 1 }.compactMap { $0["status"] as? String }
-        }
         func results(_ action: String) -> [[String: Any]] {
             csms.messages().filter { $0["type"] as? String == "result" && $0["action"] as? String == action }
         }
-        #expect(Self.wait(seconds: 60) { statuses().last == "Charging" }, "\(daemon.output.text)")
+        #expect(Self.wait(seconds: 60) { Self.statuses(csms).last == "Charging" }, "\(daemon.output.text)")
 
         // 10 A from three seconds on: not before, and at once after.
         let formatter = ISO8601DateFormatter()
@@ -300,10 +295,10 @@ import TestSupport
              "chargingProfileKind": "Absolute", "chargingSchedule": {"startSchedule": "2020-01-01T00:00:00Z", "chargingRateUnit": "W",
              "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 2000}]}}}
             """)
-        #expect(Self.wait(seconds: 30) { statuses().last == "SuspendedEVSE" }, "\(statuses())\n\(daemon.output.text)")
+        #expect(Self.wait(seconds: 30) { Self.statuses(csms).last == "SuspendedEVSE" }, "\(Self.statuses(csms))\n\(daemon.output.text)")
         #expect(daemon.output.text.contains("allows 2.8 A, less than a PWM can offer: charging paused"))
         try csms.call("ClearChargingProfile", #"{"chargingProfilePurpose": "ChargePointMaxProfile"}"#)
-        #expect(Self.wait(seconds: 30) { statuses().last == "Charging" }, "\(statuses())")
+        #expect(Self.wait(seconds: 30) { Self.statuses(csms).last == "Charging" }, "\(Self.statuses(csms))")
         try csms.call("ClearChargingProfile", #"{"id": 5}"#)
         #expect(Self.wait(seconds: 30) { daemon.output.text.contains("no charging profile limits the charger: 32.0 A") }, "\(daemon.output.text)")
         #expect(results("ClearChargingProfile").compactMap { ($0["payload"] as? [String: Any])?["status"] as? String } == ["Accepted", "Accepted"])
@@ -324,11 +319,8 @@ import TestSupport
         try text.write(toFile: board, atomically: true, encoding: .utf8)
         let daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
         defer { daemon.stop() }
-        func statuses() -> [String] {
-            Self.calls(csms!, "StatusNotification").map(Self.payload).filter { Self.integer($0["connectorId"]) == 1 }.compactMap { $0["status"] as? String }
-        }
         func starts(_ peer: Peer) -> [String] { Self.calls(peer, "StartTransaction").compactMap { Self.payload($0)["idTag"] as? String } }
-        #expect(Self.wait(seconds: 60) { statuses().last == "Preparing" }, "\(statuses())\n\(daemon.output.text)")
+        #expect(Self.wait(seconds: 60) { Self.statuses(csms!).last == "Preparing" }, "\(Self.statuses(csms!))\n\(daemon.output.text)")
 
         // Online: the central system decides.
         daemon.type("tap BLOCKED-1")
@@ -377,14 +369,7 @@ import TestSupport
     }
 
     @Test func unlockingStopsTheTransactionAndAHardResetRestartsWithoutWaitingForTheStop() throws {
-        let directory = try Peer.scratchDirectory("ocpp-hard-reset")
-        let port = Peer.freePort()
-        let csms = try Peer.centralSystem(in: directory, port: port)
-        let board = try Self.board(in: directory, ocpp: """
-            central_system = "ws://127.0.0.1:\(port)/ocpp"
-            charge_box_id = "CB-hard"
-            reconnect_first_s = 1
-            """)
+        let (directory, _, csms, board) = try Self.centralSystemAndBoard("ocpp-hard-reset", chargeBox: "CB-hard")
         let daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
         defer { daemon.stop() }
         #expect(Self.wait(seconds: 60) { Self.calls(csms, "StartTransaction").count == 1 }, "\(daemon.output.text)")
@@ -407,14 +392,7 @@ import TestSupport
     }
 
     @Test func aSessionThatEndedWhileEvsedWasDownIsStoppedAsAPowerLossWithTheLedgersRegister() throws {
-        let directory = try Peer.scratchDirectory("ocpp-power-loss")
-        let port = Peer.freePort()
-        let csms = try Peer.centralSystem(in: directory, port: port)
-        let board = try Self.board(in: directory, ocpp: """
-            central_system = "ws://127.0.0.1:\(port)/ocpp"
-            charge_box_id = "CB-cut"
-            reconnect_first_s = 1
-            """)
+        let (directory, _, csms, board) = try Self.centralSystemAndBoard("ocpp-power-loss", chargeBox: "CB-cut")
         let text = try String(contentsOfFile: board, encoding: .utf8)
             .replacingOccurrences(of: "car_stays_after_restart = true", with: "car_stays_after_restart = false")
         try text.write(toFile: board, atomically: true, encoding: .utf8)
@@ -439,13 +417,7 @@ import TestSupport
     }
 
     @Test func aTransactionTheCentralSystemBlocksIsStoppedAsDeAuthorized() throws {
-        let directory = try Peer.scratchDirectory("ocpp-blocked")
-        let port = Peer.freePort()
-        let csms = try Peer.centralSystem(in: directory, port: port, options: ["--blocked", "evsed"])
-        let board = try Self.board(in: directory, ocpp: """
-            central_system = "ws://127.0.0.1:\(port)/ocpp"
-            charge_box_id = "CB-blocked"
-            """)
+        let (directory, _, csms, board) = try Self.centralSystemAndBoard("ocpp-blocked", chargeBox: "CB-blocked", options: ["--blocked", "evsed"], ocpp: "")
         let daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
         defer { daemon.stop() }
         #expect(Self.wait(seconds: 60) { Self.calls(csms, "StopTransaction").count == 1 }, "\(daemon.output.text)")
@@ -523,6 +495,16 @@ import TestSupport
         #expect(tlsDaemon.output.wait(for: "ocpp: cannot connect to wss://localhost:\(tlsPort)/ocpp/CB-1", seconds: 30), "\(tlsDaemon.output.text)")
         Thread.sleep(forTimeInterval: 2)
         #expect(impostor.messages().filter { $0["type"] as? String == "connect" }.isEmpty, "no WebSocket over an unchecked TLS connection")
+
+        // A CA file that is not there stops evsed before it starts anything, and says which.
+        try FileManager.default.createDirectory(atPath: directory + "/missing", withIntermediateDirectories: true)
+        let missing = try Self.board(in: directory + "/missing", ocpp: """
+            central_system = "wss://localhost:\(tlsPort)/ocpp"
+            charge_box_id = "CB-1"
+            ca_file = "/nonexistent/ca.pem"
+            """)
+        let outcome = try CommandLineTests().evsed(["run", "--board", missing], ledger: directory + "/missing/ledger.sqlite")
+        #expect(outcome.status == 2 && outcome.error.contains("[ocpp] ca_file /nonexistent/ca.pem: No such file or directory"), "\(outcome.error)")
     }
 }
 
