@@ -64,7 +64,8 @@ extension SessionRecord {
         return fields.map(Self.csvField).joined(separator: ",")
     }
 
-    static func csvField(_ text: String) -> String {
+    /// A CSV field, quoted as RFC 4180 says when it must be.
+    public static func csvField(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacing("\"", with: "\"\"") + "\""
     }

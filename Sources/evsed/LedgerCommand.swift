@@ -11,7 +11,7 @@ struct LedgerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
         abstract: "List, show, export and verify the sessions in the ledger.",
-        subcommands: [List.self, Show.self, Export.self, Verify.self]
+        subcommands: [List.self, Show.self, Export.self, Verify.self, StatementCommand.self]
     )
 
     struct Location: ParsableArguments {

@@ -202,6 +202,42 @@ import TestSupport
         """
 
     /// The event log's bill lines, `ledger show`, the JSON export and the OCPI CDR are views of
+    /// `ledger statement`: the owner's month in text, CSV and JSON, one file per owner, with the
+    /// totals of the ledger's own bills.
+    @Test func aStatementCarriesTheOwnersSessionsAndTheirBillsTotals() throws {
+        let ledger = CommandLineTests.privateLedger()
+        let run = try cli.evsed(["simulate", "--scenario", "boards/scenarios/owner-alerts.toml", "--alerts", "boards/alerts.scenario.toml",
+                                 "--ledger", ledger, "--readings", "0"])
+        #expect(run.status == 0, "\(run.error)")
+        let exported = try #require(try sessions(ledger).first)
+        #expect(exported["owner"] as? String == "alex")
+        let started = try #require(exported["started"] as? String)
+        let month = String(started.prefix(7))
+        let cost = String(format: "%.2f", try #require((exported["cost_incl_vat"] as? NSNumber)?.doubleValue))
+
+        let text = try cli.evsed(["ledger", "statement", "--owner", "alex", "--month", month, "--ledger", ledger])
+        #expect(text.status == 0, "\(text.error)")
+        for expected in ["Charging statement: alex", "Period: \(month)", "Total: 1 session(s)", "\(cost) EUR incl. VAT"] {
+            #expect(text.output.contains(expected), "'\(expected)' in\n\(text.output)")
+        }
+        let csv = try cli.evsed(["ledger", "statement", "--owner", "alex", "--month", month, "--format", "csv", "--ledger", ledger]).output
+        let rows = csv.split(separator: "\n")
+        #expect(rows.count == 3 && rows[2].contains(",total,") && rows[2].contains(",\(cost),"), "\(csv)")
+        let json = try cli.evsed(["ledger", "statement", "--owner", "alex", "--month", month, "--format", "json", "--ledger", ledger]).output
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let totals = try #require(document["totals"] as? [[String: Any]])
+        #expect(String(format: "%.2f", (totals.first?["incl_vat"] as? NSNumber)?.doubleValue ?? -1) == cost)
+        #expect((document["sessions"] as? [Any])?.count == 1)
+
+        let directory = try Peer.scratchDirectory("statements")
+        let all = try cli.evsed(["ledger", "statement", "--all-owners", "--output", directory, "--month", month, "--ledger", ledger])
+        #expect(all.status == 0 && FileManager.default.fileExists(atPath: "\(directory)/statement-\(month)-alex.txt"), "\(all.output)\(all.error)")
+        let empty = try cli.evsed(["ledger", "statement", "--owner", "alex", "--month", "1999-01", "--ledger", ledger])
+        #expect(empty.output.contains("(no sessions)"))
+        let wrong = try cli.evsed(["ledger", "statement", "--owner", "alex", "--month", "2026-13", "--ledger", ledger])
+        #expect(wrong.status != 0 && wrong.error.contains("--month is YYYY-MM (2026-11), not '2026-13'"), "\(wrong.error)")
+    }
+
     /// one bill: the same rows, the same totals.
     @Test func everyViewOfABillAgrees() throws {
         let ledger = CommandLineTests.privateLedger()
