@@ -9,9 +9,17 @@ extension ChargePoint {
     /// The open session as a transaction, for the charging profiles.
     var currentTransaction: ChargingProfiles.Transaction? {
         guard let session = openSession, let start = openStartedAt else { return nil }
-        let id = (try? ledger.ocppTransaction(session: Int64(session.rawValue)))?.transactionId
-        return ChargingProfiles.Transaction(id: id, start: start)
+        // The transaction id, once the central system gave it, read from the ledger once per session.
+        if openTransactionId?.session != session {
+            openTransactionId = (session, (try? ledger.ocppTransaction(session: Int64(session.rawValue)))?.transactionId)
+        }
+        return ChargingProfiles.Transaction(id: openTransactionId?.id, start: start)
     }
+
+    /// How soon the pipeline should poll again: a change of a charging profile's period reaches the
+    /// control loop within 10 ms while profiles are installed (the loop's own tick); otherwise the
+    /// pipeline's 50 ms do.
+    public var pollInterval: Duration { profiles.installed.isEmpty ? .milliseconds(50) : .milliseconds(10) }
 
     func saveProfiles() {
         let rows = profiles.installed.map { entry in

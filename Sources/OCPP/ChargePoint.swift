@@ -157,6 +157,8 @@ public final class ChargePoint: ServiceSubscriber {
     public internal(set) var profiles: ChargingProfiles
     var appliedLimit: Double?
     var pausedByProfile = false
+    /// The open session's transaction id as last read (nil inside: not given yet).
+    var openTransactionId: (session: SessionID, id: Int64?)?
     /// When the open session started (a Relative profile counts from there).
     var openStartedAt: Timestamp?
     /// What TriggerMessage asked for, sent before anything else.
@@ -598,6 +600,7 @@ public final class ChargePoint: ServiceSubscriber {
             queue { () throws(LedgerError) in
                 try ledger.recordOCPPTransactionId(session: message.session, transactionId: answer.transactionId, idTagStatus: answer.idTagInfo.status.rawValue)
             }
+            openTransactionId = nil
             if answer.idTagInfo.status != .Accepted, configuration.boolean("StopTransactionOnInvalidId"),
                openSession.map({ Int64($0.rawValue) == message.session }) ?? false
             {

@@ -125,7 +125,7 @@ struct TerminalSession {
     /// Serves the terminal until `shouldStop` or a `quit` command.
     mutating func runUntilStopped(_ shouldStop: () -> Bool) {
         while !shouldStop() && !quit {
-            readInput(waiting: .milliseconds(50))
+            readInput(waiting: chargePoint?.pollInterval ?? .milliseconds(50))
             drainEvents()
             let now = MonotonicClock.now()
             followClock(at: now)
