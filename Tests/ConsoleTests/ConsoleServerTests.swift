@@ -8,12 +8,13 @@ import TestSupport
 @Suite(.serialized) struct ConsoleServerTests {
     /// Answers every command with its name; records what it was asked.
     final class RecordingBackend: ConsoleBackend, @unchecked Sendable {
-        let lock = NSLock()
-        var executed: [(ParsedCommand, String)] = []
+        private let lock = NSLock()
+        private var commands: [(ParsedCommand, String)] = []
+        /// What the consoles ran so far, with the console's name. Read under the lock: the server's
+        /// thread may be adding to it (ThreadSanitizer saw a test read it bare).
+        var executed: [(ParsedCommand, String)] { lock.withLock { commands } }
         func execute(_ command: ParsedCommand, console: String) -> [String] {
-            lock.lock()
-            executed.append((command, console))
-            lock.unlock()
+            lock.withLock { commands.append((command, console)) }
             if case .log(let count) = command.command { return (0..<count).map { "event \($0) " + String(repeating: "x", count: 200) } }
             return ["did \(ConsoleLanguage.spec(of: command.command).name)"]
         }
