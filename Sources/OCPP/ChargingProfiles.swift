@@ -120,11 +120,14 @@ public struct ChargingProfiles: Sendable, Equatable {
         for (earlier, later) in zip(schedule.chargingSchedulePeriod, schedule.chargingSchedulePeriod.dropFirst()) where later.startPeriod <= earlier.startPeriod {
             throw .invalid("periods must start in increasing order")
         }
+        // Numbers from outside, kept where arithmetic on instants cannot overflow: ten years.
+        let longest = 315_360_000
         for period in schedule.chargingSchedulePeriod {
+            guard period.startPeriod <= longest else { throw .invalid("a period starts more than ten years after its schedule") }
             guard period.limit.isFinite, period.limit >= 0, period.limit <= 1_000_000 else { throw .invalid("a limit must be a number from 0") }
             if let phases = period.numberPhases, !(1...3).contains(phases) { throw .invalid("numberPhases is 1, 2 or 3") }
         }
-        if let duration = schedule.duration, duration <= 0 { throw .invalid("duration must be positive") }
+        if let duration = schedule.duration, !(1...longest).contains(duration) { throw .invalid("duration must be 1 s to ten years") }
         for text in [profile.validFrom, profile.validTo, schedule.startSchedule].compactMap({ $0 }) where OCPPDateTime.parse(text) == nil {
             throw .invalid("'\(text)' is not a date and time")
         }
@@ -241,12 +244,16 @@ public struct ChargingProfiles: Sendable, Equatable {
     /// The composite schedule of connector 1 from `start` for `duration` seconds, one period per
     /// change, in `unit` (watts at the nominal voltage and 3 phases); where no profile limits it,
     /// `unlimited` amperes (the charger's own maximum). Nil when nothing limits it at all.
+    ///
+    /// The limit is read each whole second from `start`; it can change only at a second where some
+    /// profile's validity, schedule, period or duration begins or ends, so only those seconds are
+    /// evaluated (a 48 h schedule of 8 profiles is a few hundred evaluations, not 172,800).
     public func composite(from start: Timestamp, duration: Int, unit: OCPP16.ChargingSchedule.Unit, transaction: Transaction?,
                           unlimited: Double) -> OCPP16.ChargingSchedule? {
         var periods: [OCPP16.ChargingSchedulePeriod] = []
         var any = false
         var last: Double?? = .none
-        for second in 0..<max(0, duration) {
+        for second in changeSeconds(from: start, duration: duration, transaction: transaction) {
             let amperes = limit(at: Timestamp(milliseconds: start.milliseconds + Int64(second) * 1000), transaction: transaction)
             if amperes != nil { any = true }
             if case .some(let previous) = last, previous == amperes { continue }
@@ -258,5 +265,46 @@ public struct ChargingProfiles: Sendable, Equatable {
         guard any else { return nil }
         return OCPP16.ChargingSchedule(duration: duration, startSchedule: OCPPDateTime.text(start), chargingRateUnit: unit,
                                        chargingSchedulePeriod: periods, minChargingRate: nil)
+    }
+
+    /// The seconds after `start`, within `duration`, at which the limit may change: 0, and the
+    /// first whole second at or after each instant where a profile's validity, a schedule (each
+    /// recurrence of a recurring one), one of its periods or its duration begins or ends.
+    func changeSeconds(from start: Timestamp, duration: Int, transaction: Transaction?) -> [Int] {
+        let origin = start.milliseconds
+        let end = origin + Int64(max(0, duration)) * 1000
+        var seconds: Set<Int> = duration > 0 ? [0] : []
+        func mark(_ instant: Int64) {
+            guard instant > origin, instant < end else { return }
+            // The first sample at or after the instant, if the window still has one.
+            let second = Int((instant - origin + 999) / 1000)
+            if second < duration { seconds.insert(second) }
+        }
+        for entry in installed {
+            entry.validFrom.map(mark)
+            entry.validTo.map(mark)
+            let schedule = entry.profile.chargingSchedule
+            var starts: [Int64] = []
+            switch entry.profile.chargingProfileKind {
+            case .Absolute:
+                starts = entry.startSchedule.map { [$0] } ?? []
+            case .Relative:
+                starts = transaction.map { [$0.start.milliseconds] } ?? []
+            case .Recurring:
+                guard let begin = entry.startSchedule else { break }
+                let cycle: Int64 = entry.profile.recurrencyKind == .Weekly ? 7 * 86_400_000 : 86_400_000
+                var recurrence = begin + max(0, (origin - begin) / cycle - 1) * cycle
+                while recurrence < end {
+                    starts.append(recurrence)
+                    recurrence += cycle
+                }
+            }
+            for scheduleStart in starts {
+                mark(scheduleStart)
+                for period in schedule.chargingSchedulePeriod { mark(scheduleStart + Int64(period.startPeriod) * 1000) }
+                if let length = schedule.duration { mark(scheduleStart + Int64(length) * 1000) }
+            }
+        }
+        return seconds.sorted()
     }
 }

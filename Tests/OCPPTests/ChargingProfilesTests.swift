@@ -95,34 +95,42 @@ struct ChargingProfilesTests {
         }
     }
 
+    static let base: Int64 = 1_800_000_000_000
+
+    /// Up to six random profiles, installed as a central system would (those refused are left out),
+    /// and a transaction or none.
+    static func generated(_ generator: inout SystemRandomNumberGenerator) -> (ChargingProfiles, ChargingProfiles.Transaction?) {
+        var profiles = ChargingProfiles(nominalVoltage: 230)
+        let transaction = Bool.random(using: &generator)
+            ? ChargingProfiles.Transaction(id: Int64.random(in: 1...3, using: &generator), start: Timestamp(milliseconds: base + Int64.random(in: 0...7_200_000, using: &generator)))
+            : nil
+        for id in 1...Int.random(in: 1...6, using: &generator) {
+            let purpose = [Profile.Purpose.ChargePointMaxProfile, .TxDefaultProfile, .TxProfile].randomElement(using: &generator)!
+            let kind = [Profile.Kind.Absolute, .Relative, .Recurring].randomElement(using: &generator)!
+            var offsets = Set<Int>([0])
+            for _ in 0..<Int.random(in: 0...4, using: &generator) { offsets.insert(Int.random(in: 1...7200, using: &generator)) }
+            let periods = offsets.sorted().map { ($0, Double(Int.random(in: 0...640, using: &generator)) / 10, Bool.random(using: &generator) ? Int.random(in: 1...3, using: &generator) : nil) }
+            let from = Bool.random(using: &generator) ? base + Int64.random(in: 0...3_600_000, using: &generator) : nil
+            let profile = Self.profile(id, purpose, stack: Int.random(in: 0...3, using: &generator), kind: kind,
+                                       start: base - Int64.random(in: 0...3 * 86_400_000, using: &generator),
+                                       recurrency: kind == .Recurring ? [.Daily, .Weekly].randomElement(using: &generator) : nil,
+                                       duration: Bool.random(using: &generator) ? Int.random(in: 60...10_000, using: &generator) : nil,
+                                       unit: Bool.random(using: &generator) ? .A : .W, periods: periods,
+                                       validFrom: from, validTo: from.map { $0 + Int64.random(in: 1...7_200_000, using: &generator) },
+                                       transaction: Bool.random(using: &generator) ? transaction?.id : nil)
+            let connector = purpose == .ChargePointMaxProfile ? 0 : purpose == .TxProfile ? 1 : Int.random(in: 0...1, using: &generator)
+            try? profiles.install(profile, connector: connector, transaction: transaction)
+        }
+        return (profiles, transaction)
+    }
+
     @Test func theLimitIsTheSpecificationsOverThousandsOfGeneratedProfiles() throws {
         var generator = SystemRandomNumberGenerator()
-        let base: Int64 = 1_800_000_000_000
         var compared = 0
         for _ in 0..<300 {
-            var profiles = ChargingProfiles(nominalVoltage: 230)
-            let transaction = Bool.random(using: &generator)
-                ? ChargingProfiles.Transaction(id: Int64.random(in: 1...3, using: &generator), start: Timestamp(milliseconds: base + Int64.random(in: 0...7_200_000, using: &generator)))
-                : nil
-            for id in 1...Int.random(in: 1...6, using: &generator) {
-                let purpose = [Profile.Purpose.ChargePointMaxProfile, .TxDefaultProfile, .TxProfile].randomElement(using: &generator)!
-                let kind = [Profile.Kind.Absolute, .Relative, .Recurring].randomElement(using: &generator)!
-                var offsets = Set<Int>([0])
-                for _ in 0..<Int.random(in: 0...4, using: &generator) { offsets.insert(Int.random(in: 1...7200, using: &generator)) }
-                let periods = offsets.sorted().map { ($0, Double(Int.random(in: 0...640, using: &generator)) / 10, Bool.random(using: &generator) ? Int.random(in: 1...3, using: &generator) : nil) }
-                let from = Bool.random(using: &generator) ? base + Int64.random(in: 0...3_600_000, using: &generator) : nil
-                let profile = Self.profile(id, purpose, stack: Int.random(in: 0...3, using: &generator), kind: kind,
-                                           start: base - Int64.random(in: 0...3 * 86_400_000, using: &generator),
-                                           recurrency: kind == .Recurring ? [.Daily, .Weekly].randomElement(using: &generator) : nil,
-                                           duration: Bool.random(using: &generator) ? Int.random(in: 60...10_000, using: &generator) : nil,
-                                           unit: Bool.random(using: &generator) ? .A : .W, periods: periods,
-                                           validFrom: from, validTo: from.map { $0 + Int64.random(in: 1...7_200_000, using: &generator) },
-                                           transaction: Bool.random(using: &generator) ? transaction?.id : nil)
-                let connector = purpose == .ChargePointMaxProfile ? 0 : purpose == .TxProfile ? 1 : Int.random(in: 0...1, using: &generator)
-                try? profiles.install(profile, connector: connector, transaction: transaction)
-            }
+            let (profiles, transaction) = Self.generated(&generator)
             for _ in 0..<20 {
-                let t = base + Int64.random(in: -3_600_000...10_800_000, using: &generator)
+                let t = Self.base + Int64.random(in: -3_600_000...10_800_000, using: &generator)
                 let expected = Self.reference(profiles.installed, at: t, transaction: transaction)
                 let limit = profiles.limit(at: Timestamp(milliseconds: t), transaction: transaction)
                 // Watts become amperes in a different order of division: equal to a part in 10^12.
@@ -132,6 +140,32 @@ struct ChargingProfilesTests {
             }
         }
         #expect(compared == 6000)
+    }
+
+    /// The composite schedule, found from the seconds where something may change, against the
+    /// plain way: the limit read every second of the window and a period begun at each change.
+    @Test func theCompositeIsTheLimitReadEverySecond() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let (profiles, transaction) = Self.generated(&generator)
+            let start = Timestamp(milliseconds: Self.base + Int64.random(in: -3_600_000...7_200_000, using: &generator) / 7 * 7)
+            let duration = Int.random(in: 1...14_400, using: &generator)
+            var expected: [(Int, Double)] = []
+            var last: Double?? = .none
+            var any = false
+            for second in 0..<duration {
+                let amperes = profiles.limit(at: Timestamp(milliseconds: start.milliseconds + Int64(second) * 1000), transaction: transaction)
+                if amperes != nil { any = true }
+                if case .some(let previous) = last, previous == amperes { continue }
+                last = .some(amperes)
+                expected.append((second, (min(amperes ?? 32, 32) * 10).rounded() / 10))
+            }
+            let composite = profiles.composite(from: start, duration: duration, unit: .A, transaction: transaction, unlimited: 32)
+            #expect((composite == nil) == !any)
+            let periods = composite?.chargingSchedulePeriod.map { ($0.startPeriod, $0.limit) } ?? []
+            #expect(any ? periods.map(\.0) == expected.map(\.0) && periods.map(\.1) == expected.map(\.1) : periods.isEmpty,
+                    "from \(start.milliseconds) for \(duration) s: \(periods) against \(expected)\n\(profiles.installed)")
+        }
     }
 
     @Test func theCompositeScheduleHasOnePeriodPerChange() throws {
