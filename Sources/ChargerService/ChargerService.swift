@@ -16,6 +16,13 @@ public struct ServiceUpdate {
     public let entries: [EventEntry]
     /// The open session after it, with its figures so far (the live bill in `figures.bill`).
     public let openSession: SessionBooks.Session?
+
+    public init(event: TimedEvent?, changes: [SessionBooks.Change], entries: [EventEntry], openSession: SessionBooks.Session?) {
+        self.event = event
+        self.changes = changes
+        self.entries = entries
+        self.openSession = openSession
+    }
 }
 
 /// One more reader of the pipeline (the console's view and the MQTT state today; OCPP and the

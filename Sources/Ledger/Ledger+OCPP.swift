@@ -203,6 +203,16 @@ extension Ledger {
         }
     }
 
+    /// What the local list (`local` true) or the cache holds of `idTag`, or nil.
+    public func ocppIdTag(_ idTag: String, local: Bool) throws(LedgerError) -> OCPPIdTag? {
+        try read { () throws(SQLiteError) in
+            try database.query("SELECT id_tag, status, expiry, parent FROM ocpp_id_tags WHERE list = ? AND id_tag = ?",
+                               [.int(local ? 1 : 0), .text(idTag)]) { row in
+                OCPPIdTag(idTag: row.text(0), status: row.text(1), expiry: row.optionalText(2), parent: row.optionalText(3))
+            }.first
+        }
+    }
+
     /// Changes the local list or the cache: `replace` empties it first; an entry with no status is removed.
     public func updateOCPPIdTags(local: Bool, replace: Bool, _ entries: [(idTag: String, info: OCPPIdTag?)], version: Int?) throws(LedgerError) {
         try write { () throws(SQLiteError) in

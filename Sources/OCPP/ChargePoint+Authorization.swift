@@ -6,15 +6,13 @@ import Sessions
 /// Whose session it is: idTags presented at the charger, the central system's answers, the
 /// local list and the cache.
 extension ChargePoint {
-    // MARK: Authorization
-
     /// An idTag presented at the charger (a card at the reader, `tap` on the simulated board):
     /// the same idTag as the open session's stops it; otherwise it is authorized — by the central
     /// system, or from the local list and the cache (`LocalPreAuthorize`, or offline with
     /// `LocalAuthorizeOffline`; an unknown one offline with `AllowOfflineTxForUnknownId`) — and
     /// the car's session starts with it.
     public func identify(_ tag: String, at now: Instant) {
-        guard (1...20).contains(tag.count), tag.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+        guard OCPP16.isIdTag(tag) else {
             hooks.log("ocpp: '\(tag)' is not an idTag (1 to 20 ASCII characters)", false)
             return
         }
@@ -78,7 +76,7 @@ extension ChargePoint {
         let lists = (configuration.boolean("LocalAuthListEnabled") ? [(true, "local list")] : [])
             + (configuration.boolean("AuthorizationCacheEnabled") ? [(false, "authorization cache")] : [])
         for (local, source) in lists {
-            guard let entry = (try? ledger.ocppIdTags(local: local))?.first(where: { $0.idTag == tag }) else { continue }
+            guard let entry = try? ledger.ocppIdTag(tag, local: local) else { continue }
             if let expiry = entry.expiry.flatMap(OCPPDateTime.parse), expiry <= time { return ("Expired", source) }
             return (entry.status, source)
         }

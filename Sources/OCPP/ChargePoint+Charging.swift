@@ -66,20 +66,16 @@ extension ChargePoint {
     func sendTriggered(_ message: String, at now: Instant) {
         switch message {
         case "BootNotification":
-            let boot = OCPP16.BootNotificationRequest(
-                chargePointVendor: identity.vendor, chargePointModel: identity.model, chargePointSerialNumber: identity.serialNumber,
-                firmwareVersion: identity.firmwareVersion, meterType: identity.meterType, meterSerialNumber: nil)
-            call("BootNotification", .encoding(boot), purpose: .boot, at: now)
+            sendBootNotification(at: now)
         case "MeterValues":
             let values = lastReading.map { sampledValues($0, measurands: configuration.list("MeterValuesSampledData"), context: "Trigger") } ?? []
             let request = OCPP16.MeterValuesRequest(connectorId: 1, transactionId: currentTransaction?.id,
                                                     meterValue: [OCPP16.MeterValue(timestamp: OCPPDateTime.text(wallTime(now)), sampledValue: values)])
-            call("MeterValues", .encoding(request), purpose: .heartbeat, at: now)
+            call("MeterValues", .encoding(request), purpose: .triggered, at: now)
         default:
             call("Heartbeat", .encoding(OCPP16.HeartbeatRequest()), purpose: .heartbeat, at: now)
         }
     }
-
 
     // MARK: Status and meter values
 
@@ -185,6 +181,4 @@ extension ChargePoint {
         }
         return values
     }
-
-    /// What the console's `ocpp` command shows.
 }

@@ -5,8 +5,6 @@ import Sessions
 
 /// What the central system asks of the charge point (OCPP 1.6 §5), answered at once.
 extension ChargePoint {
-    // MARK: The central system's requests
-
     /// Recognised OCPP 1.6 actions of the profiles evsed does not implement yet.
     static let notSupported: Set<String> = [
         "CancelReservation", "ReserveNow", "GetDiagnostics", "UpdateFirmware",
@@ -168,17 +166,16 @@ extension ChargePoint {
     }
 
     func checkIdTag(_ tag: String) throws(OCPPFrameError) {
-        guard (1...20).contains(tag.count) else {
-            throw OCPPFrameError(id: nil, code: .propertyConstraintViolation, description: "idTag: 1 to 20 characters")
+        guard OCPP16.isIdTag(tag) else {
+            throw OCPPFrameError(id: nil, code: .propertyConstraintViolation, description: "idTag: 1 to 20 ASCII characters")
         }
     }
-
 
     func sendLocalList(_ request: OCPP16.SendLocalListRequest) -> String {
         guard configuration.boolean("LocalAuthListEnabled") else { return "NotSupported" }
         let entries = request.localAuthorizationList ?? []
         guard entries.count <= configuration.integer("SendLocalListMaxLength"),
-              entries.allSatisfy({ (1...20).contains($0.idTag.count) }), request.listVersion >= 1 else { return "Failed" }
+              entries.allSatisfy({ OCPP16.isIdTag($0.idTag) }), request.listVersion >= 1 else { return "Failed" }
         do throws(LedgerError) {
             let current = try ledger.ocppLocalListVersion()
             if request.updateType == .Differential && request.listVersion <= current { return "VersionMismatch" }

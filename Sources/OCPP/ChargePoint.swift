@@ -88,6 +88,8 @@ public final class ChargePoint: ServiceSubscriber {
         enum Purpose {
             case boot
             case heartbeat
+            /// A message TriggerMessage asked for, whose answer says nothing we keep.
+            case triggered
             case status(ConnectorStatus, connector: Int)
             case queued(Ledger.OCPPMessage)
             case authorize(String)
@@ -165,7 +167,6 @@ public final class ChargePoint: ServiceSubscriber {
     var triggered: [String] = []
 
     /// - Parameters:
-    ///   - firstSession: the first session number reported (set when OCPP first ran on this ledger).
     ///   - wallTime: the books' wall clock.
     ///   - baseLimit: the current the charger offers when no charging profile limits it (the
     ///     site's `current_limit_a`, else the board's maximum), in amperes.
@@ -301,7 +302,11 @@ public final class ChargePoint: ServiceSubscriber {
     /// Reads what the connection reported, answers the central system, and sends what is due.
     /// `status` is the control loop's latest.
     public func poll(at now: Instant, status: ChargerStatus?) {
-        if let status { lastStatus = status }
+        if let status {
+            lastStatus = status
+            // The car that finished left: the next one is Preparing, not Finishing.
+            if status.pilotLevel == .a { finishedWhilePlugged = false }
+        }
         while let event = transport.nextEvent() {
             switch event {
             case .connected:
@@ -355,10 +360,7 @@ public final class ChargePoint: ServiceSubscriber {
         case .unknown, .pending, .rejected:
             guard let at = nextBootAt, now >= at else { return }
             nextBootAt = nil
-            let boot = OCPP16.BootNotificationRequest(
-                chargePointVendor: identity.vendor, chargePointModel: identity.model, chargePointSerialNumber: identity.serialNumber,
-                firmwareVersion: identity.firmwareVersion, meterType: identity.meterType, meterSerialNumber: nil)
-            call("BootNotification", .encoding(boot), purpose: .boot, at: now)
+            sendBootNotification(at: now)
         case .accepted:
             if let tag = authorizeNext {
                 authorizeNext = nil
@@ -386,6 +388,13 @@ public final class ChargePoint: ServiceSubscriber {
                 call("Heartbeat", .encoding(OCPP16.HeartbeatRequest()), purpose: .heartbeat, at: now)
             }
         }
+    }
+
+    func sendBootNotification(at now: Instant) {
+        let boot = OCPP16.BootNotificationRequest(
+            chargePointVendor: identity.vendor, chargePointModel: identity.model, chargePointSerialNumber: identity.serialNumber,
+            firmwareVersion: identity.firmwareVersion, meterType: identity.meterType, meterSerialNumber: nil)
+        call("BootNotification", .encoding(boot), purpose: .boot, at: now)
     }
 
     /// Sends the oldest queued transaction message when its figures are known; true when it did.
@@ -418,7 +427,7 @@ public final class ChargePoint: ServiceSubscriber {
 
     enum Payload {
         case ready(JSONValue)
-        /// Not yet: the session's start register or its transaction id is not known.
+        /// Not yet: the session's start or end register is not known.
         case waiting
         case impossible(String)
     }
@@ -454,9 +463,9 @@ public final class ChargePoint: ServiceSubscriber {
             guard let text = message.payload, case .object(var fields) = JSONValue(parsing: text) else {
                 return .impossible("its stored payload is not JSON")
             }
-            if let id = transaction?.transactionId { fields["transactionId"] = .integer(id) } else if transaction != nil && !session.closed {
-                return .waiting
-            }
+            // At the head of the queue its Start was answered (the id is known) or given up (it goes
+            // without one, as OCPP 1.6 allows).
+            if let id = transaction?.transactionId { fields["transactionId"] = .integer(id) }
             return .ready(.object(fields))
         default:
             return .impossible("unknown action \(message.action)")
@@ -551,10 +560,8 @@ public final class ChargePoint: ServiceSubscriber {
                     hooks.log("ocpp: boot rejected by the central system: asking again in \(seconds > 0 ? seconds : 300) s", false)
                 }
             case .heartbeat:
-                if call.action == "Heartbeat", let answer = try? payload.decode(OCPP16.HeartbeatResponse.self) {
-                    takeTime(answer.currentTime, sentAt: call.sentAt, at: now)
-                }
-            case .status:
+                takeTime(try payload.decode(OCPP16.HeartbeatResponse.self).currentTime, sentAt: call.sentAt, at: now)
+            case .status, .triggered:
                 break
             case .queued(let message):
                 try answeredQueued(message, payload, at: now)
@@ -619,7 +626,7 @@ public final class ChargePoint: ServiceSubscriber {
             nextBootAt = now + .seconds(60)
         case .status(_, let connector):
             statusSent[connector] = nil
-        case .heartbeat:
+        case .heartbeat, .triggered:
             break
         case .authorize(let tag):
             decideOffline(tag, at: now)
@@ -634,6 +641,7 @@ public final class ChargePoint: ServiceSubscriber {
         }
     }
 
+    /// What the console's `ocpp` command shows.
     public func describe() -> [String] {
         let counts = try? ledger.ocppQueueCounts()
         return [

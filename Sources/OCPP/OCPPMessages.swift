@@ -36,6 +36,11 @@ public enum OCPP16 {
     }
     public struct EmptyResponse: Codable, Equatable, Sendable {}
 
+    /// Whether `text` can be an idTag (IdToken, CiString20): 1 to 20 printable ASCII characters.
+    public static func isIdTag(_ text: String) -> Bool {
+        (1...20).contains(text.count) && text.allSatisfy { $0.isASCII && !$0.isWhitespace }
+    }
+
     public struct IdTagInfo: Codable, Equatable, Sendable {
         public enum Status: String, Codable, Sendable { case Accepted, Blocked, Expired, Invalid, ConcurrentTx }
         public var status: Status

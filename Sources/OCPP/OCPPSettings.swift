@@ -14,7 +14,7 @@ import FoundationEssentials
 /// id_tag = "evsed"                                  # the idTag of sessions no card or central system named
 /// reconnect_first_s = 5
 /// reconnect_max_s = 300
-/// set_clock = false                                 # take the time from the central system while NTP has not
+/// set_clock = false                                 # the central system's time while NTP has not set the clock
 /// ```
 public struct OCPPSettings: Sendable, Equatable {
     public var centralSystem: WebSocketURL
@@ -70,7 +70,7 @@ public struct OCPPSettings: Sendable, Equatable {
         let ca = try table.string("ca_file")
         if ca != nil && !url.secure { throw table.error("ca_file", "only a wss:// central system has a certificate to check") }
         let idTag = try table.string("id_tag") ?? "evsed"
-        guard (1...20).contains(idTag.count), idTag.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+        guard OCPP16.isIdTag(idTag) else {
             throw table.error("id_tag", "'\(idTag)' must be 1 to 20 ASCII characters without spaces (OCPP's IdToken)")
         }
         let first = try table.seconds("reconnect_first_s", in: 1...3600) ?? .seconds(5)

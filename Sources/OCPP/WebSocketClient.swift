@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CWebSockets
 import EVSECore
+import Runtime
 
 /// A WebSocket client connection kept open to one server, through libwebsockets (the only
 /// importer of CWebSockets): text messages in and out, pings while idle, TLS with a given CA, and
@@ -48,12 +49,16 @@ public final class WebSocketClient: @unchecked Sendable {
     private let api: evsed_lws
     private let outgoing = Lock<[String]>([])
     private let stopping = Lock(false)
+    /// Whether the WebSocket is open now (set on the service thread, read by `stop`).
+    private let open = Lock(false)
     private let context: Lock<OpaquePointer?> = Lock(nil)
     private let thread = Lock<pthread_t?>(nil)
     /// What only the service thread touches.
     private var connection: OpaquePointer?
     private var incoming: [UInt8] = []
     private var nextDelay: Duration
+    /// Failed or closed connections so far (service thread).
+    private var failures = 0
     private let reconnectTimer: UnsafeMutablePointer<evsed_lws_timer>
     private let retryPolicy: UnsafeMutablePointer<lws_retry_bo_t>
     private let protocols: UnsafeMutablePointer<lws_protocols>
@@ -126,12 +131,17 @@ public final class WebSocketClient: @unchecked Sendable {
         thread.withLock { $0 = handle }
     }
 
-    /// Closes the connection and stops the thread.
+    /// Closes the connection and stops the thread; what was sent just before (the answer to a
+    /// Reset) is written first, for a second at most.
     public func stop() {
         guard let handle = thread.withLock({ thread in
             defer { thread = nil }
             return thread
         }) else { return }
+        let deadline = MonotonicClock.now() + .seconds(1)
+        while open.withLock({ $0 }), !outgoing.withLock({ $0.isEmpty }), MonotonicClock.now() < deadline {
+            MonotonicClock.sleep(until: MonotonicClock.now() + .milliseconds(10))
+        }
         stopping.withLock { $0 = true }
         context.withLock { context in if let context { api.cancel_service(context) } }
         pthread_join(handle, nil)
@@ -195,9 +205,12 @@ public final class WebSocketClient: @unchecked Sendable {
             retryPolicy.pointee.secs_since_valid_hangup = seconds &* 2 &+ 5
             info.retry_and_idle_policy = UnsafePointer(retryPolicy)
         }
-        if api.client_connect_via_info(&info) == nil {
-            // The failure was reported through the callback (CLIENT_CONNECTION_ERROR) when there was one.
-            if connection == nil { scheduleReconnect(context) }
+        let failuresBefore = failures
+        if api.client_connect_via_info(&info) == nil && failures == failuresBefore {
+            // Refused before any callback could say so (CLIENT_CONNECTION_ERROR schedules the next
+            // attempt itself): said and scheduled here, once.
+            events.push(.disconnected(reason: "the connection could not be started"))
+            scheduleReconnect(context)
         }
     }
 
@@ -229,6 +242,7 @@ public final class WebSocketClient: @unchecked Sendable {
             return api.add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, value, Int32(value.count), cursor, end) == 0 ? 0 : -1
         case LWS_CALLBACK_CLIENT_ESTABLISHED:
             connection = wsi
+            open.withLock { $0 = true }
             nextDelay = backoff.first
             incoming.removeAll(keepingCapacity: true)
             events.push(.connected)
@@ -274,6 +288,8 @@ public final class WebSocketClient: @unchecked Sendable {
 
     private func disconnected(_ wsi: OpaquePointer, reason: String) {
         connection = nil
+        failures += 1
+        open.withLock { $0 = false }
         outgoing.withLock { $0.removeAll() }
         events.push(.disconnected(reason: reason))
         if let context = api.get_context(wsi) { scheduleReconnect(context) }

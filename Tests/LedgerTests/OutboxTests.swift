@@ -1,6 +1,7 @@
 import Foundation
 import Sessions
 import Testing
+import TestSupport
 @testable import Ledger
 
 @Suite struct OutboxTests {
@@ -93,14 +94,7 @@ import Testing
 @Suite struct SharedLedgerTests {
     /// Another process's view, as `evsed ledger` or `evsed alerts` has it.
     func count(_ path: String, _ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [path, sql]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        process.waitUntilExit()
-        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try SQLiteShell.rows(path, sql).joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// A second connection in the daemon's process (a console, a delivery thread) once dropped the

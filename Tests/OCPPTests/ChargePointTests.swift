@@ -1,3 +1,4 @@
+import ChargerService
 import ConfigFile
 import EVSECore
 import Ledger
@@ -137,5 +138,27 @@ struct ChargePointTests {
         refused.at(1.6, #"[3,"4",{"currentTime":"2027-01-15T09:00:02.000Z"}]"#)
         #expect(refused.recorded.clockSets.count == 2, "\(refused.actions)")
         #expect(refused.recorded.lines.filter { $0.contains("cannot be set: not permitted") }.count == 1)
+    }
+
+    /// OCPP 1.6's connector states around a session: Finishing while the car that finished is
+    /// there, Available when it left, Preparing for the next car before its session.
+    @Test func finishingLastsOnlyAsLongAsTheCarThatFinished() throws {
+        let point = try ChargePointTests()
+        var status = ChargerStatus(ChargerStateMachine(configuration: ChargerConfiguration()))
+        status.enabled = true
+        status.activeFaults = FaultSet()
+        status.latchedFaults = FaultSet()
+        func connector(_ pilot: PilotLevel) -> String {
+            status.pilotLevel = pilot
+            point.chargePoint.poll(at: .seconds(1), status: status)
+            return point.chargePoint.connectorStatus(1).status
+        }
+        #expect(connector(.b) == "Preparing")
+        let ended = TimedEvent(at: .seconds(2), event: .action(.sessionEnded(SessionID(rawValue: 1), .stopCommand)))
+        point.chargePoint.serviceProcessed(ServiceUpdate(event: ended, changes: [.ended(SessionID(rawValue: 1), at: Timestamp(milliseconds: 0), reason: "stop_command")],
+                                                         entries: [], openSession: nil))
+        #expect(connector(.b) == "Finishing")
+        #expect(connector(.a) == "Available")
+        #expect(connector(.b) == "Preparing", "a new car, before its session")
     }
 }

@@ -458,6 +458,14 @@ final class RunningDaemon {
         try process.run()
     }
 
+    /// Kills it as a power cut would (SIGKILL: nothing gets to run); true once it is gone.
+    func cutPower() -> Bool {
+        kill(process.processIdentifier, SIGKILL)
+        let gone = CommandLineTests.waitForExit(process, seconds: 30)
+        stop()
+        return gone
+    }
+
     /// Ends it if it still runs, and stops collecting.
     func stop() {
         if process.isRunning { process.terminate() }

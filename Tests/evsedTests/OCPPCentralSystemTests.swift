@@ -52,17 +52,7 @@ import TestSupport
     }
 
     /// A query of the ledger, through Debian's sqlite3.
-    static func sql(_ ledger: String, _ query: String) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [ledger, query]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
-    }
+    static func sql(_ ledger: String, _ query: String) throws -> [String] { try SQLiteShell.rows(ledger, query) }
 
     static func integer(_ value: Any?) -> Int64? { (value as? NSNumber)?.int64Value }
 
@@ -158,15 +148,10 @@ import TestSupport
     }
 
     @Test func transactionMessagesSurviveAnOutageAndAPowerCutAndArriveOnceInOrder() throws {
-        let directory = try Peer.scratchDirectory("ocpp-offline")
-        let port = Peer.freePort()
-        var csms: Peer? = try Peer.centralSystem(in: directory, port: port, options: ["--first-transaction", "41"])
-        let board = try Self.board(in: directory, ocpp: """
-            central_system = "ws://127.0.0.1:\(port)/"
-            charge_box_id = "CB-offline"
-            reconnect_first_s = 1
-            reconnect_max_s = 2
-            """)
+        let setup = try Self.centralSystemAndBoard("ocpp-offline", chargeBox: "CB-offline", options: ["--first-transaction", "41"],
+                                                   ocpp: "reconnect_first_s = 1\nreconnect_max_s = 2")
+        let (directory, port, board) = (setup.directory, setup.port, setup.board)
+        var csms: Peer? = setup.csms
         let ledger = directory + "/ledger.sqlite"
         var daemon = try RunningDaemon(["run", "--board", board], ledger: ledger)
         #expect(Self.wait(seconds: 60) { Self.calls(csms!, "BootNotification").count == 1 }, "\(daemon.output.text)")
@@ -180,9 +165,7 @@ import TestSupport
         csms = nil
         Thread.sleep(forTimeInterval: 3)
         // The power goes while offline; it comes back, the session resumes, the car leaves.
-        kill(daemon.process.processIdentifier, SIGKILL)
-        #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
-        daemon.stop()
+        #expect(daemon.cutPower())
         daemon = try RunningDaemon(["run", "--board", board], ledger: ledger)
         defer { daemon.stop() }
         #expect(daemon.output.wait(for: "session 1 was open", seconds: 60), "\(daemon.output.text)")
@@ -305,15 +288,10 @@ import TestSupport
     }
 
     @Test func cardsAreAuthorizedOnlineOfflineFromTheLocalListOrTheCacheAndTheSameCardStops() throws {
-        let directory = try Peer.scratchDirectory("ocpp-authorize")
-        let port = Peer.freePort()
-        var csms: Peer? = try Peer.centralSystem(in: directory, port: port, options: ["--blocked", "BLOCKED-1"])
-        let board = try Self.board(in: directory, ocpp: """
-            central_system = "ws://127.0.0.1:\(port)/ocpp"
-            charge_box_id = "CB-cards"
-            reconnect_first_s = 1
-            reconnect_max_s = 1
-            """)
+        let setup = try Self.centralSystemAndBoard("ocpp-authorize", chargeBox: "CB-cards", options: ["--blocked", "BLOCKED-1"],
+                                                   ocpp: "reconnect_first_s = 1\nreconnect_max_s = 1")
+        let (directory, port, board) = (setup.directory, setup.port, setup.board)
+        var csms: Peer? = setup.csms
         // Sessions start at a card, not at the plug.
         let text = try String(contentsOfFile: board, encoding: .utf8).replacingOccurrences(of: "start_on_plug_in = true", with: "start_on_plug_in = false")
         try text.write(toFile: board, atomically: true, encoding: .utf8)
@@ -401,9 +379,7 @@ import TestSupport
         #expect(Self.wait(seconds: 60) { Self.calls(csms, "StartTransaction").count == 1 }, "\(daemon.output.text)")
         #expect(daemon.output.wait(for: "reading ", seconds: 30))
         Thread.sleep(forTimeInterval: 3)
-        kill(daemon.process.processIdentifier, SIGKILL)
-        #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
-        daemon.stop()
+        #expect(daemon.cutPower())
 
         // The car left during the outage: the session ends as a power loss, one transaction.
         daemon = try RunningDaemon(["run", "--board", board], ledger: ledger)
@@ -414,6 +390,12 @@ import TestSupport
         #expect(Self.integer(stop["meterStop"]) == Int64(try Self.sql(ledger, "SELECT end_register_wh FROM sessions WHERE id = 1").first ?? ""))
         #expect(try Self.sql(ledger, "SELECT end_reason FROM sessions WHERE id = 1") == ["power_loss"])
         #expect(Self.calls(csms, "StartTransaction").count == 1 && Self.calls(csms, "BootNotification").count == 2)
+
+        // No session now: a reset restarts at once, and its answer still reaches the central system.
+        try csms.call("Reset", #"{"type": "Soft"}"#)
+        #expect(Self.wait(seconds: 60) { Self.calls(csms, "BootNotification").count == 3 }, "\(daemon.output.text)")
+        let reset = csms.messages().first { $0["type"] as? String == "result" && $0["action"] as? String == "Reset" }
+        #expect((reset?["payload"] as? [String: Any])?["status"] as? String == "Accepted", "\(String(describing: reset))")
     }
 
     @Test func aTransactionTheCentralSystemBlocksIsStoppedAsDeAuthorized() throws {
@@ -426,17 +408,10 @@ import TestSupport
     }
 
     @Test func securityProfileOneSendsTheKeyAndProfileTwoChecksTheCentralSystemsCertificate() throws {
-        let directory = try Peer.scratchDirectory("ocpp-security")
         let key = "0123456789abcdef-key"
         // Profile 1: Basic auth over ws://.
-        let port = Peer.freePort()
-        let csms = try Peer.centralSystem(in: directory, port: port, options: ["--auth", "CB-secure:\(key)"])
-        let board = try Self.board(in: directory, ocpp: """
-            central_system = "ws://127.0.0.1:\(port)/ocpp"
-            charge_box_id = "CB-secure"
-            security_profile = 1
-            authorization_key = "\(key)"
-            """)
+        let (directory, _, csms, board) = try Self.centralSystemAndBoard("ocpp-security", chargeBox: "CB-secure", options: ["--auth", "CB-secure:\(key)"],
+                                                                          ocpp: "security_profile = 1\nauthorization_key = \"\(key)\"")
         var daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
         #expect(Self.wait(seconds: 60) { Self.calls(csms, "BootNotification").count == 1 }, "\(daemon.output.text)")
         daemon.stop()
@@ -461,17 +436,9 @@ import TestSupport
     }
 
     @Test func aWrongKeyOrAnUntrustedCertificateIsRefusedAndEvsedKeepsTrying() throws {
-        let directory = try Peer.scratchDirectory("ocpp-refused")
-        let port = Peer.freePort()
-        let csms = try Peer.centralSystem(in: directory, port: port, options: ["--auth", "CB-1:the-right-key-of-16"])
-        let board = try Self.board(in: directory, ocpp: """
-            central_system = "ws://127.0.0.1:\(port)"
-            charge_box_id = "CB-1"
-            security_profile = 1
-            authorization_key = "a-wrong-key-of-16-chars"
-            reconnect_first_s = 1
-            reconnect_max_s = 1
-            """)
+        let (directory, _, csms, board) = try Self.centralSystemAndBoard(
+            "ocpp-refused", chargeBox: "CB-1", options: ["--auth", "CB-1:the-right-key-of-16"],
+            ocpp: "security_profile = 1\nauthorization_key = \"a-wrong-key-of-16-chars\"\nreconnect_first_s = 1\nreconnect_max_s = 1")
         let daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
         defer { daemon.stop() }
         #expect(Self.wait(seconds: 60) { csms.messages().filter { $0["type"] as? String == "refused" }.count >= 2 }, "\(daemon.output.text)")
