@@ -47,6 +47,7 @@ let package = Package(
         .systemLibrary(name: "CMosquitto", providers: [.apt(["libmosquitto-dev"])]),
         // libwebsockets: headers only; OCPP opens the library when an [ocpp] table asks for it.
         .systemLibrary(name: "CWebSockets", providers: [.apt(["libwebsockets-dev"])]),
+        .systemLibrary(name: "CNFC", providers: [.apt(["libnfc-dev"])]),
         .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
@@ -120,11 +121,15 @@ let package = Package(
         // the pipeline and one more source of commands; its transaction messages queued in the ledger.
         .target(name: "OCPP", dependencies: ["EVSECore", "ConfigFile", "Billing", "Sessions", "Ledger", "ChargerService", "Runtime", "CWebSockets"]),
 
+        // Cards: the board's `[cards]` table, and the RFID reader (an NXP PN532 through libnfc,
+        // opened with dlopen only when the board names one) on its own thread.
+        .target(name: "Cards", dependencies: ["EVSECore", "ConfigFile", "Ledger", "ChargerService", "Runtime", "CNFC"]),
+
         .executableTarget(
             name: "evsed",
             dependencies: [
                 "EVSECore", "ConfigFile", "Runtime", "Hardware", "Simulation", "Billing", "Sessions", "Ledger", "Console", "Alerts",
-                "ChargerService", "OCPP",
+                "ChargerService", "OCPP", "Cards",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -14,6 +14,8 @@ public struct AlertConfiguration: Sendable {
     public var owners: [OwnerProfile] = []
     /// The owner of a session started without one being named.
     public var defaultOwner: String?
+    /// The owner profile of the charger's operator, who hears of refused cards (`card_refused`).
+    public var operatorName: String?
     public var rules = RuleSettings()
     public var delivery = DeliverySettings()
     public var email: EmailSettings?
@@ -82,6 +84,9 @@ public struct AlertConfiguration: Sendable {
             configuration.defaultOwner = try table.string("default_owner")
         }
         section { () throws(ConfigError) in
+            configuration.operatorName = try table.string("operator")
+        }
+        section { () throws(ConfigError) in
             guard let rules = try table.table("rules") else { return }
             configuration.rules.lead = .seconds(try rules.integer("lead_min", default: 10, in: 1...240) * 60)
             configuration.rules.nearlyFullFraction = try rules.double("nearly_full_fraction", default: 0.5, in: 0.05...0.95)
@@ -128,8 +133,12 @@ public struct AlertConfiguration: Sendable {
             let names = ownerTables.compactMap { try? $0.string("name") }
             problems.append(table.error("default_owner", "no [[owner]] is named '\(name)'\(closestMatch(to: name, among: names).map { " (did you mean '\($0)'?)" } ?? "")"))
         }
+        if let name = configuration.operatorName, !ownerTables.contains(where: { (try? $0.string("name")) == name }) {
+            let names = ownerTables.compactMap { try? $0.string("name") }
+            problems.append(table.error("operator", "no [[owner]] is named '\(name)'\(closestMatch(to: name, among: names).map { " (did you mean '\($0)'?)" } ?? "")"))
+        }
         section { () throws(ConfigError) in
-            try table.rejectUnknownKeys(besides: ["rules", "delivery", "email", "sms", "webhook", "mqtt", "template", "owner", "default_owner"])
+            try table.rejectUnknownKeys(besides: ["rules", "delivery", "email", "sms", "webhook", "mqtt", "template", "owner", "default_owner", "operator"])
         }
         return configuration
     }

@@ -21,6 +21,9 @@ public enum AlertKind: String, CaseIterable, Hashable, Sendable, CustomStringCon
     case powerCut = "power_cut"
     /// The energy meter stopped answering: charging is paused, since it cannot be billed.
     case meterLost = "meter_lost"
+    /// A card was refused at the reader (unknown, blocked, expired, or refused by the central
+    /// system): for the charger's operator (the alerts file's `operator`), not a session's owner.
+    case cardRefused = "card_refused"
 
     public var description: String { rawValue }
 
@@ -28,7 +31,7 @@ public enum AlertKind: String, CaseIterable, Hashable, Sendable, CustomStringCon
     public var isProblem: Bool {
         switch self {
         case .fault, .needsService, .meterLost, .powerCut: return true
-        case .started, .endingSoon, .nearlyFull, .ended, .idle, .resumed: return false
+        case .started, .endingSoon, .nearlyFull, .ended, .idle, .resumed, .cardRefused: return false
         }
     }
 
@@ -43,6 +46,7 @@ public enum AlertKind: String, CaseIterable, Hashable, Sendable, CustomStringCon
         case .fault, .needsService, .meterLost: return ["fault", "title", "instruction", "repeats"]
         case .resumed: return ["fault", "title"]
         case .powerCut: return ["outcome", "down", "cause"]
+        case .cardRefused: return ["card", "reason"]
         }
     }
 

@@ -359,6 +359,12 @@ public struct AlertRules: Sendable {
         ["energy": AlertFacts.energy(figures.energyWh), "cost": figures.bill.map { "\($0.totalIncludingVAT)" } ?? "free"]
     }
 
+    /// A card was refused at the reader: an alert to the operator, when the alerts file names one.
+    public func cardRefused(_ card: String, reason: String, at now: Instant) -> [Alert] {
+        guard let name = configuration.operatorName else { return [] }
+        return [alert(.cardRefused, at: now, session: nil, owner: name, ["card": card, "reason": reason])]
+    }
+
     private func alert(_ kind: AlertKind, at now: Instant, session: SessionID?, owner: String?, _ facts: [String: String]) -> Alert {
         let at = clock.timestamp(now)
         var all = facts

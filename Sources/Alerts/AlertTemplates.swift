@@ -101,6 +101,10 @@ public struct AlertTemplates: Sendable {
             return ("Charging paused: the meter does not answer ({charger})",
                     "The energy meter of {charger} stopped answering at {time}; charging is paused so that nothing is charged that was not measured.{repeats}\n\n{instruction}",
                     "{charger}: meter lost {time}, charging paused. {instruction}")
+        case .cardRefused:
+            return ("Card refused at {charger}",
+                    "The card {card} was presented at {charger} at {time} and refused: {reason}. No session started.",
+                    "{charger}: card {card} refused {time} ({reason}).")
         }
     }
 }

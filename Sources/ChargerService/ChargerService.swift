@@ -93,9 +93,29 @@ public struct ChargerService {
     /// The open session's cost so far, including VAT, when a tariff prices it.
     public var liveCost: Money? { openSession?.figures.bill?.totalIncludingVAT }
 
-    /// A console named the owner of the next session (`start --owner`).
-    public mutating func nameNextOwner(_ name: String) {
-        updateBooks { $0.nameNextOwner(name) }
+    /// A console named the owner of the next session (`start --owner`), or a card did (with the
+    /// card; a card with no owner leaves the default owner).
+    public mutating func nameNextOwner(_ name: String?, card: String? = nil) {
+        updateBooks { $0.nameNextOwner(name, card: card) }
+    }
+
+    /// The session `id` is being stopped for `reason` (`card`): its end says so instead of `stop_command`.
+    public mutating func stopping(_ id: SessionID, because reason: String) {
+        updateBooks { $0.stopping(id, because: reason) }
+    }
+
+    /// A card's naming of the next session expired: forgotten, unless something else named it since.
+    public mutating func forgetNextSession(card: String) {
+        updateBooks { books in if books.cardOfNextSession == card { books.nameNextOwner(nil) } }
+    }
+
+    /// A card was refused at the reader: its line, and the operator's alert when one is configured.
+    public mutating func cardRefused(_ card: String, reason: String, at t: Instant) -> [EventEntry] {
+        var entries = [log.entry(card: card, outcome: "refused", text: "card \(card) refused: \(reason)", at: t)]
+        if let publisher = alerts {
+            entries += publisher.publish(publisher.rules.cardRefused(card, reason: reason, at: t)).map { log.entry(alert: $0, at: t) }
+        }
+        return report(entries)
     }
 
     /// Changes the books outside the event stream, wherever they are kept.

@@ -60,6 +60,14 @@ public struct EventLog {
     }
 
     /// The line of a console's command that changes the charger: "serial /dev/ttyAMA0: limit 10.0 A".
+    /// A card at the reader: what became of it (`outcome`: accepted, refused, learned, ...).
+    public func entry(card: String?, outcome: String, text: String, at t: Instant) -> EventEntry {
+        line(t, "card", text: text) { json in
+            if let card { json.add("card", card) }
+            json.add("outcome", outcome)
+        }
+    }
+
     public func entry(console text: String, at t: Instant) -> EventEntry {
         line(t, "console", text: text) { json in
             let parts = text.split(separator: ":", maxSplits: 1)

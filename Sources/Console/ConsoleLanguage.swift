@@ -12,6 +12,7 @@ public enum ConsoleCommand: Hashable, Sendable {
     case faults(all: Bool)
     case alerts(pendingOnly: Bool)
     case ocpp
+    case cards(CardsCommand)
     case limit(amps: Double)
     case start(owner: String?)
     case stop
@@ -28,6 +29,32 @@ public enum ConsoleCommand: Hashable, Sendable {
     case version
     case login
     case logout
+}
+
+/// The `cards` commands: the charger's RFID cards and their owners.
+public enum CardsCommand: Hashable, Sendable {
+    case list
+    case history
+    /// `until` as typed (YYYY-MM-DD, the last day it is valid); the backend checks it.
+    case add(card: String, owner: String, label: String?, until: String?)
+    /// The next card presented at the reader becomes `owner`'s.
+    case learn(owner: String, label: String?)
+    case block(card: String)
+    case unblock(card: String)
+    case remove(card: String)
+
+    /// Its command's words in the table.
+    var name: String {
+        switch self {
+        case .list: "cards list"
+        case .history: "cards history"
+        case .add: "cards add"
+        case .learn: "cards learn"
+        case .block: "cards block"
+        case .unblock: "cards unblock"
+        case .remove: "cards remove"
+        }
+    }
 }
 
 /// A command with its options.
@@ -71,6 +98,13 @@ public enum ConsoleLanguage {
         CommandSpec(name: "faults", arguments: "[--all]", summary: "active faults; --all: the fault log", privileged: false),
         CommandSpec(name: "alerts", arguments: "[--pending]", summary: "the alerts outbox: each delivery and how it stands", privileged: false),
         CommandSpec(name: "ocpp", arguments: "", summary: "the central system: connection, boot, transaction queue, last exchange", privileged: false),
+        CommandSpec(name: "cards list", arguments: "", summary: "the charger's cards: owner, label, validity, blocked", privileged: false),
+        CommandSpec(name: "cards history", arguments: "", summary: "the last changes of cards, and by which console", privileged: false),
+        CommandSpec(name: "cards add", arguments: "CARD OWNER [LABEL] [--until YYYY-MM-DD]", summary: "a card (its UID) for an owner", privileged: true),
+        CommandSpec(name: "cards learn", arguments: "OWNER [LABEL]", summary: "the next card presented at the reader becomes OWNER's", privileged: true),
+        CommandSpec(name: "cards block", arguments: "CARD", summary: "refuse the card from now on (kept in the list)", privileged: true),
+        CommandSpec(name: "cards unblock", arguments: "CARD", summary: "accept a blocked card again", privileged: true),
+        CommandSpec(name: "cards remove", arguments: "CARD", summary: "forget the card", privileged: true),
         CommandSpec(name: "limit", arguments: "AMPS", summary: "set the current offered to the car", privileged: true),
         CommandSpec(name: "start", arguments: "[--owner NAME]", summary: "open a session for the connected car", privileged: true),
         CommandSpec(name: "stop", arguments: "", summary: "end the session", privileged: true),
@@ -102,6 +136,7 @@ public enum ConsoleLanguage {
         case .faults: name = "faults"
         case .alerts: name = "alerts"
         case .ocpp: name = "ocpp"
+        case .cards(let command): name = command.name
         case .limit: name = "limit"
         case .start: name = "start"
         case .stop: name = "stop"
@@ -166,6 +201,8 @@ public enum ConsoleLanguage {
         case "ocpp":
             guard rest.isEmpty else { throw usage(spec(of: .ocpp), "ocpp takes no arguments") }
             command = .ocpp
+        case "cards":
+            command = .cards(try cards(rest))
         case "limit":
             guard rest.count == 1, let amps = Double(rest[0].lowercased().replacing("a", with: "")), amps.isFinite else {
                 throw usage(spec(of: .limit(amps: 0)), rest.isEmpty ? "how many amperes? (limit 16)" : "AMPS must be a number (found '\(rest.joined(separator: " "))')")
@@ -223,6 +260,45 @@ public enum ConsoleLanguage {
             throw ConsoleInputError(message: "unknown command '\(first)'" + hint)
         }
         return ParsedCommand(command: command, json: json)
+    }
+
+    /// `cards …`: which, with its arguments.
+    private static func cards(_ words: [String]) throws(ConsoleInputError) -> CardsCommand {
+        let what = words.first?.lowercased() ?? "list"
+        var rest = Array(words.dropFirst())
+        let spec = commands.first { $0.name == "cards " + what }
+        func one(_ make: (String) -> CardsCommand) throws(ConsoleInputError) -> CardsCommand {
+            guard rest.count == 1 else { throw usage(spec!, rest.isEmpty ? "which card? (cards list shows them)" : "one card at a time") }
+            return make(rest[0])
+        }
+        switch what {
+        case "list", "history":
+            guard rest.isEmpty else { throw usage(spec!, "takes no arguments (found '\(rest[0])')") }
+            return what == "list" ? .list : .history
+        case "add":
+            var until: String?
+            if let index = rest.firstIndex(of: "--until") {
+                guard index + 1 < rest.count else { throw usage(spec!, "--until needs a date (YYYY-MM-DD)") }
+                until = rest[index + 1]
+                rest.removeSubrange(index...index + 1)
+            }
+            guard (2...3).contains(rest.count), !rest[1].isEmpty else {
+                throw usage(spec!, rest.count < 2 ? "a card and its owner (cards add 04A1B2C3 alex)" : "a label with spaces goes in double quotes")
+            }
+            return .add(card: rest[0], owner: rest[1], label: rest.count == 3 ? rest[2] : nil, until: until)
+        case "learn":
+            guard (1...2).contains(rest.count), !rest[0].isEmpty else {
+                throw usage(spec!, rest.isEmpty ? "whose card? (cards learn alex)" : "a label with spaces goes in double quotes")
+            }
+            return .learn(owner: rest[0], label: rest.count == 2 ? rest[1] : nil)
+        case "block": return try one { .block(card: $0) }
+        case "unblock": return try one { .unblock(card: $0) }
+        case "remove": return try one { .remove(card: $0) }
+        default:
+            let names = ["list", "history", "add", "learn", "block", "unblock", "remove"]
+            let hint = closestMatch(to: what, among: names).map { " (did you mean 'cards \($0)'?)" } ?? ""
+            throw ConsoleInputError(message: "cards what? \(names.joined(separator: ", "))" + hint)
+        }
     }
 
     /// The words that may complete `text` (the line up to the cursor), for Tab.

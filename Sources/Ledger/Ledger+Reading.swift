@@ -9,7 +9,7 @@ extension Ledger {
         """
         id, connector, owner, started_ms, ended_ms, end_reason, closed, end_register_source, start_register_wh, end_register_wh,
         energy_wh, charging_s, idle_s, outage_s, meter, tariff_id, tariff, currency, cost_excl, cost_vat, cost_incl, adjustment,
-        \(schemaVersion >= 3 ? "unavailable_s, periods" : "0, NULL"), \(schemaVersion >= 4 ? "clock" : "NULL")
+        \(schemaVersion >= 3 ? "unavailable_s, periods" : "0, NULL"), \(schemaVersion >= 4 ? "clock" : "NULL"), \(schemaVersion >= 6 ? "card" : "NULL")
         """
     }
 
@@ -26,6 +26,7 @@ extension Ledger {
         session.unavailableSeconds = row.integer(22)
         session.periods = row.optionalText(23)
         session.clockStatus = row.optionalText(24).flatMap(ClockStatus.init(rawValue:))
+        session.card = row.optionalText(25)
         return session
     }
 

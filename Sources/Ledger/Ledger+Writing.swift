@@ -7,8 +7,8 @@ import Sessions
 extension Ledger {
     /// Records a new session. `startRegisterWh` is the register read just before the start,
     /// when one was.
-    public func openSession(_ id: Int64, at: Timestamp, startRegisterWh: Int64?, owner: String?, meter: String, tariff: TariffSnapshot?,
-                            clock: ClockStatus) throws(LedgerError) {
+    public func openSession(_ id: Int64, at: Timestamp, startRegisterWh: Int64?, owner: String?, card: String? = nil, meter: String,
+                            tariff: TariffSnapshot?, clock: ClockStatus) throws(LedgerError) {
         var record = SessionRecord(
             id: id, connector: 1, owner: owner, startedAt: at, closed: false, startRegisterWh: startRegisterWh, energyWh: 0,
             chargingSeconds: 0, idleSeconds: 0, outageSeconds: 0, meter: meter)
@@ -16,12 +16,14 @@ extension Ledger {
         record.tariffText = tariff?.text
         record.currency = tariff?.tariff.currency.code
         record.clockStatus = clock
+        record.card = card
         try write { () throws(SQLiteError) in
             try database.run("""
-                INSERT INTO sessions(id, connector, owner, started_ms, start_register_wh, meter, tariff_id, tariff, currency, clock)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO sessions(id, connector, owner, started_ms, start_register_wh, meter, tariff_id, tariff, currency, clock, card)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, .integer(id), .int(record.connector), .optional(owner), .integer(at.milliseconds), .optional(startRegisterWh),
-                .text(meter), .optional(record.tariffID), .optional(record.tariffText), .optional(record.currency), .text(clock.rawValue))
+                .text(meter), .optional(record.tariffID), .optional(record.tariffText), .optional(record.currency), .text(clock.rawValue),
+                .optional(card))
             try appendRecord("session_started", session: id, at: at, body: RecordBody.started(record))
         }
     }

@@ -11,6 +11,7 @@ extension SessionRecord {
         json.add("id", id)
         json.add("connector", connector)
         if let owner { json.add("owner", owner) }
+        if let card { json.add("card", card) }
         json.add("started", startedAt.description)
         if let endedAt { json.add("ended", endedAt.description) }
         if let clockStatus { json.add("clock", clockStatus.rawValue) }
@@ -51,7 +52,7 @@ extension SessionRecord {
     public var status: String { closed ? "closed" : endedAt == nil ? "open" : "ending" }
 
     /// The CSV columns, in order.
-    public static let csvHeader = "id,connector,owner,started,ended,status,end_reason,start_register_wh,end_register_wh,energy_wh,charging_s,idle_s,outage_s,meter,tariff,currency,cost_excl_vat,vat,cost_incl_vat,interruptions,unavailable_s,clock"
+    public static let csvHeader = "id,connector,owner,started,ended,status,end_reason,start_register_wh,end_register_wh,energy_wh,charging_s,idle_s,outage_s,meter,tariff,currency,cost_excl_vat,vat,cost_incl_vat,interruptions,unavailable_s,clock,card"
 
     /// One CSV row (RFC 4180 quoting).
     public var csvRow: String {
@@ -59,7 +60,7 @@ extension SessionRecord {
             String(id), String(connector), owner ?? "", startedAt.description, endedAt?.description ?? "", status, endReason ?? "",
             startRegisterWh.map(String.init) ?? "", endRegisterWh.map(String.init) ?? "", String(energyWh), String(chargingSeconds),
             String(idleSeconds), String(outageSeconds), meter, tariffID ?? "", currency ?? "", costExcludingVAT ?? "", costVAT ?? "",
-            costIncludingVAT ?? "", String(interruptions.count), String(unavailableSeconds), clockStatus?.rawValue ?? "",
+            costIncludingVAT ?? "", String(interruptions.count), String(unavailableSeconds), clockStatus?.rawValue ?? "", card ?? "",
         ]
         return fields.map(Self.csvField).joined(separator: ",")
     }

@@ -161,9 +161,10 @@ public final class LedgerRecorder {
 
     private func apply(_ change: SessionBooks.Change) throws(LedgerError) {
         switch change {
-        case .started(let id, let at, let register, let owner, let clock):
+        case .started(let id, let at, let register, let owner, let card, let clock):
             try flush()
-            try ledger.openSession(Int64(id.rawValue), at: at, startRegisterWh: register, owner: owner, meter: meter, tariff: books.tariff, clock: clock)
+            try ledger.openSession(Int64(id.rawValue), at: at, startRegisterWh: register, owner: owner, card: card, meter: meter,
+                                   tariff: books.tariff, clock: clock)
             if register != nil { registered.insert(id) }
         case .sample(let id, let sample):
             if pendingSession != id { try flush() }

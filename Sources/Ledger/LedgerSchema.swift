@@ -114,6 +114,15 @@ enum LedgerSchema {
             list INTEGER NOT NULL, id_tag TEXT NOT NULL, status TEXT NOT NULL, expiry TEXT, parent TEXT,
             PRIMARY KEY(list, id_tag));
         """,
+        // 6: cards. The card a session started with (an RFID UID, an OCPP idTag); the charger's
+        // cards, each with its owner, label, validity and whether it is blocked. Every change of a
+        // card is a `card_changed` record of the chain, which the row must match.
+        """
+        ALTER TABLE sessions ADD COLUMN card TEXT;
+        CREATE TABLE cards(
+            uid TEXT PRIMARY KEY, owner TEXT NOT NULL, label TEXT, valid_until_ms INTEGER,
+            blocked INTEGER NOT NULL DEFAULT 0, changed_ms INTEGER NOT NULL, changed_by TEXT NOT NULL);
+        """,
     ]
 
     static var version: Int64 { Int64(migrations.count) }

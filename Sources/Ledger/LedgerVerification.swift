@@ -8,6 +8,7 @@ public struct VerificationReport: Sendable {
     public var signatures = 0
     public var readingBatches = 0
     public var faults = 0
+    public var cards = 0
     /// Every discrepancy, in the order found; the first names the first bad record.
     public var problems: [Problem] = []
 
@@ -170,6 +171,10 @@ extension Ledger {
         for (batch, stored) in byBatch.sorted(by: { $0.key < $1.key }) {
             problem(batch, nil, "\(stored.count) readings belong to no batch record")
         }
+
+        // 5. Cards against the records of their changes.
+        report.cards = try cards().count
+        try verifyCards(chain) { record, what in problem(record, nil, what) }
         return report
     }
 

@@ -15,6 +15,8 @@ enum RecordBody {
         if let text = session.tariffText { body.add("tariff_sha256", Digest.sha256(text)) }
         // Added with schema 4, only when known, so older records still read the same.
         if let clock = session.clockStatus { body.add("clock", clock.rawValue) }
+        // Added with schema 6, only for a session started with a card.
+        if let card = session.card { body.add("card", card) }
         return body
     }
 
@@ -22,6 +24,7 @@ enum RecordBody {
         var body = JSONLine()
         body.add("connector", session.connector)
         if let owner = session.owner { body.add("owner", owner) }
+        if let card = session.card { body.add("card", card) }
         body.add("started_ms", session.startedAt.milliseconds)
         if let ended = session.endedAt { body.add("ended_ms", ended.milliseconds) }
         body.add("reason", session.endReason ?? "")
@@ -77,8 +80,17 @@ public enum SignedRecord {
         payload.add("GS", charger)
         payload.add("PG", "T\(session.id)")
         payload.add("MS", session.meter)
-        payload.add("IS", false)
-        if let owner = session.owner { payload.add("ID", owner) }
+        // The identification: a session started with a card carries it (an RFID UID read in
+        // plain, or an idTag); others name their owner, unidentified, as before schema 6.
+        if let card = session.card {
+            payload.add("IS", true)
+            payload.add("IF", json: CardID.isUID(card) ? "[\"RFID_PLAIN\"]" : "[]")
+            payload.add("IT", CardID.isUID(card) ? "ISO14443" : "UNDEFINED")
+            payload.add("ID", card)
+        } else {
+            payload.add("IS", false)
+            if let owner = session.owner { payload.add("ID", owner) }
+        }
         var readings: [String] = []
         if let start = session.startRegisterWh {
             readings.append(reading(at: session.startedAt, clock: session.clockStatus, wattHours: start, type: "B"))

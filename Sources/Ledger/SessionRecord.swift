@@ -7,6 +7,8 @@ public struct SessionRecord: Hashable, Sendable {
     public var id: Int64
     public var connector: Int
     public var owner: String?
+    /// The card it started with (an RFID UID, an OCPP idTag); nil without one or before schema 6.
+    public var card: String?
     public var startedAt: Timestamp
     public var endedAt: Timestamp?
     /// Why it ended (`vehicle_unplugged`, `stop_command`, `power_loss`, …); nil while open.
@@ -48,7 +50,7 @@ public struct SessionRecord: Hashable, Sendable {
     public var stored: StoredSession {
         StoredSession(id: SessionID(rawValue: UInt64(id)), owner: owner, startedAt: startedAt, startRegisterWh: startRegisterWh, endedAt: endedAt,
                       endReason: endReason, tariffText: tariffText, interruptions: interruptions,
-                      clockStatus: clockStatus)
+                      clockStatus: clockStatus, card: card)
     }
 
     /// Seconds from start to end (or to `now` while open).

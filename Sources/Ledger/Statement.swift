@@ -18,7 +18,7 @@ public struct Statement: Sendable {
         public var tariff: String?
         /// Whether the session's times were taken with a synchronised clock (nil: not recorded).
         public var clock: ClockStatus?
-        /// The idTag (card) the session started with, when one did.
+        /// The card (RFID UID, OCPP idTag) the session started with, when one did.
         public var card: String?
     }
 
@@ -84,7 +84,7 @@ extension Ledger {
         let lines = sessions.filter(\.closed).map { session in
             Statement.Line(session: session.id, start: session.startedAt, end: session.endedAt, energyWh: session.energyWh, currency: session.currency,
                            excludingVAT: session.costExcludingVAT, vat: session.costVAT, includingVAT: session.costIncludingVAT,
-                           tariff: session.tariffID, clock: session.clockStatus, card: cards[session.id])
+                           tariff: session.tariffID, clock: session.clockStatus, card: session.card ?? cards[session.id])
         }
         return Statement(charger: chargerID, owner: owner, from: from, until: until, lines: lines,
                          openSessions: sessions.count - lines.count)

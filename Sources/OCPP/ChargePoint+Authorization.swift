@@ -67,6 +67,7 @@ extension ChargePoint {
         }
         guard !next.started, openSession == nil, let status = lastStatus, [.b, .c, .d].contains(status.pilotLevel) else { return }
         nextIdTag?.started = true
+        hooks.startingFor(next.tag)
         hooks.command(.startSession)
     }
 

@@ -56,13 +56,17 @@ public final class ChargePoint: ServiceSubscriber {
         public var log: (_ line: String, _ debug: Bool) -> Void
         /// Sets the system clock (`set_clock`); returns why it could not.
         public var setClock: (Timestamp) -> String?
+        /// An idTag's session is about to be started (a card authorized, a RemoteStartTransaction):
+        /// the books name its card and owner before the start command.
+        public var startingFor: (String) -> Void
 
         public init(command: @escaping (ChargerCommand) -> Void, restart: @escaping (Bool) -> Void, log: @escaping (String, Bool) -> Void,
-                    setClock: @escaping (Timestamp) -> String? = { _ in "not available" }) {
+                    setClock: @escaping (Timestamp) -> String? = { _ in "not available" }, startingFor: @escaping (String) -> Void = { _ in }) {
             self.command = command
             self.restart = restart
             self.log = log
             self.setClock = setClock
+            self.startingFor = startingFor
         }
     }
 
@@ -228,7 +232,7 @@ public final class ChargePoint: ServiceSubscriber {
         let at = update.event?.at
         for change in update.changes {
             switch change {
-            case .started(let id, let time, _, _, _):
+            case .started(let id, let time, _, _, _, _):
                 let session = Int64(id.rawValue)
                 finishedWhilePlugged = false
                 var remote: String?
@@ -476,7 +480,7 @@ public final class ChargePoint: ServiceSubscriber {
     static func stopReason(_ endReason: String?) -> String {
         switch endReason {
         case "vehicle_unplugged": return "EVDisconnected"
-        case "stop_command", "limit", "charger_disabled": return "Local"
+        case "stop_command", "limit", "charger_disabled", "card": return "Local"
         case "power_loss": return "PowerLoss"
         case "daemon_stopped": return "Reboot"
         default: return "Other"

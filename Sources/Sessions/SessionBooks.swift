@@ -37,6 +37,8 @@ public enum ClockStatus: String, Hashable, Sendable {
 public struct StoredSession: Sendable {
     public var id: SessionID
     public var owner: String?
+    /// The card (an RFID UID, an OCPP idTag) it was started with; nil without one.
+    public var card: String?
     public var startedAt: Timestamp
     public var startRegisterWh: Int64?
     public var endedAt: Timestamp?
@@ -48,9 +50,10 @@ public struct StoredSession: Sendable {
     public var clockStatus: ClockStatus?
 
     public init(id: SessionID, owner: String?, startedAt: Timestamp, startRegisterWh: Int64?, endedAt: Timestamp?, endReason: String?,
-                tariffText: String?, interruptions: [SessionInterruption], clockStatus: ClockStatus?) {
+                tariffText: String?, interruptions: [SessionInterruption], clockStatus: ClockStatus?, card: String? = nil) {
         self.id = id
         self.owner = owner
+        self.card = card
         self.startedAt = startedAt
         self.startRegisterWh = startRegisterWh
         self.endedAt = endedAt
@@ -81,7 +84,7 @@ public struct StoredSession: Sendable {
 public struct SessionBooks: Sendable {
     /// What changed, in order.
     public enum Change: Sendable {
-        case started(SessionID, at: Timestamp, startRegisterWh: Int64?, owner: String?, clock: ClockStatus)
+        case started(SessionID, at: Timestamp, startRegisterWh: Int64?, owner: String?, card: String?, clock: ClockStatus)
         /// A sample to store with the session's readings: a reading, or a change of activity.
         case sample(SessionID, MeterSample)
         case interrupted(SessionID, at: Timestamp, cause: String)
@@ -95,8 +98,11 @@ public struct SessionBooks: Sendable {
     /// A session's books, open or ended.
     public struct Session: Sendable {
         public let id: SessionID
-        /// Who pays: named at the console for this session, or the site's default owner.
+        /// Who pays: the owner of the card it started with, one named at the console, or the
+        /// site's default owner.
         public let owner: String?
+        /// The card it started with (an RFID UID, an OCPP idTag); nil without one.
+        public var card: String? = nil
         public var figures: MeteredSession
         public var interruptions: [SessionInterruption]
         public var endedAt: Timestamp?
@@ -124,8 +130,10 @@ public struct SessionBooks: Sendable {
     public var storedRegisterTimeout: Duration = .seconds(600)
     /// The owner of sessions nobody named (the alerts file's `default_owner`).
     public var defaultOwner: String?
-    /// Named for the next session (console `start --owner`); its start record fixes it.
+    /// Named for the next session (console `start --owner`, a card); its start record fixes it.
     private var nextOwner: String?
+    /// The card the next session starts with.
+    private var nextCard: String?
     /// Why a session's coming `stop_command` end is really something else (`limit`).
     private var stopReasons: [SessionID: String] = [:]
     public private(set) var open: Session?
@@ -154,10 +162,15 @@ public struct SessionBooks: Sendable {
         self.defaultOwner = defaultOwner
     }
 
-    /// Names the owner of the next session (console `start --owner`).
-    public mutating func nameNextOwner(_ name: String) {
+    /// Names the owner of the next session (console `start --owner`), and the card it starts
+    /// with when a card named them (a card with no owner leaves the default owner).
+    public mutating func nameNextOwner(_ name: String?, card: String? = nil) {
         nextOwner = name
+        nextCard = card
     }
+
+    /// The card the next session will start with.
+    public var cardOfNextSession: String? { nextCard }
 
     /// Who the next session will belong to.
     public var ownerOfNextSession: String? { nextOwner ?? defaultOwner }
@@ -205,7 +218,7 @@ public struct SessionBooks: Sendable {
         var figures = replay(stored, readings: readings)
         figures.end(atMilliseconds: (stored.endedAt ?? end).milliseconds)
         figures.finish()
-        return Session(id: stored.id, owner: stored.owner, figures: figures, interruptions: stored.interruptions,
+        return Session(id: stored.id, owner: stored.owner, card: stored.card, figures: figures, interruptions: stored.interruptions,
                        endedAt: stored.endedAt ?? end, endReason: stored.endReason ?? reason, clockStatus: stored.clockStatus)
     }
 
@@ -213,7 +226,7 @@ public struct SessionBooks: Sendable {
     /// was down (`cause`: `power_loss` or `daemon_stopped`), until the session resumes. A session
     /// that had ended waits for its end register. Returns the change of activity to store.
     public mutating func restore(_ stored: StoredSession, readings: [MeterSample], downSince: Timestamp, cause: String) -> [Change] {
-        var books = Session(id: stored.id, owner: stored.owner, figures: replay(stored, readings: readings),
+        var books = Session(id: stored.id, owner: stored.owner, card: stored.card, figures: replay(stored, readings: readings),
                             interruptions: stored.interruptions, endedAt: stored.endedAt, endReason: stored.endReason,
                             clockStatus: stored.clockStatus, endedInstant: stored.endedAt.map(clock.instant))
         if let register = books.figures.lastRegisterWh {
@@ -279,11 +292,11 @@ public struct SessionBooks: Sendable {
             let fresh = !lastRegisterStored && (lastReadingAt == event.at || (!contactorClosed && !closedSinceReading))
             let start = newBaseline ?? (fresh ? lastRegisterWh : nil)
             newBaseline = nil
-            let owner = ownerOfNextSession
-            nextOwner = nil
-            open = Session(id: id, owner: owner, figures: newFigures(at: at, register: start, tariff: tariff?.tariff), interruptions: [],
-                           endedAt: nil, endReason: nil, clockStatus: clockStatus)
-            changes.append(.started(id, at: at, startRegisterWh: start, owner: owner, clock: clockStatus))
+            let (owner, card) = (ownerOfNextSession, nextCard)
+            (nextOwner, nextCard) = (nil, nil)
+            open = Session(id: id, owner: owner, card: card, figures: newFigures(at: at, register: start, tariff: tariff?.tariff),
+                           interruptions: [], endedAt: nil, endReason: nil, clockStatus: clockStatus)
+            changes.append(.started(id, at: at, startRegisterWh: start, owner: owner, card: card, clock: clockStatus))
             if activity != .idle, var books = open {
                 // The contactor is already closed (a technician's test cannot be, so never in practice).
                 let change = MeterSample.change(at: at.milliseconds, to: activity)

@@ -35,6 +35,8 @@ public enum ScenarioAction: Hashable, Sendable {
     /// The system clock is set this far (NTP's first synchronisation after boot, say); negative: back.
     case stepClock(Duration)
     case command(ChargerCommand)
+    /// A card at the simulated reader (its UID or idTag, as typed).
+    case tap(String)
 
     /// The names a scenario file uses.
     public static let names = [
@@ -42,7 +44,7 @@ public enum ScenarioAction: Hashable, Sendable {
         "contactor_stuck_open", "break_rcm_self_test", "remove_diode", "restore_diode", "short_pilot",
         "unshort_pilot", "pilot_voltage", "overdraw", "ignore_stop", "request_ventilation", "grid_voltage",
         "temperature", "silence_meter", "stall_loop", "stall_books", "fail_ledger", "fail_pilot_sensor", "jam_lock", "step_clock",
-        "command",
+        "command", "tap",
     ]
 
     /// How the action reads in a log.
@@ -72,6 +74,7 @@ public enum ScenarioAction: Hashable, Sendable {
         case .jamLock(let jammed): return "jam_lock \(jammed)"
         case .stepClock(let step): return "step_clock by \(step.seconds) s"
         case .command(let command): return "command \(command)"
+        case .tap(let card): return "tap \(card)"
         }
     }
 
@@ -99,8 +102,20 @@ public struct Scenario: Sendable {
     public var expectation: ScenarioExpectation
     /// Whether the scenario's socket has a connector lock (the simulated board's has none).
     public var connectorLock: Bool
+
+    /// A card of the scenario, as written (checked by `evsed simulate`), and its table's line.
+    public struct Card: Sendable, Hashable {
+        public var card: String
+        public var owner: String
+        public var blocked: Bool
+        public var line: Int
+    }
     /// The local date and time at the scenario's start, for tariffs (default: a Wednesday, 08:00).
     public var start: CivilTime
+    /// Whether a card is needed (`card_mode`); nil: as the board says.
+    public var cardMode: CardMode?
+    /// The cards the charger knows during the scenario (`[[card]]`: card, owner, blocked).
+    public var cards: [Card] = []
 
     /// Reads the scenario at `path`; the board's simulation settings give the vehicle's defaults.
     public static func load(_ path: String, defaults: SimulationSettings = SimulationSettings()) throws(ConfigError) -> Scenario {
@@ -140,12 +155,25 @@ public struct Scenario: Sendable {
             else { throw document.error("start", "'\(text.prefix(24))' is not a local date and time (YYYY-MM-DD HH:MM, 1970 … 9999)") }
             start = CivilTime(year: date[0], month: date[1], day: date[2], hour: time[0], minute: time[1])
         }
+        var cardMode: CardMode?
+        if let text = try document.string("card_mode") {
+            guard let mode = CardMode(rawValue: text) else {
+                throw document.error("card_mode", "'\(text)' is not a card mode: \(CardMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            cardMode = mode
+        }
+        var cards: [Card] = []
+        for table in try document.tables("card") {
+            cards.append(Card(card: try table.required("card", table.string), owner: try table.required("owner", table.string),
+                              blocked: try table.bool("blocked", default: false), line: table.line))
+            try table.rejectUnknownKeys()
+        }
         let expectation = try document.table("expect").map { (table) throws(ConfigError) in try ScenarioExpectation.read(table) }
             ?? ScenarioExpectation()
         try document.rejectUnknownKeys()
         return Scenario(
             path: document.file, name: name, summary: summary, duration: .seconds(durationSeconds), ev: ev,
-            steps: steps, expectation: expectation, connectorLock: connectorLock, start: start)
+            steps: steps, expectation: expectation, connectorLock: connectorLock, start: start, cardMode: cardMode, cards: cards)
     }
 
     private static func readAction(_ table: ConfigTable) throws(ConfigError) -> ScenarioAction {
@@ -191,6 +219,10 @@ public struct Scenario: Sendable {
             try table.seconds(key, in: -366 * 86_400...4e9)
         })
         case "command": return .command(try readCommand(table))
+        case "tap":
+            let card = try table.required("card", table.string)
+            guard (1...64).contains(card.utf8.count) else { throw table.error("card", "a card is 1 to 64 characters (its UID, or an idTag)") }
+            return .tap(card)
         default: preconditionFailure("choice() returned \(name), which is not in ScenarioAction.names")
         }
     }

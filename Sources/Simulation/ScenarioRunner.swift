@@ -139,7 +139,7 @@ public struct ScenarioRunner {
             case .failPilotSensor(let duration): state.pilotSensorFailsUntil = now + duration
             case .jamLock(let jammed): state.lockJammed = jammed
             // The books' clock, not the world's: the runner and `evsed simulate` step theirs.
-            case .command, .failLedger, .stepClock: break
+            case .command, .failLedger, .stepClock, .tap: break
             }
         }
         switch action {

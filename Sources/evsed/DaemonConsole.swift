@@ -92,13 +92,17 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
     private let owners: [String]
     private let ownerRequests: OwnerRequests
     private let settings: SiteSettingsStore
+    /// Makes a change of cards on the pipeline's thread; nil when it did not answer in time.
+    private let cards: (CardsCommand, String) -> [String]?
     /// Whether a technician's test waits for its result. Not in `evsed run`'s own terminal: the
     /// thread that waits there is the one that would show the result, which follows as a log line.
     private let waitsForTestResults: Bool
 
     init(daemon: Daemon, view: ConsoleView, ledgerPath: String, boardPath: String, owners: [String], ownerRequests: OwnerRequests,
-         settings: SiteSettingsStore, ocppStatus: Lock<[String]?>, waitsForTestResults: Bool = true) {
+         settings: SiteSettingsStore, ocppStatus: Lock<[String]?>, cards: @escaping (CardsCommand, String) -> [String]?,
+         waitsForTestResults: Bool = true) {
         self.daemon = daemon
+        self.cards = cards
         self.ocppStatus = ocppStatus
         self.waitsForTestResults = waitsForTestResults
         self.settings = settings
@@ -146,6 +150,11 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
             return test(.testResidualCurrentMonitor, "test rcm", within: daemon.board.charger.residualCurrentSelfTestTimeout, console: console)
         case .ocpp:
             return ocppStatus.withLock { $0 } ?? ["no central system: the board file has no [ocpp] table"]
+        case .cards(let command) where command == .list || command == .history:
+            guard let ledger = openLedger() else { return ["the ledger cannot be read: \(ledgerPath)"] }
+            return CardChange.listing(command, ledger: ledger, json: json)
+        case .cards(let command):
+            return cards(command, console) ?? ["cards: the charger has not answered within 2 s; the log shows what became of it"]
         case .alerts(let pendingOnly):
             guard let ledger = openLedger() else { return ["the ledger cannot be read: \(ledgerPath)"] }
             do throws(LedgerError) {

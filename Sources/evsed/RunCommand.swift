@@ -4,6 +4,7 @@ import Glibc
 import Alerts
 import ArgumentParser
 import Billing
+import Cards
 import ChargerService
 import Console
 import ConfigFile
@@ -103,9 +104,25 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (description, settings) = try configurationOrExit { () throws(ConfigError) in
+        var (description, settings) = try configurationOrExit { () throws(ConfigError) in
             let description = try BoardDescription.load(board)
             return (description, try description.simulation.map { (table) throws(ConfigError) in try SimulationSettings.read(table) })
+        }
+        let path = ledgerPath(ledger)
+        let settingsPath = SiteSettings.path(besides: path)
+        let site = try configurationOrExit { () throws(ConfigError) in
+            try SiteSettings.load(settingsPath, maximumCurrent: description.charger.maximumCurrent.value)
+        }
+        var cardSettings = try configurationOrExit { () throws(ConfigError) in try CardSettings.read(description.cards) }
+        if let mode = site.cardMode { cardSettings.mode = mode }
+        // A card mode decides when sessions start: with a card, never at the plug alone.
+        if cardSettings.mode.needsCard { description.charger.startSessionOnPlugIn = false }
+        var reader: RFIDReader?
+        if let readerSettings = cardSettings.reader {
+            do throws(ReaderError) { reader = try RFIDReader(settings: readerSettings) } catch {
+                LineWriter.standardError.write("evsed: \(board): [cards] reader: \(error)")
+                throw ExitCode(1)
+            }
         }
 
         // A parent may have started us with these signals blocked (the mask is inherited through
@@ -125,7 +142,6 @@ struct RunCommand: ParsableCommand {
         // The books first: a session left open by a power cut or a stop is resolved before anything runs.
         let prices = try loadTariff(tariff)
         let (alertsPath, alertSettings) = try loadAlerts(alerts)
-        let path = ledgerPath(ledger)
         let books = try openLedgerOrExit(path, create: true, writable: true, chargerID: description.name)
         try lockLedgerOrExit(path)
         // Set up before the clock is first read, so that no step after that reading goes unseen.
@@ -178,16 +194,13 @@ struct RunCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let settingsPath = SiteSettings.path(besides: path)
-        let site = try configurationOrExit { () throws(ConfigError) in
-            try SiteSettings.load(settingsPath, maximumCurrent: description.charger.maximumCurrent.value)
-        }
         let service = ChargerService(style: json ? .json : .text, charger: description.charger, chargerName: description.name,
                                      clock: recorder.books.clock, tariff: prices, recorder: recorder, recovery: recovery, alerts: alertSettings,
                                      down: lastRecorded.map { .milliseconds(max(0, now.milliseconds - $0.milliseconds)) })
         var terminal = TerminalSession(daemon: daemon, service: service, json: json, ledgerPath: path, boardPath: board,
                                        owners: alertSettings.owners.map(\.name),
-                                       settings: SiteSettingsStore(path: settingsPath, maximumCurrent: description.charger.maximumCurrent.value, settings: site))
+                                       settings: SiteSettingsStore(path: settingsPath, maximumCurrent: description.charger.maximumCurrent.value, settings: site),
+                                       cards: CardDesk(mode: cardSettings.mode, connectionTimeout: cardSettings.connectionTimeout, centralSystem: ocppSettings != nil))
         let channels = ChannelKind.allCases.filter(alertSettings.hasChannel)
         let delivery = AlertDelivery(ledgerPath: path, chargerID: description.name, kinds: channels, retry: alertSettings.delivery.retry,
                                      reports: terminal.deliveryReports) { [charger = description.name] kind in AlertChannels.make(kind, alertSettings, charger: charger) }
@@ -231,6 +244,8 @@ struct RunCommand: ParsableCommand {
                             : String(cString: strerror(code))
                     }
                     return nil
+                }, startingFor: { [tags = terminal.authorizedTags] tag in
+                    if !tags.push(tag) { log.push(("ocpp: idTag \(tag) could not be given to the books: its session goes to the default owner", false)) }
                 }))
             terminal.attach(chargePoint)
             terminal.say("ocpp: central system \(ocppSettings.url), charge box \(ocppSettings.chargeBoxId), security profile \(ocppSettings.securityProfile)")
@@ -247,6 +262,12 @@ struct RunCommand: ParsableCommand {
             terminal.say("session \(carried) was open when evsed last stopped (\(cause)); it resumes if the car is still connected")
         }
         terminal.say("ledger: \(path)")
+        if cardSettings.mode != .free || reader != nil {
+            let source = reader.map { "reader \($0.settings.connectionString)" } ?? (daemon.simulation != nil ? "the simulated reader (tap CARD)" : "no reader")
+            terminal.say("cards: mode \(cardSettings.mode), \(source)\(ocppSettings != nil ? ", authorized by the central system" : "")")
+        }
+        if let reader { terminal.attach(reader) }
+        defer { reader?.stop() }
         if let alertsPath {
             terminal.say("alerts: \(alertsPath): \(alertSettings.owners.count) owner(s), channels: \(channels.isEmpty ? "none" : channels.map(\.rawValue).joined(separator: ", "))")
         }

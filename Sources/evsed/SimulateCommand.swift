@@ -4,6 +4,7 @@ import Glibc
 import Alerts
 import ArgumentParser
 import Billing
+import Cards
 import ChargerService
 import ConfigFile
 import EVSECore
@@ -51,7 +52,9 @@ struct SimulateCommand: ParsableCommand {
     var meterState: String?
 
     func run() throws {
-        let (board, settings, scenario) = try loadOrExit()
+        var (board, settings, scenario) = try loadOrExit()
+        let (mode, cards) = try cardsOrExit(board: board, scenario: scenario)
+        if mode.needsCard { board.charger.startSessionOnPlugIn = false }
         let prices = try loadTariff(tariff)
         let alertSettings = try loadAlerts(alerts).configuration
         var runner = ScenarioRunner(board: board, settings: settings, scenario: scenario)
@@ -78,6 +81,27 @@ struct SimulateCommand: ParsableCommand {
         }
         var service = ChargerService(style: json ? .json : .text, charger: board.charger, chargerName: board.name, clock: clock,
                                      tariff: prices, recorder: recorder, recovery: recovery, alerts: alertSettings)
+        let desk = CardDesk(mode: mode, centralSystem: false)
+        service.subscribe(desk)
+        // What the desk asks of the control loop, handed over with the pipeline's commands.
+        var deskCommands: [ChargerCommand] = []
+        func apply(_ actions: [CardDesk.Action], at t: Instant) -> [EventEntry] {
+            var entries: [EventEntry] = []
+            for action in actions {
+                switch action {
+                case .nameNextSession(let owner, let card): service.nameNextOwner(owner, card: card)
+                case .forgetNextSession(let card): service.forgetNextSession(card: card)
+                case .command(let command): deskCommands.append(command)
+                case .stopSession(let id):
+                    service.stopping(id, because: "card")
+                    deskCommands.append(.stopSession)
+                case .refused(let card, let reason): entries += service.cardRefused(card, reason: reason, at: t)
+                case .log(let text): entries.append(service.log.entry(card: nil, outcome: "info", text: text, at: t))
+                case .learn, .authorizeWithCentralSystem: break
+                }
+            }
+            return entries
+        }
         service.log.showTimers = timers
         service.log.readingInterval = readings > 0 ? .nanoseconds(Int64(readings * 1e9)) : nil
         let style = service.log.style
@@ -92,16 +116,25 @@ struct SimulateCommand: ParsableCommand {
             switch record {
             case .step(let step):
                 output.write(service.log.entry(scenarioStep: step.action.summary, line: step.line, at: step.at).rendered(style))
+                if case .tap(let card) = step.action {
+                    let known = CardID.normalized(card).flatMap { cards[$0] }
+                    for entry in apply(desk.present(card, known: known, at: step.at, wallTime: service.books.clock.timestamp(step.at)), at: step.at) {
+                        output.write(entry.rendered(style))
+                    }
+                }
                 if case .stepClock(let by) = step.action {
                     let now = service.books.clock.timestamp(step.at)
                     for entry in service.clockStepped(at: step.at, to: Timestamp(milliseconds: now.milliseconds + by.nanoseconds / 1_000_000)) {
                         output.write(entry.rendered(style))
                     }
                 }
-            case .event(let event): for entry in service.process(event) { output.write(entry.rendered(style)) }
+            case .event(let event):
+                for entry in service.process(event) { output.write(entry.rendered(style)) }
+                for entry in apply(desk.poll(at: event.at), at: event.at) { output.write(entry.rendered(style)) }
             }
         }, commands: {
-            service.takeCommands().map(\.command)
+            defer { deskCommands = [] }
+            return service.takeCommands().map(\.command) + deskCommands
         })
         for entry in service.finish(at: .zero + scenario.duration) { output.write(entry.rendered(style)) }
         output.flush()
@@ -115,6 +148,21 @@ struct SimulateCommand: ParsableCommand {
         } else {
             for failure in failures { LineWriter.standardError.write("check failed: \(scenario.path): \(failure)") }
             throw ExitCode(1)
+        }
+    }
+
+    /// The card mode (the scenario's, else the board's) and the scenario's cards by identifier.
+    private func cardsOrExit(board: BoardDescription, scenario: Scenario) throws -> (CardMode, [String: Card]) {
+        try configurationOrExit { () throws(ConfigError) in
+            let settings = try CardSettings.read(board.cards)
+            var cards: [String: Card] = [:]
+            for card in scenario.cards {
+                guard let uid = CardID.normalized(card.card) else {
+                    throw ConfigError(file: scenario.path, line: card.line, key: "card.card", problem: "'\(card.card)': \(CardID.rule)")
+                }
+                cards[uid] = Card(uid: uid, owner: card.owner, blocked: card.blocked, changedAt: Timestamp(milliseconds: 0), changedBy: "scenario")
+            }
+            return (scenario.cardMode ?? settings.mode, cards)
         }
     }
 

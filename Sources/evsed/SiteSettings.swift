@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ChargerService
 import ConfigFile
 import EVSECore
 
@@ -13,6 +14,8 @@ struct SiteSettings: Equatable {
     var currentLimit: Double?
     /// Whether the charger is enabled after a restart: false keeps a charger in maintenance (state F).
     var startEnabled: Bool?
+    /// Whether a card is needed to charge (overrides the board's `[cards] mode`).
+    var cardMode: CardMode?
 
     /// One settable key: its name, what it means, and its check.
     struct Key {
@@ -23,6 +26,7 @@ struct SiteSettings: Equatable {
     static let keys = [
         Key(name: "current_limit_a", summary: "the operating current limit in A (6 … the board's max_current_a); applies at once"),
         Key(name: "start_enabled", summary: "true or false: whether the charger is enabled after a restart (false keeps it in maintenance)"),
+        Key(name: "card_mode", summary: "free, card or same_card: whether a card is needed to start (and the same card to stop); applies at the next start"),
     ]
 
     /// The value set for `key` as the file writes it; nil when not set.
@@ -30,6 +34,7 @@ struct SiteSettings: Equatable {
         switch key {
         case "current_limit_a": return currentLimit.map { fixed($0, 1) }
         case "start_enabled": return startEnabled.map { "\($0)" }
+        case "card_mode": return cardMode.map { "\"\($0.rawValue)\"" }
         default: return nil
         }
     }
@@ -50,6 +55,12 @@ struct SiteSettings: Equatable {
             settings.currentLimit = limit
         }
         settings.startEnabled = try table.bool("start_enabled")
+        if let mode = try table.string("card_mode") {
+            guard let parsed = CardMode(rawValue: mode) else {
+                throw table.error("card_mode", "'\(mode)' is not a card mode: \(CardMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            settings.cardMode = parsed
+        }
         try table.rejectUnknownKeys()
         return settings
     }
@@ -64,6 +75,12 @@ struct SiteSettings: Equatable {
         case "start_enabled":
             guard let flag = Bool(value) else { throw SettingError("start_enabled: '\(value)' is not true or false") }
             startEnabled = flag
+        case "card_mode":
+            let text = value.trimmingPrefix("\"").split(separator: "\"").first.map(String.init) ?? value
+            guard let mode = CardMode(rawValue: text) else {
+                throw SettingError("card_mode: '\(value)' is not a card mode: \(CardMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            cardMode = mode
         default:
             let names = Self.keys.map(\.name)
             throw SettingError("no setting '\(key)'\(closestMatch(to: key, among: names).map { " (did you mean '\($0)'?)" } ?? ""); settings: \(names.joined(separator: ", "))")

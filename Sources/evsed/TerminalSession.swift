@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Alerts
+import Cards
 import ChargerService
 import ConfigFile
 import Console
@@ -46,6 +47,16 @@ struct TerminalSession {
     private let traceOCPP = environment("EVSED_OCPP_TRACE") == "1"
     /// Owners named at a console (`start --owner`), for the alert rules.
     let ownerRequests = OwnerRequests()
+    /// Cards at the reader: what becomes of them (the board's `[cards]` mode).
+    private(set) var cardDesk: CardDesk
+    /// The RFID reader, when the board has one (else `tap` on the simulated board).
+    private var reader: RFIDReader?
+    /// The consoles' changes of cards.
+    let cardRequests = CardRequests()
+    /// The consoles' changes of cards (nil without a ledger).
+    private let cardOffice: CardOffice?
+    /// idTags the charge point accepted for the next session, to name its owner and card.
+    let authorizedTags = BoundedQueue<String>(capacity: 16)
     /// What the alert delivery threads report of each attempt, shown here (the journal under systemd).
     let deliveryReports = BoundedQueue<AlertDelivery.Report>(capacity: 256)
     /// The live state on MQTT, when the alerts file has an MQTT channel (`publishState(with:)`).
@@ -68,17 +79,26 @@ struct TerminalSession {
     /// When NTP's flag was last looked at (once a second: it changes once a boot).
     private var synchronizationCheckedAt: Instant?
 
-    init(daemon: Daemon, service: ChargerService, json: Bool, ledgerPath: String, boardPath: String, owners: [String], settings: SiteSettingsStore) {
+    init(daemon: Daemon, service: ChargerService, json: Bool, ledgerPath: String, boardPath: String, owners: [String], settings: SiteSettingsStore,
+         cards: CardDesk) {
         self.daemon = daemon
+        cardDesk = cards
+        let view = ConsoleView()
+        consoleView = view
+        let office = service.recorder.map { recorder in
+            CardOffice(change: CardChange(ledger: recorder.ledger, owners: owners), desk: cards, audit: view.audit,
+                       wallTime: { recorder.books.clock.timestamp($0) }, readerHint: "")
+        }
+        cardOffice = office
         self.service = service
         self.settings = settings
         self.json = json
         self.ledgerPath = ledgerPath
         self.boardPath = boardPath
         self.owners = owners
-        consoleView = ConsoleView()
         consoleBackend = DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath, owners: owners,
                                        ownerRequests: ownerRequests, settings: settings, ocppStatus: ocppStatus,
+                                       cards: { command, console in office?.handle(command, console: console, at: MonotonicClock.now()) },
                                        waitsForTestResults: false)
         interactive = isatty(1) == 1 && !json
         if interactive && isatty(0) == 1 {
@@ -102,6 +122,13 @@ struct TerminalSession {
         journaled = journal != nil
         self.journal = journal
         if let journal { self.service.subscribe(JournalSubscriber(journal)) }
+        self.service.subscribe(cards)
+    }
+
+    /// Reads cards from `reader` (started here, stopped by `stopReader()`).
+    mutating func attach(_ reader: RFIDReader) {
+        self.reader = reader
+        reader.start()
     }
 
     /// Publishes the charger's state with `publisher` once a second, which follows the pipeline.
@@ -119,7 +146,7 @@ struct TerminalSession {
     /// A console backend on this daemon, for the console server's consoles.
     func makeConsoleBackend() -> DaemonConsole {
         DaemonConsole(daemon: daemon, view: consoleView, ledgerPath: ledgerPath, boardPath: boardPath, owners: owners, ownerRequests: ownerRequests,
-                      settings: settings, ocppStatus: ocppStatus)
+                      settings: settings, ocppStatus: ocppStatus, cards: { [requests = cardRequests] in requests.ask($0, console: $1) })
     }
 
     /// Serves the terminal until `shouldStop` or a `quit` command.
@@ -139,6 +166,7 @@ struct TerminalSession {
                 }
             }
             drainDeliveryReports()
+            serveCards(at: now)
             if let chargePoint {
                 chargePoint.poll(at: now, status: status)
                 drainOCPPLog()
@@ -173,6 +201,7 @@ struct TerminalSession {
             if case .meterReading(let reading) = event.event { lastReading = reading }
             // A name posted before a start command is taken before the session it starts is seen.
             for name in ownerRequests.take() { service.nameNextOwner(name) }
+            while let tag = authorizedTags.pop() { service.nameNextOwner(ownerOfCard(tag), card: tag) }
             show(service.process(event))
             for (command, why) in service.takeCommands() {
                 if let why { say(why) }
@@ -206,6 +235,57 @@ struct TerminalSession {
         }
         clockSynchronized = synchronized
         service.clockStatus(synchronized.map { $0 ? .synchronized : .unsynchronized } ?? .unknown)
+    }
+
+    // MARK: Cards
+
+    /// The reader's cards and state, the consoles' changes of cards, and the desk's timers.
+    private mutating func serveCards(at now: Instant) {
+        while let report = reader?.reports.pop() {
+            switch report {
+            case .card(let uid): present(uid, at: now)
+            case .status(let line): show(service.report([service.log.entry(card: nil, outcome: "reader", text: line, at: now)]))
+            }
+        }
+        for request in cardRequests.take() {
+            cardRequests.answer(request, cardOffice?.handle(request.command, console: request.console, at: now) ?? ["cards: no ledger"])
+        }
+        apply(cardDesk.poll(at: now), at: now)
+    }
+
+    /// A card at the reader (or `tap`).
+    mutating func present(_ card: String, at now: Instant) {
+        let known = CardID.normalized(card).flatMap { try? service.recorder?.ledger.card($0) }
+        apply(cardDesk.present(card, known: known, at: now, wallTime: service.books.clock.timestamp(now)), at: now)
+    }
+
+    /// The owner of `card` as the charger's cards say (nil: the default owner's session).
+    private func ownerOfCard(_ card: String) -> String? {
+        (try? service.recorder?.ledger.card(card))?.owner
+    }
+
+    private mutating func apply(_ actions: [CardDesk.Action], at now: Instant) {
+        for action in actions {
+            switch action {
+            case .nameNextSession(let owner, let card): service.nameNextOwner(owner, card: card)
+            case .forgetNextSession(let card): service.forgetNextSession(card: card)
+            case .command(let command):
+                if !daemon.controller.commands.push(command) { say("the control loop's command queue is full: \(command) is lost") }
+            case .stopSession(let id):
+                service.stopping(id, because: "card")
+                if !daemon.controller.commands.push(.stopSession) { say("the control loop's command queue is full: stop is lost") }
+            case .refused(let card, let reason): show(service.cardRefused(card, reason: reason, at: now))
+            case .learn(let card):
+                do throws(LedgerError) {
+                    try service.recorder?.ledger.saveCard(card, action: "add")
+                    consoleView.audit.push("\(card.changedBy): card \(card.uid) added for \(card.owner) (learned at the reader)")
+                } catch {
+                    say("cards learn: ledger: \(error); card \(card.uid) is not saved")
+                }
+            case .authorizeWithCentralSystem(let card): chargePoint?.identify(card, at: now)
+            case .log(let text): show(service.report([service.log.entry(card: nil, outcome: "info", text: text, at: now)]))
+            }
+        }
     }
 
     /// Shows what the alert delivery threads did and what the consoles changed.
@@ -382,7 +462,7 @@ struct TerminalSession {
         "voltage VOLTS                the grid voltage",
         "meter off SECONDS            the meter stops answering for a while (meter alone: the console's meter)",
         "stall SECONDS                the control loop hangs (the watchdog must notice)",
-        "tap IDTAG                    a card at the simulated reader (checked by the central system)",
+        "tap CARD                     a card at the simulated reader (its UID, or an idTag)",
         "quit                         stop evsed (contactor open)",
     ]
 
@@ -401,11 +481,8 @@ struct TerminalSession {
             world?.withState { $0.ev.plug(at: $0.now) }
         case "unplug": world?.withState { $0.ev.unplug() }
         case "tap":
-            guard let tag = argument, words.count == 2 else { return say("usage: tap IDTAG (a card at the simulated reader)") }
-            guard let chargePoint else {
-                return say("tap: cards are checked by a central system (the board's [ocpp] table); without one, sessions start as the board says")
-            }
-            chargePoint.identify(tag, at: MonotonicClock.now())
+            guard let card = argument, words.count == 2 else { return say("usage: tap CARD (a card at the simulated reader: its UID, or an idTag)") }
+            present(card, at: MonotonicClock.now())
         case "ready": world?.withState { $0.ev.wantsCharge = true }
         case "not-ready": world?.withState { $0.ev.wantsCharge = false }
         case "trip":

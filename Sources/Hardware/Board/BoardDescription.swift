@@ -28,6 +28,8 @@ public struct BoardDescription {
     public var console: ConfigTable?
     /// The `[ocpp]` table (the central system), read by the OCPP module; nil without one.
     public var ocpp: ConfigTable? = nil
+    /// The `[cards]` table (card mode and RFID reader), read by the Cards module; nil without one.
+    public var cards: ConfigTable? = nil
     /// Where a real board's devices are; nil on the simulated board.
     public var linux: LinuxBoardConfiguration?
 
@@ -189,12 +191,15 @@ public struct BoardDescription {
         attempt { () throws(ConfigError) in console = try document.table("console") }
         var ocpp: ConfigTable?
         attempt { () throws(ConfigError) in ocpp = try document.table("ocpp") }
+        var cards: ConfigTable?
+        attempt { () throws(ConfigError) in cards = try document.table("cards") }
         attempt { () throws(ConfigError) in try document.rejectUnknownKeys() }
         guard problems.isEmpty else { return nil }
 
         return BoardDescription(
             path: document.file, name: name, kind: kind, charger: charger, controlPeriod: period,
-            meterPollInterval: meterPoll, temperaturePollInterval: temperaturePoll, simulation: simulation, console: console, ocpp: ocpp, linux: linux)
+            meterPollInterval: meterPoll, temperaturePollInterval: temperaturePoll, simulation: simulation, console: console, ocpp: ocpp,
+            cards: cards, linux: linux)
     }
 
     private static func seconds(_ value: Double) -> Duration { .nanoseconds(Int64((value * 1e9).rounded())) }
