@@ -7,7 +7,7 @@ BOARD        ?= boards/sim.toml
 LEDGER       ?= $(or $(XDG_STATE_HOME),$(HOME)/.local/state)/evsed/ledger.sqlite
 # systemd: systemd-analyze, -sysusers and -tmpfiles for the install checks. libcurl and libmosquitto
 # carry the alerts, libwebsockets OCPP; mosquitto, openssl and python3-venv (aiosmtpd, ocpp) are the tests' real peers.
-APT_PACKAGES := pkg-config libmodbus-dev libgpiod-dev libi2c-dev libsqlite3-dev sqlite3 socat mbpoll systemd \
+APT_PACKAGES := pkg-config libnfc-dev libmodbus-dev libgpiod-dev libi2c-dev libsqlite3-dev sqlite3 socat mbpoll systemd \
                 libcurl4-openssl-dev libmosquitto-dev libwebsockets-dev mosquitto mosquitto-clients openssl ca-certificates python3 python3-venv
 # The SMTP server of the alert tests (aiosmtpd, from PyPI) lives in its own virtual environment.
 PEERS_VENV   := Tests/peers/.venv

@@ -179,6 +179,7 @@ let package = Package(
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Runtime", "EVSECore", "TestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "Sessions", "Runtime", "TestSupport"]),
         .testTarget(name: "ChargerServiceTests", dependencies: ["ChargerService", "EVSECore", "ConfigFile", "Ledger", "Billing", "Sessions", "Alerts", "Runtime", "TestSupport"]),
+        .testTarget(name: "CardsTests", dependencies: ["Cards", "ChargerService", "EVSECore", "Ledger", "Sessions", "ConfigFile", "TestSupport"]),
         .testTarget(name: "OCPPTests", dependencies: ["OCPP", "ChargerService", "EVSECore", "Ledger", "Sessions", "Billing", "ConfigFile", "TestSupport"]),
         // Drives the built `evsed` executable as a user would.
         .testTarget(name: "evsedTests", dependencies: ["evsed", "Simulation", "TestSupport"]),

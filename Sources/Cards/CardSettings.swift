@@ -27,6 +27,12 @@ public struct CardSettings: Sendable, Equatable {
         public var port: String
         public var pollInterval: Duration
 
+        public init(driver: Driver, port: String, pollInterval: Duration) {
+            self.driver = driver
+            self.port = port
+            self.pollInterval = pollInterval
+        }
+
         /// libnfc's name of the device (`pn532_uart:/dev/ttyAMA0`).
         public var connectionString: String { "\(driver.rawValue):\(port)" }
     }

@@ -35,6 +35,8 @@ public final class RFIDReader: Sendable {
 
     /// Loads libnfc; throws when it is not installed (the board names a reader: `run` stops).
     public init(settings: CardSettings.Reader) throws(ReaderError) {
+        // libnfc writes its own errors to standard error; evsed says what they mean, once.
+        setenv("LIBNFC_LOG_LEVEL", "0", 0)
         var api = evsed_nfc()
         guard evsed_nfc_open(&api) != 0 else {
             throw ReaderError(description: "libnfc cannot be loaded (\(dlerror().map { String(cString: $0) } ?? "a function is missing")): apt install libnfc6")

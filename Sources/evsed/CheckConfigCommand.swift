@@ -1,6 +1,7 @@
 import Alerts
 import ArgumentParser
 import ConfigFile
+import Cards
 import Console
 import Hardware
 import OCPP
@@ -39,6 +40,7 @@ struct CheckConfigCommand: ParsableCommand {
                 // The tables other modules read: each as evsed run will read it.
                 do throws(ConfigError) { _ = try ConsoleSettings.read(description.console) } catch { problems.append(error) }
                 do throws(ConfigError) { _ = try OCPPSettings.read(description.ocpp) } catch { problems.append(error) }
+                do throws(ConfigError) { _ = try CardSettings.read(description.cards) } catch { problems.append(error) }
                 if let simulation = description.simulation {
                     do throws(ConfigError) { _ = try SimulationSettings.read(simulation) } catch { problems.append(error) }
                 }

@@ -51,9 +51,35 @@ import Testing
         #expect(problem("   ").contains("type a command"))
     }
 
+    @Test func theCardsCommandsParse() throws {
+        #expect(try parse("cards").command == .cards(.list))
+        #expect(try parse("cards list --json") == ParsedCommand(command: .cards(.list), json: true))
+        #expect(try parse("cards history").command == .cards(.history))
+        #expect(try parse("cards add 04A1B2C3 alex").command == .cards(.add(card: "04A1B2C3", owner: "alex", label: nil, until: nil)))
+        #expect(try parse("cards add 04A1B2C3 alex \"blue card\" --until 2027-01-31").command
+            == .cards(.add(card: "04A1B2C3", owner: "alex", label: "blue card", until: "2027-01-31")))
+        #expect(try parse("cards add --until 2027-01-31 04A1B2C3 alex").command
+            == .cards(.add(card: "04A1B2C3", owner: "alex", label: nil, until: "2027-01-31")))
+        #expect(try parse("cards learn kim").command == .cards(.learn(owner: "kim", label: nil)))
+        #expect(try parse("cards learn kim spare").command == .cards(.learn(owner: "kim", label: "spare")))
+        #expect(try parse("cards block 04A1B2C3").command == .cards(.block(card: "04A1B2C3")))
+        #expect(try parse("cards unblock 04A1B2C3").command == .cards(.unblock(card: "04A1B2C3")))
+        #expect(try parse("cards remove 04A1B2C3").command == .cards(.remove(card: "04A1B2C3")))
+        #expect(problem("cards ad 1 2") == "cards what? list, history, add, learn, block, unblock, remove (did you mean 'cards add'?)")
+        #expect(problem("cards add 04A1B2C3").contains("a card and its owner (cards add 04A1B2C3 alex)"))
+        #expect(problem("cards add 04A1B2C3 alex blue card").contains("a label with spaces goes in double quotes"))
+        #expect(problem("cards add 04A1B2C3 alex --until").contains("--until needs a date"))
+        #expect(problem("cards block").contains("which card?"))
+        #expect(problem("cards block a b").contains("one card at a time"))
+        #expect(problem("cards list now").contains("takes no arguments"))
+        #expect(problem("cards learn").contains("whose card?"))
+        #expect(ConsoleLanguage.completions(for: "cards b") == ["block"])
+    }
+
     @Test func privilegedCommandsAreMarked() {
         let privileged = Set(ConsoleLanguage.commands.filter(\.privileged).map(\.name))
-        #expect(privileged == ["limit", "start", "stop", "pause", "resume", "enable", "disable", "test contactor", "test rcm", "clear", "config set"])
+        #expect(privileged == ["limit", "start", "stop", "pause", "resume", "enable", "disable", "test contactor", "test rcm", "clear", "config set",
+                               "cards add", "cards learn", "cards block", "cards unblock", "cards remove"])
         #expect(ConsoleLanguage.help(nil).contains { $0.hasPrefix("* limit AMPS") })
         #expect(ConsoleLanguage.help("test") .count == 2)
         #expect(ConsoleLanguage.help("stauts") == ["no command 'stauts' (did you mean 'status'?)"])

@@ -80,6 +80,7 @@ import TestSupport
             ALTER TABLE sessions DROP COLUMN unavailable_s; ALTER TABLE sessions DROP COLUMN periods; ALTER TABLE bill_lines DROP COLUMN unit;
             ALTER TABLE sessions DROP COLUMN clock;
             DROP TABLE ocpp_messages; DROP TABLE ocpp_transactions; DROP TABLE ocpp_configuration; DROP TABLE ocpp_profiles; DROP TABLE ocpp_id_tags;
+            ALTER TABLE sessions DROP COLUMN card; DROP TABLE cards;
             PRAGMA user_version=1
             """)
         let reader = try Ledger(path: path, writable: false)

@@ -68,7 +68,7 @@ struct BooksDriver {
         #expect(driver.books.ownerOfNextSession == "sam")
         driver.feed(.action(.sessionStarted(SessionID(rawValue: 1))))
         #expect(driver.books.open?.owner == "sam")
-        guard case .started(_, _, _, let owner, _) = driver.changes.first else {
+        guard case .started(_, _, _, let owner, _, _) = driver.changes.first else {
             Issue.record("no start: \(driver.changes)")
             return
         }

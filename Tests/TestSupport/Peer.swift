@@ -80,6 +80,14 @@ public final class Peer: @unchecked Sendable {
         return peer
     }
 
+    /// An NXP PN532 NFC controller on a pseudo terminal (its path is `address`), for libnfc's
+    /// `pn532_uart` driver; the card on it is the UID in hex written to `cardFile` (empty: none).
+    public static func pn532(in directory: String, cardFile: String) throws -> Peer {
+        let peer = Peer(directory: directory, received: directory + "/pn532-\(UUID().uuidString.prefix(4)).jsonl")
+        try peer.launch("/usr/bin/env", ["python3", repositoryRoot + "/Tests/peers/pn532.py", "--card", cardFile, "--out", peer.received])
+        return peer
+    }
+
     /// A GSM modem on a pseudo terminal; `error` makes it refuse every SMS with +CMS ERROR.
     public static func modem(in directory: String, pin: String? = nil, error: String? = nil) throws -> Peer {
         let peer = Peer(directory: directory, received: directory + "/sms.jsonl")

@@ -292,11 +292,15 @@ import TestSupport
                                                    ocpp: "reconnect_first_s = 1\nreconnect_max_s = 1")
         let (directory, port, board) = (setup.directory, setup.port, setup.board)
         var csms: Peer? = setup.csms
-        // Sessions start at a card, not at the plug.
-        let text = try String(contentsOfFile: board, encoding: .utf8).replacingOccurrences(of: "start_on_plug_in = true", with: "start_on_plug_in = false")
+        // Sessions start at a card, not at the plug; the charger's cards name their owners.
+        let text = try String(contentsOfFile: board, encoding: .utf8).replacingOccurrences(of: "[simulation]\n", with: "[cards]\nmode = \"card\"\n\n[simulation]\n")
         try text.write(toFile: board, atomically: true, encoding: .utf8)
-        let daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
+        let ledger = directory + "/ledger.sqlite"
+        let daemon = try RunningDaemon(["run", "--board", board], ledger: ledger)
         defer { daemon.stop() }
+        #expect(daemon.output.wait(for: "cards: mode card, the simulated reader (tap CARD), authorized by the central system", seconds: 60), "\(daemon.output.text)")
+        daemon.type("cards add GOOD-1 kim")
+        #expect(daemon.output.wait(for: "card GOOD-1 added: kim", seconds: 30), "\(daemon.output.text)")
         func starts(_ peer: Peer) -> [String] { Self.calls(peer, "StartTransaction").compactMap { Self.payload($0)["idTag"] as? String } }
         #expect(Self.wait(seconds: 60) { Self.statuses(csms!).last == "Preparing" }, "\(Self.statuses(csms!))\n\(daemon.output.text)")
 
@@ -344,6 +348,12 @@ import TestSupport
         csms = try Peer.centralSystem(in: directory, port: port)
         #expect(Self.wait(seconds: 60) { starts(csms!).count == 3 }, "\(daemon.output.text)")
         #expect(starts(csms!) == ["GOOD-1", "LIST-1", "GOOD-1"], "the first peer's record is the same file")
+        // The books: each session with its idTag as its card, kim's card naming kim.
+        kill(daemon.process.processIdentifier, SIGTERM)
+        #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
+        let sessions = try CommandLineTests().jsonLines(try CommandLineTests().evsed(["ledger", "list", "--json", "--ledger", ledger]).output)
+        let cards = sessions.sorted { ($0["id"] as? Int ?? 0) < ($1["id"] as? Int ?? 0) }.map { "\($0["card"] as? String ?? "-") \($0["owner"] as? String ?? "-")" }
+        #expect(cards == ["GOOD-1 kim", "LIST-1 -", "GOOD-1 kim"], "\(sessions)")
     }
 
     @Test func unlockingStopsTheTransactionAndAHardResetRestartsWithoutWaitingForTheStop() throws {

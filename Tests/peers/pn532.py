@@ -2,7 +2,7 @@
 """A simulated NXP PN532 NFC controller on a pseudo terminal, for evsed's tests of its RFID reader
 through libnfc's `pn532_uart` driver — the way the meter is tested against `sim-meter`.
 
-It opens a pty, prints its path on the first line of stdout, and answers host frames as the PN532
+It opens a pty, prints `listening PATH` on the first line of stdout (as the other peers do), and answers host frames as the PN532
 user manual (UM0701-02, section 6.2: frames; section 7: commands) describes them over HSU: each
 normal information frame `00 00 FF LEN LCS D4 CMD … DCS 00` is acknowledged (`00 00 FF 00 FF 00`)
 and answered with `D5 CMD+1 …`; a frame with a wrong length or data checksum gets a NACK-free
@@ -20,8 +20,6 @@ import argparse
 import json
 import os
 import select
-import sys
-import termios
 import tty
 
 FIRMWARE = bytes([0x32, 0x01, 0x06, 0x07])  # PN532, version 1.6, ISO 14443A/B and ISO 18092
@@ -109,13 +107,11 @@ def main():
     master, slave = os.openpty()
     tty.setraw(slave)
     tty.setraw(master)
-    print(os.ttyname(slave), flush=True)
-    # Keep our own handle on the slave side, so that the pty survives a client closing it.
+    # Our own handle on the slave side keeps the pty open while no client has it.
+    print("listening " + os.ttyname(slave), flush=True)
     buffer = b""
     while True:
-        ready, _, _ = select.select([master, sys.stdin], [], [], 1.0)
-        if sys.stdin in ready and not sys.stdin.buffer.read1(1):
-            return  # the test closed our stdin: stop
+        ready, _, _ = select.select([master], [], [], 1.0)
         if master not in ready:
             continue
         try:
