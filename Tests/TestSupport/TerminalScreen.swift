@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The technician's end of a console: what is typed, and the screen as it fills up (bytes as
 /// received, escape sequences and all).
@@ -37,6 +38,16 @@ public final class TerminalScreen {
             screen += String(decoding: buffer[0..<count], as: UTF8.self)
         }
         return screen.contains(needle)
+    }
+
+    /// Types `input` and expects each of `answers` on the screen after it (20 s each at most).
+    public func says(_ input: String, _ answers: String..., sourceLocation: SourceLocation = #_sourceLocation) {
+        clear()
+        type(input)
+        for answer in answers {
+            #expect(waitFor(answer, seconds: 20), "after \(input.debugDescription) the screen did not show '\(answer)':\n\(screen)",
+                    sourceLocation: sourceLocation)
+        }
     }
 
     /// Forgets what was read, so the next wait sees only what comes after.
