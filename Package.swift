@@ -139,7 +139,8 @@ let package = Package(
         .executableTarget(name: "loop-bench", dependencies: ["EVSECore", "Hardware", "Runtime", "Simulation"], path: "bench/loop"),
         // Seeded mutation of every input evsed reads (make test runs it briefly, make fuzz long).
         .executableTarget(
-            name: "evsed-fuzz", dependencies: ["ConfigFile", "Billing", "Hardware", "Simulation", "Alerts", "Console", "Ledger", "EVSECore", "OCPP", "Sessions"],
+            name: "evsed-fuzz", dependencies: ["ConfigFile", "Billing", "Hardware", "Simulation", "Alerts", "Console", "Ledger", "EVSECore", "OCPP", "Sessions",
+                                               "Cards", "ChargerService"],
             path: "Tests/Fuzz"),
         // The same readers for libFuzzer (`make fuzz`); a normal build replays saved inputs.
         .executableTarget(

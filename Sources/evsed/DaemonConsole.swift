@@ -7,6 +7,7 @@ import Console
 import EVSECore
 import Ledger
 import Runtime
+import Sessions
 import Simulation
 
 /// What the console shows that only the event-draining thread knows: the latest reading and
@@ -21,6 +22,8 @@ final class ConsoleView: Sendable {
         var recent: [String] = []
         /// The technician tests' results, numbered so a console can wait for the next one.
         var testResults: (count: Int, text: String) = (0, "")
+        /// The last card at the reader and what became of it (refused, accepted, learned), with the time.
+        var card: String?
     }
 
     private let state = Lock(Snapshot())
@@ -43,6 +46,11 @@ final class ConsoleView: Sendable {
 /// tests' results, the open session's energy and cost (worked out only when a reading or a session
 /// action changed them), and every line but readings and temperatures.
 extension ConsoleView: ServiceSubscriber {
+    /// A card line about a card at the reader (not about the reader itself).
+    private static func isCardAtTheReader(_ entry: EventEntry) -> Bool {
+        entry.event == "card" && !entry.fields.members.contains { member in member.key == "outcome" && member.plain == "reader" }
+    }
+
     func serviceProcessed(_ update: ServiceUpdate) {
         let sessionChanged: Bool
         switch update.event?.event {
@@ -61,6 +69,9 @@ extension ConsoleView: ServiceSubscriber {
             case .action(.residualCurrentTestResult(let passed)):
                 snapshot.testResults = (snapshot.testResults.count + 1, EventLog.residualCurrentTestText(passed: passed))
             default: break
+            }
+            if let card = update.entries.last(where: Self.isCardAtTheReader) {
+                snapshot.card = card.text + " (" + Timestamp.now().local.isoTime + ")"
             }
             if sessionChanged {
                 snapshot.sessionEnergyWh = open?.figures.energyWh
@@ -259,6 +270,7 @@ final class DaemonConsole: ConsoleBackend, @unchecked Sendable {
         if let session = status.session { fields.add("session", "\(session)") }
         if let energy = snapshot.sessionEnergyWh { fields.add("session_energy_wh", energy) }
         if let cost = snapshot.sessionCost { fields.add("session_cost", cost.description) }
+        if let card = snapshot.card { fields.add("card", card) }
         fields.add("faults", "\(status.activeFaults)")
         if json { return [fields.description] }
         return fields.members.map { member in

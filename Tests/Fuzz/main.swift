@@ -3,6 +3,8 @@ import Glibc
 #endif
 import Alerts
 import Billing
+import Cards
+import ChargerService
 import ConfigFile
 import Console
 import EVSECore
@@ -16,7 +18,8 @@ import Simulation
 /// (a long one, any seed). Every shipped TOML file is mutated and read by the reader of its kind;
 /// console lines and raw terminal bytes go through the command language and the line editor;
 /// random register words go through every meter map and the plausibility checks; OCPP frames
-/// from a central system go through a charge point. An input may be
+/// from a central system go through a charge point; cards, typed or garbled, go through the card
+/// desk in every mode. An input may be
 /// refused with an error; it may not crash or hang the reader. Each input is written to
 /// `--last-input` before it is tried, so a crash leaves it behind for the test to print.
 ///
@@ -57,6 +60,7 @@ enum Kind: CaseIterable {
             if let board = try? BoardDescription.load(path) {
                 _ = try? ConsoleSettings.read(board.console)
                 _ = try? OCPPSettings.read(board.ocpp)
+                _ = try? CardSettings.read(board.cards)
                 if let simulation = board.simulation { _ = try? SimulationSettings.read(simulation) }
             }
         case .scenario: _ = try? Scenario.load(path)
@@ -191,6 +195,7 @@ guard !corpus.isEmpty else {
 }
 
 var refused = 0
+let cardDesks = CardMode.allCases.map { CardDesk(mode: $0, centralSystem: false) }
 let consoleWords = ConsoleLanguage.help(nil).flatMap { $0.split(separator: " ").map(String.init) } + ["--json", "1e300", "-1", "nan", "\u{1b}[A"]
 for round in 0..<options.count {
     switch round % 5 {
@@ -209,6 +214,13 @@ for round in 0..<options.count {
         var editor = LineEditor()
         _ = editor.feed(raw)
         _ = editor.feed(Array(line.utf8) + [13])
+        // The same bytes as a card at the reader (a typed `tap`, an idTag from a central system).
+        let card = String(decoding: raw.prefix(24), as: UTF8.self)
+        for desk in cardDesks {
+            _ = desk.present(random.below(2) == 0 ? card : line, known: nil, at: Instant(nanoseconds: Int64(round) * 1_000_000),
+                             wallTime: Timestamp(milliseconds: Int64(round)))
+            _ = desk.poll(at: Instant(nanoseconds: Int64(round) * 1_000_000))
+        }
     case 4:
         // A central system's frame, whole or mutated, into a charge point.
         guard let chargePoint else { continue }

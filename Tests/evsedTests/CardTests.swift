@@ -82,6 +82,7 @@ import TestSupport
         #expect(daemon.output.wait(for: "card DEADBEEF refused: unknown card", seconds: 20), "\(daemon.output.text)")
         daemon.type("tap 04A1B2C9")
         #expect(daemon.output.wait(for: "card 04A1B2C9 refused: blocked", seconds: 20), "\(daemon.output.text)")
+        laptop.says("status\r", "card                card 04A1B2C9 refused: blocked (")
         daemon.type("tap 04A1B2C3")
         #expect(daemon.output.wait(for: "session_started     session 1", seconds: 20), "\(daemon.output.text)")
         #expect(daemon.output.wait(for: "contactor           closed", seconds: 30), "\(daemon.output.text)")
