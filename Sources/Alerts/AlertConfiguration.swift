@@ -43,6 +43,8 @@ public struct AlertConfiguration: Sendable {
         public var nearlyFullFor: Duration = .seconds(300)
         /// The same fault again within this is counted, not sent again.
         public var faultRepeatWindow: Duration = .seconds(900)
+        /// Each owner gets the month's statement at the start of the next (`monthly_statement`).
+        public var monthlyStatement = false
         public init() {}
     }
 
@@ -92,6 +94,7 @@ public struct AlertConfiguration: Sendable {
             configuration.rules.nearlyFullFraction = try rules.double("nearly_full_fraction", default: 0.5, in: 0.05...0.95)
             configuration.rules.nearlyFullFor = .seconds(try rules.integer("nearly_full_min", default: 5, in: 1...120) * 60)
             configuration.rules.faultRepeatWindow = .seconds(try rules.integer("fault_repeat_min", default: 15, in: 0...1440) * 60)
+            configuration.rules.monthlyStatement = try rules.bool("monthly_statement", default: false)
             try rules.rejectUnknownKeys()
         }
         section { () throws(ConfigError) in

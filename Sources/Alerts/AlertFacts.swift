@@ -5,8 +5,8 @@ import Ledger
 import Sessions
 
 /// How facts read in a message: units and currency always, local times, short durations.
-enum AlertFacts {
-    static func energy(_ wattHours: Int64) -> String { "\(fixed(Double(wattHours) / 1000, 2)) kWh" }
+public enum AlertFacts {
+    public static func energy(_ wattHours: Int64) -> String { "\(fixed(Double(wattHours) / 1000, 2)) kWh" }
 
     static func power(_ watts: Double) -> String { "\(fixed(watts / 1000, 1)) kW" }
 

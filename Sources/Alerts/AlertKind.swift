@@ -24,6 +24,9 @@ public enum AlertKind: String, CaseIterable, Hashable, Sendable, CustomStringCon
     /// A card was refused at the reader (unknown, blocked, expired, or refused by the central
     /// system): for the charger's operator (the alerts file's `operator`), not a session's owner.
     case cardRefused = "card_refused"
+    /// The month's statement, at the start of the next (`[rules] monthly_statement`): the owner's
+    /// sessions with energy, cost and card, and the totals.
+    case statement
 
     public var description: String { rawValue }
 
@@ -31,7 +34,7 @@ public enum AlertKind: String, CaseIterable, Hashable, Sendable, CustomStringCon
     public var isProblem: Bool {
         switch self {
         case .fault, .needsService, .meterLost, .powerCut: return true
-        case .started, .endingSoon, .nearlyFull, .ended, .idle, .resumed, .cardRefused: return false
+        case .started, .endingSoon, .nearlyFull, .ended, .idle, .resumed, .cardRefused, .statement: return false
         }
     }
 
@@ -47,6 +50,7 @@ public enum AlertKind: String, CaseIterable, Hashable, Sendable, CustomStringCon
         case .resumed: return ["fault", "title"]
         case .powerCut: return ["outcome", "down", "cause"]
         case .cardRefused: return ["card", "reason"]
+        case .statement: return ["month", "sessions", "energy", "cost", "statement"]
         }
     }
 

@@ -359,6 +359,11 @@ public struct AlertRules: Sendable {
         ["energy": AlertFacts.energy(figures.energyWh), "cost": figures.bill.map { "\($0.totalIncludingVAT)" } ?? "free"]
     }
 
+    /// `owner`'s statement of `month` (facts: sessions, energy, cost, the statement's text).
+    public func statement(owner: String, month: String, _ facts: [String: String], at now: Instant) -> Alert {
+        alert(.statement, at: now, session: nil, owner: owner, facts.merging(["month": month]) { $1 })
+    }
+
     /// A card was refused at the reader: an alert to the operator, when the alerts file names one.
     public func cardRefused(_ card: String, reason: String, at now: Instant) -> [Alert] {
         guard let name = configuration.operatorName else { return [] }

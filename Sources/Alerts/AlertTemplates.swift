@@ -101,6 +101,10 @@ public struct AlertTemplates: Sendable {
             return ("Charging paused: the meter does not answer ({charger})",
                     "The energy meter of {charger} stopped answering at {time}; charging is paused so that nothing is charged that was not measured.{repeats}\n\n{instruction}",
                     "{charger}: meter lost {time}, charging paused. {instruction}")
+        case .statement:
+            return ("Charging statement {month} ({charger})",
+                    "Your charging on {charger} in {month}: {sessions} session(s), {energy}, {cost}.\n\n{statement}",
+                    "{charger}: {month}: {sessions} session(s), {energy}, {cost}. The statement went by email.")
         case .cardRefused:
             return ("Card refused at {charger}",
                     "The card {card} was presented at {charger} at {time} and refused: {reason}. No session started.",

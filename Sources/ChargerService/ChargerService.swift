@@ -210,6 +210,38 @@ public struct ChargerService {
         return commands
     }
 
+    /// At the start of a month (the alerts file's `[rules] monthly_statement`): each owner of the
+    /// alerts file with sessions closed in the month before gets that month's statement, once —
+    /// the statement alert in the outbox is the record that it went. Returns the log's entries.
+    public mutating func sendMonthlyStatements(at now: Instant) -> [EventEntry] {
+        guard let publisher = alerts, publisher.rules.configuration.rules.monthlyStatement, let ledger = recorder?.ledger else { return [] }
+        let today = books.clock.timestamp(now).local
+        let (year, month) = today.month == 1 ? (today.year - 1, 12) : (today.year, today.month - 1)
+        let name = "\(year)-\(month < 10 ? "0" : "")\(month)"
+        let from = Timestamp(local: CivilTime(year: year, month: month, day: 1))
+        let until = Timestamp(local: CivilTime(year: today.year, month: today.month, day: 1))
+        var entries: [EventEntry] = []
+        do throws(LedgerError) {
+            for owner in try ledger.owners(from: from, until: until) where publisher.rules.configuration.owner(named: owner) != nil {
+                guard try !ledger.statementAlerted(owner: owner, month: name) else { continue }
+                let statement = try ledger.statement(owner: owner, from: from, until: until)
+                guard !statement.lines.isEmpty else { continue }
+                let totals = statement.totals
+                let facts = [
+                    "sessions": String(statement.lines.count),
+                    "energy": AlertFacts.energy(totals.reduce(0) { $0 + $1.energyWh }),
+                    "cost": totals.isEmpty ? "free" : totals.map { "\(Statement.money($0.includingVAT, $0.currency)) \($0.currency ?? "")" }.joined(separator: " + "),
+                    "statement": statement.text(month: name).joined(separator: "\n"),
+                ]
+                let published = publisher.publish([publisher.rules.statement(owner: owner, month: name, facts, at: now)])
+                entries += published.map { log.entry(alert: $0, at: now) }
+            }
+        } catch {
+            entries.append(log.entry(ledgerError: error, at: now))
+        }
+        return report(entries)
+    }
+
     /// The end of a run: a session still waiting for its end register is made final with the
     /// last one known; with a ledger, the readings are written and the stop recorded (an open
     /// session stays open, to be resumed).

@@ -1,3 +1,4 @@
+import EVSECore
 import FoundationEssentials
 import Sessions
 
@@ -70,6 +71,18 @@ extension Ledger {
         try read { () throws(SQLiteError) in
             try database.query("SELECT DISTINCT owner FROM sessions WHERE owner IS NOT NULL AND started_ms >= ? AND started_ms < ? ORDER BY owner",
                                [.integer(from.milliseconds), .integer(until.milliseconds)]) { $0.text(0) }
+        }
+    }
+
+    /// Whether `owner`'s statement of `month` is in the outbox already (an alert of kind
+    /// `statement`): the alert itself is the record that it was sent, once.
+    public func statementAlerted(owner: String, month: String) throws(LedgerError) -> Bool {
+        try read { () throws(SQLiteError) in
+            var fact = JSONLine()
+            fact.add("month", month)
+            let pattern = "%" + String(fact.description.dropFirst().dropLast()) + "%"
+            return try !database.query("SELECT 1 FROM alerts WHERE kind = 'statement' AND owner = ? AND facts LIKE ? LIMIT 1",
+                                       [.text(owner), .text(pattern)]) { $0.integer(0) }.isEmpty
         }
     }
 

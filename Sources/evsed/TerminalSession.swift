@@ -78,6 +78,8 @@ struct TerminalSession {
     private var clockSynchronized: Bool??
     /// When NTP's flag was last looked at (once a second: it changes once a boot).
     private var synchronizationCheckedAt: Instant?
+    /// When the month's statements were last looked for (once a minute).
+    private var statementsCheckedAt: Instant?
 
     init(daemon: Daemon, service: ChargerService, json: Bool, ledgerPath: String, boardPath: String, owners: [String], settings: SiteSettingsStore,
          cards: CardDesk) {
@@ -167,6 +169,10 @@ struct TerminalSession {
             }
             drainDeliveryReports()
             serveCards(at: now)
+            if statementsCheckedAt.map({ now - $0 >= .seconds(60) }) ?? true {
+                statementsCheckedAt = now
+                show(service.sendMonthlyStatements(at: now))
+            }
             if let chargePoint {
                 chargePoint.poll(at: now, status: status)
                 drainOCPPLog()
