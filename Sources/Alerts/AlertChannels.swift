@@ -10,6 +10,12 @@ public enum AlertChannels {
             return configuration.webhook.map { WebhookChannel(settings: $0, timeout: timeout) }
         case .mqtt:
             return configuration.mqtt.map { MQTTChannel(settings: $0, charger: charger, timeout: timeout) }
+        case .ntfy:
+            return configuration.ntfy.map { NtfyChannel(settings: $0, timeout: timeout) }
+        case .pushover:
+            return configuration.pushover.map { PushoverChannel(settings: $0, timeout: timeout) }
+        case .telegram:
+            return configuration.telegram.map { TelegramChannel(settings: $0, timeout: timeout) }
         case .sms:
             switch configuration.sms {
             case .modem(let device, let baudRate, let pin)?:

@@ -3,7 +3,7 @@ import FoundationEssentials
 
 /// A delivery channel an owner can be reached on.
 public enum ChannelKind: String, CaseIterable, Hashable, Sendable, CustomStringConvertible {
-    case email, sms, webhook, mqtt
+    case email, sms, webhook, mqtt, ntfy, pushover, telegram
     public var description: String { rawValue }
 }
 
@@ -24,6 +24,9 @@ public struct AlertConfiguration: Sendable {
     public var modemLocation: ConfigError?
     public var webhook: WebhookSettings?
     public var mqtt: MQTTSettings?
+    public var ntfy: NtfySettings?
+    public var pushover: PushoverSettings?
+    public var telegram: TelegramSettings?
     public var templates = AlertTemplates.standard
 
     public init() {}
@@ -113,6 +116,9 @@ public struct AlertConfiguration: Sendable {
         }
         section { () throws(ConfigError) in configuration.webhook = try table.table("webhook").map { (t) throws(ConfigError) in try WebhookSettings.read(t) } }
         section { () throws(ConfigError) in configuration.mqtt = try table.table("mqtt").map { (t) throws(ConfigError) in try MQTTSettings.read(t) } }
+        section { () throws(ConfigError) in configuration.ntfy = try table.table("ntfy").map { (t) throws(ConfigError) in try NtfySettings.read(t) } }
+        section { () throws(ConfigError) in configuration.pushover = try table.table("pushover").map { (t) throws(ConfigError) in try PushoverSettings.read(t) } }
+        section { () throws(ConfigError) in configuration.telegram = try table.table("telegram").map { (t) throws(ConfigError) in try TelegramSettings.read(t) } }
         section { () throws(ConfigError) in configuration.templates = try AlertTemplates.read(try table.table("template")) }
         let ownerTables: [ConfigTable]
         do throws(ConfigError) { ownerTables = try table.tables("owner") } catch {
@@ -141,7 +147,8 @@ public struct AlertConfiguration: Sendable {
             problems.append(table.error("operator", "no [[owner]] is named '\(name)'\(closestMatch(to: name, among: names).map { " (did you mean '\($0)'?)" } ?? "")"))
         }
         section { () throws(ConfigError) in
-            try table.rejectUnknownKeys(besides: ["rules", "delivery", "email", "sms", "webhook", "mqtt", "template", "owner", "default_owner", "operator"])
+            try table.rejectUnknownKeys(besides: ["rules", "delivery", "email", "sms", "webhook", "mqtt", "ntfy", "pushover", "telegram", "template", "owner",
+                                                  "default_owner", "operator"])
         }
         return configuration
     }
@@ -152,6 +159,9 @@ public struct AlertConfiguration: Sendable {
         case .sms: return sms != nil
         case .webhook: return webhook != nil
         case .mqtt: return mqtt != nil
+        case .ntfy: return ntfy != nil
+        case .pushover: return pushover != nil
+        case .telegram: return telegram != nil
         }
     }
 }

@@ -166,3 +166,79 @@ public struct MQTTSettings: Sendable {
         return settings
     }
 }
+
+/// `[ntfy]`: an ntfy server (ntfy.sh or one's own). Each owner's `ntfy` is their topic; an access
+/// token is needed for a protected topic.
+public struct NtfySettings: Sendable {
+    public var server: Endpoint
+    public var token: String?
+    public var caFile: String?
+
+    static func read(_ table: ConfigTable) throws(ConfigError) -> NtfySettings {
+        let url = try table.string("server") ?? "https://ntfy.sh"
+        let settings = NtfySettings(server: try Endpoint(url.hasSuffix("/") ? String(url.dropLast()) : url, schemes: ["http", "https"], table: table, key: "server"),
+                                    token: try table.string("token"), caFile: try table.string("ca_file"))
+        if let token = settings.token, token.isEmpty || !token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
+            throw table.error("token", "an access token is letters, digits, _ and - (tk_…)")
+        }
+        try table.rejectUnknownKeys()
+        return settings
+    }
+
+    /// A topic ntfy takes: 1 to 64 letters, digits, `_` and `-`.
+    static func isTopic(_ text: String) -> Bool {
+        (1...64).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
+    }
+}
+
+/// `[pushover]`: the charger's Pushover application token. Each owner's `pushover` is their
+/// user (or group) key.
+public struct PushoverSettings: Sendable {
+    public var token: String
+    /// The API's messages endpoint (changed for tests only).
+    public var endpoint: Endpoint
+    public var caFile: String?
+
+    static func read(_ table: ConfigTable) throws(ConfigError) -> PushoverSettings {
+        let token = try table.required("token", table.string)
+        guard isKey(token) else { throw table.error("token", "a Pushover application token is 30 letters and digits") }
+        let url = try table.string("api_url") ?? "https://api.pushover.net/1/messages.json"
+        let settings = PushoverSettings(token: token, endpoint: try Endpoint(url, schemes: ["http", "https"], table: table, key: "api_url"),
+                                        caFile: try table.string("ca_file"))
+        try table.rejectUnknownKeys()
+        return settings
+    }
+
+    /// Pushover's application tokens and user keys: 30 letters and digits.
+    static func isKey(_ text: String) -> Bool { text.count == 30 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+}
+
+/// `[telegram]`: the charger's Telegram bot. Each owner's `telegram` is the chat id the bot
+/// writes to (the owner starts a chat with the bot first), or `@channel`.
+public struct TelegramSettings: Sendable {
+    public var botToken: String
+    /// The Bot API's base URL (changed for tests, or a local Bot API server).
+    public var api: Endpoint
+    public var caFile: String?
+
+    static func read(_ table: ConfigTable) throws(ConfigError) -> TelegramSettings {
+        let token = try table.required("bot_token", table.string)
+        let parts = token.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].allSatisfy(\.isNumber), parts[1].count >= 20,
+              parts[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") })
+        else { throw table.error("bot_token", "a bot token is the bot's number, ':' and its secret (123456789:AA…), as BotFather gives it") }
+        let url = try table.string("api_url") ?? "https://api.telegram.org"
+        let settings = TelegramSettings(botToken: token, api: try Endpoint(url.hasSuffix("/") ? String(url.dropLast()) : url, schemes: ["http", "https"],
+                                                                           table: table, key: "api_url"),
+                                        caFile: try table.string("ca_file"))
+        try table.rejectUnknownKeys()
+        return settings
+    }
+
+    /// A chat id (digits, negative for a group) or a public channel's `@name`.
+    static func isChat(_ text: String) -> Bool {
+        if text.hasPrefix("@") { return text.count >= 6 && text.count <= 33 && text.dropFirst().allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } }
+        let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+        return (1...20).contains(digits.count) && digits.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+}

@@ -15,6 +15,10 @@ public struct OwnerProfile: Hashable, Sendable {
     public var webhookEndpoint: Endpoint?
     /// The MQTT topic of their alerts.
     public var mqttTopic: String?
+    /// Their ntfy topic, Pushover user key and Telegram chat id.
+    public var ntfyTopic: String?
+    public var pushoverUser: String?
+    public var telegramChat: String?
     /// Which alerts go out on each channel the owner can be reached on.
     public var subscriptions: [ChannelKind: Swift.Set<AlertKind>] = [:]
     public var quietHours: QuietHours?
@@ -31,6 +35,9 @@ public struct OwnerProfile: Hashable, Sendable {
         case .sms: return phone
         case .webhook: return webhook
         case .mqtt: return mqttTopic
+        case .ntfy: return ntfyTopic
+        case .pushover: return pushoverUser
+        case .telegram: return telegramChat
         }
     }
 
@@ -40,6 +47,9 @@ public struct OwnerProfile: Hashable, Sendable {
         case .sms: return "phone"
         case .webhook: return "webhook"
         case .mqtt: return "mqtt_topic"
+        case .ntfy: return "ntfy"
+        case .pushover: return "pushover"
+        case .telegram: return "telegram"
         }
     }
 
@@ -66,6 +76,18 @@ public struct OwnerProfile: Hashable, Sendable {
         owner.mqttTopic = try table.string("mqtt_topic")
         if let topic = owner.mqttTopic, topic.isEmpty || topic.contains("+") || topic.contains("#") {
             throw table.error("mqtt_topic", "'\(topic)' is not a topic to publish to (no wildcards)")
+        }
+        owner.ntfyTopic = try table.string("ntfy")
+        if let topic = owner.ntfyTopic, !NtfySettings.isTopic(topic) {
+            throw table.error("ntfy", "'\(topic)' is not an ntfy topic (1 to 64 letters, digits, _ and -)")
+        }
+        owner.pushoverUser = try table.string("pushover")
+        if let key = owner.pushoverUser, !PushoverSettings.isKey(key) {
+            throw table.error("pushover", "'\(key)' is not a Pushover user key (30 letters and digits)")
+        }
+        owner.telegramChat = try table.string("telegram")
+        if let chat = owner.telegramChat, !TelegramSettings.isChat(chat) {
+            throw table.error("telegram", "'\(chat)' is not a Telegram chat id (digits, - for a group) or @channel")
         }
         if let events = try table.table("events") {
             for key in events.keys {

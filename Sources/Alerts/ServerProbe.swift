@@ -13,6 +13,7 @@ public enum ServerProbe {
         var endpoints: [Endpoint] = []
         if let email = configuration.email { endpoints.append(email.server) }
         if let mqtt = configuration.mqtt { endpoints.append(mqtt.broker) }
+        endpoints += [configuration.ntfy?.server, configuration.pushover?.endpoint, configuration.telegram?.api].compactMap { $0 }
         var problems: [ConfigError] = []
         switch configuration.sms {
         case .gateway(let endpoint, _, _, _, _, _)?:

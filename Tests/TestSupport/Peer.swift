@@ -80,6 +80,27 @@ public final class Peer: @unchecked Sendable {
         return peer
     }
 
+    /// The push services' keys the tests use: what `pushServices` accepts.
+    public enum PushKeys {
+        public static let ntfyToken = "tk_evsedtests0000000000000000"
+        public static let pushoverToken = "azGDORePK8gMaC0QOYAMyEEuzJnyUi"
+        public static let pushoverUser = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
+        public static let telegramToken = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+        public static let telegramChat = "987654321"
+    }
+
+    /// ntfy, Pushover and Telegram on loopback, checking each request as the services document
+    /// them (`Tests/peers/push_services.py`); with `protectedNtfy` the ntfy topic needs the token.
+    public static func pushServices(in directory: String, protectedNtfy: Bool = false) throws -> Peer {
+        let peer = Peer(directory: directory, received: directory + "/push-\(UUID().uuidString.prefix(4)).jsonl")
+        var arguments = [repositoryRoot + "/Tests/peers/push_services.py", "--out", peer.received,
+                         "--pushover-token", PushKeys.pushoverToken, "--pushover-user", PushKeys.pushoverUser,
+                         "--telegram-token", PushKeys.telegramToken, "--telegram-chat", PushKeys.telegramChat]
+        if protectedNtfy { arguments += ["--ntfy-token", PushKeys.ntfyToken] }
+        try peer.launch("/usr/bin/env", ["python3"] + arguments)
+        return peer
+    }
+
     /// An NXP PN532 NFC controller on a pseudo terminal (its path is `address`), for libnfc's
     /// `pn532_uart` driver; the card on it is the UID in hex written to `cardFile` (empty: none).
     public static func pn532(in directory: String, cardFile: String) throws -> Peer {

@@ -173,6 +173,43 @@ import TestSupport
         #expect(try cli.evsed(["check-config", "--alerts", "boards/alerts.scenario.toml", "--offline"]).status == 0)
     }
 
+    /// The owner's phone through the apps they have: `evsed run` delivers the session's start to
+    /// ntfy, Pushover and Telegram (local servers that check each call as the services document it).
+    @Test func aSessionReachesTheOwnersPhoneThroughNtfyPushoverAndTelegram() throws {
+        let directory = try Peer.scratchDirectory("push-run")
+        let services = try Peer.pushServices(in: directory)
+        defer { services.stop() }
+        let alerts = directory + "/alerts.toml"
+        try """
+            default_owner = "alex"
+            [ntfy]
+            server = "http://127.0.0.1:\(services.address)"
+            [pushover]
+            token = "\(Peer.PushKeys.pushoverToken)"
+            api_url = "http://127.0.0.1:\(services.address)/1/messages.json"
+            [telegram]
+            bot_token = "\(Peer.PushKeys.telegramToken)"
+            api_url = "http://127.0.0.1:\(services.address)"
+            [[owner]]
+            name = "alex"
+            ntfy = "alex-garage-7f3k"
+            pushover = "\(Peer.PushKeys.pushoverUser)"
+            telegram = "\(Peer.PushKeys.telegramChat)"
+            """.write(toFile: alerts, atomically: true, encoding: .utf8)
+        let offline = try cli.evsed(["check-config", "--alerts", alerts, "--offline"])
+        #expect(offline.output.contains("channels: ntfy, pushover, telegram"), "\(offline.output)\(offline.error)")
+        let daemon = try RunningDaemon(["run", "--alerts", alerts], ledger: directory + "/ledger.sqlite")
+        defer { daemon.stop() }
+        #expect(services.wait(forMessages: 3, seconds: 60), "\(daemon.output.text)")
+        let received = services.messages()
+        #expect(Set(received.compactMap { $0["service"] as? String }) == ["ntfy", "pushover", "telegram"], "\(received)")
+        #expect(received.allSatisfy { $0["status"] as? Int == 200 }, "\(received)")
+        #expect(daemon.output.wait(for: "started by telegram to \(Peer.PushKeys.telegramChat)", seconds: 30), "\(daemon.output.text)")
+        #expect(daemon.output.text.contains("started by ntfy to alex-garage-7f3k"), "\(daemon.output.text)")
+        kill(daemon.process.processIdentifier, SIGTERM)
+        #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
+    }
+
     /// At run time a channel whose server is wrong fails with a clear error, and the others deliver.
     @Test func aBrokenChannelDoesNotHoldUpTheOthers() throws {
         let directory = try Peer.scratchDirectory("broken")
