@@ -1,7 +1,10 @@
 /// The channels an alerts file configures.
 public enum AlertChannels {
-    /// The channel of `kind`, nil when the file does not configure it.
-    public static func make(_ kind: ChannelKind, _ configuration: AlertConfiguration, charger: String) -> (any AlertChannel)? {
+    /// The channel of `kind`, nil when the file does not configure it. MQTT announces the charger
+    /// to Home Assistant as `homeAssistant` and takes commands through `commands`, when its
+    /// settings turn those on.
+    public static func make(_ kind: ChannelKind, _ configuration: AlertConfiguration, charger: String,
+                            homeAssistant: HomeAssistantDevice? = nil, commands: MQTTCommandLink? = nil) -> (any AlertChannel)? {
         let timeout = configuration.delivery.timeout
         switch kind {
         case .email:
@@ -9,7 +12,7 @@ public enum AlertChannels {
         case .webhook:
             return configuration.webhook.map { WebhookChannel(settings: $0, timeout: timeout) }
         case .mqtt:
-            return configuration.mqtt.map { MQTTChannel(settings: $0, charger: charger, timeout: timeout) }
+            return configuration.mqtt.map { MQTTChannel(settings: $0, charger: charger, timeout: timeout, homeAssistant: homeAssistant, link: commands) }
         case .ntfy:
             return configuration.ntfy.map { NtfyChannel(settings: $0, timeout: timeout) }
         case .pushover:

@@ -153,15 +153,29 @@ public struct MQTTSettings: Sendable {
     /// "{charger}" is replaced by the charger's name.
     public var stateTopic: String
     public var caFile: String?
+    /// Home Assistant's MQTT discovery (`home_assistant = true`) under `discovery_prefix`.
+    public var homeAssistant = false
+    public var discoveryPrefix = "homeassistant"
+    /// Commands on the charger's own topics (`commands = true`; needs username and password).
+    public var commands = false
 
     static func read(_ table: ConfigTable) throws(ConfigError) -> MQTTSettings {
         let host = try table.required("host", table.string)
         let tls = try table.string("ca_file")
         let port = try table.integer("port", default: tls == nil ? 1883 : 8883, in: 1...65_535)
-        let settings = MQTTSettings(
+        var settings = MQTTSettings(
             broker: Endpoint(host: host, port: port, location: table.error("host", "")), username: try table.string("username"), password: try table.string("password"),
             clientID: try table.string("client_id"), stateTopic: try table.string("state_topic") ?? "evsed/{charger}/state", caFile: tls)
         if settings.stateTopic.contains("+") || settings.stateTopic.contains("#") { throw table.error("state_topic", "no wildcards in a topic to publish to") }
+        settings.homeAssistant = try table.bool("home_assistant", default: false)
+        settings.discoveryPrefix = try table.string("discovery_prefix") ?? "homeassistant"
+        if settings.discoveryPrefix.isEmpty || settings.discoveryPrefix.contains("+") || settings.discoveryPrefix.contains("#") {
+            throw table.error("discovery_prefix", "'\(settings.discoveryPrefix)' is not a topic prefix (no wildcards)")
+        }
+        settings.commands = try table.bool("commands", default: false)
+        if settings.commands && (settings.username == nil || settings.password == nil) {
+            throw table.error("commands", "commands change the charger: they need an authenticated broker connection (username and password)")
+        }
         try table.rejectUnknownKeys()
         return settings
     }

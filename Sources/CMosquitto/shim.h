@@ -20,6 +20,9 @@ struct evsed_mosquitto {
     void (*publish_callback_set)(struct mosquitto *client, void (*on_publish)(struct mosquitto *, void *, int));
     const char *(*error_string)(int code);
     const char *(*connack_string)(int code);
+    int (*will_set)(struct mosquitto *client, const char *topic, int payloadlen, const void *payload, int qos, bool retain);
+    int (*subscribe)(struct mosquitto *client, int *mid, const char *pattern, int qos);
+    void (*message_callback_set)(struct mosquitto *client, void (*on_message)(struct mosquitto *, void *, const struct mosquitto_message *));
 };
 
 /* Opens libmosquitto.so.1 and fills `api`; 0 when the library or a function is missing (dlerror() says why). */
@@ -41,7 +44,11 @@ static inline int evsed_mosquitto_open(struct evsed_mosquitto *api) {
     *(void **)&api->publish_callback_set = dlsym(library, "mosquitto_publish_callback_set");
     *(void **)&api->error_string = dlsym(library, "mosquitto_strerror");
     *(void **)&api->connack_string = dlsym(library, "mosquitto_connack_string");
+    *(void **)&api->will_set = dlsym(library, "mosquitto_will_set");
+    *(void **)&api->subscribe = dlsym(library, "mosquitto_subscribe");
+    *(void **)&api->message_callback_set = dlsym(library, "mosquitto_message_callback_set");
     return api->lib_init && api->create && api->destroy && api->username_pw_set && api->tls_set && api->int_option
         && api->connect && api->disconnect && api->publish && api->loop && api->connect_callback_set
-        && api->disconnect_callback_set && api->publish_callback_set && api->error_string && api->connack_string;
+        && api->disconnect_callback_set && api->publish_callback_set && api->error_string && api->connack_string
+        && api->will_set && api->subscribe && api->message_callback_set;
 }

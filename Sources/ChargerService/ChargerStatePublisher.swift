@@ -1,3 +1,4 @@
+import Billing
 import EVSECore
 
 /// The charger's live state (the alerts file's MQTT state topic): what changes at most once a
@@ -8,6 +9,8 @@ public final class ChargerStatePublisher: ServiceSubscriber {
     private let send: (String) -> Void
     private var power: Watts?
     private var sessionEnergyWh: Int64?
+    private var registerWh: Double?
+    private var sessionCost: Money?
 
     /// - Parameter send: takes each document (`AlertDelivery.updateState`, which keeps the latest).
     public init(charger: String, send: @escaping (String) -> Void) {
@@ -16,8 +19,12 @@ public final class ChargerStatePublisher: ServiceSubscriber {
     }
 
     public func serviceProcessed(_ update: ServiceUpdate) {
-        if case .meterReading(let reading) = update.event?.event { power = reading.power }
+        if case .meterReading(let reading) = update.event?.event {
+            power = reading.power
+            registerWh = reading.importEnergy.value
+        }
         sessionEnergyWh = update.openSession?.figures.energyWh
+        sessionCost = update.openSession?.figures.bill?.totalIncludingVAT
     }
 
     /// Sends the state with the control loop's `status`.
@@ -26,17 +33,24 @@ public final class ChargerStatePublisher: ServiceSubscriber {
     }
 
     /// The state as JSON; power and energy rounded to 100 W and 100 Wh, so that a new document
-    /// means a change someone would notice.
+    /// means a change someone would notice. The meter's register (kWh, for Home Assistant's energy
+    /// dashboard) to the watt-hour, but only as often as the power changes a document.
     public func document(_ status: ChargerStatus) -> String {
         var json = JSONLine()
         json.add("charger", charger)
         json.add("state", status.pilotLevel.rawValue)
         json.add("enabled", status.enabled)
         json.add("offered_a", status.offeredCurrent.value, decimals: 1)
+        json.add("limit_a", status.currentLimit.value, decimals: 1)
         json.add("contactor_closed", status.contactorClosed)
         if let session = status.session { json.add("session", "\(session)") }
         if let power { json.add("power_w", (power.value / 100).rounded() * 100, decimals: 0) }
         if let energy = sessionEnergyWh { json.add("session_energy_wh", energy / 100 * 100) }
+        if let cost = sessionCost {
+            json.add("session_cost", number: cost.rounded.plainText)
+            json.add("currency", cost.currency.code)
+        }
+        if let registerWh { json.add("register_kwh", (registerWh / 100).rounded(.down) / 10, decimals: 1) }
         json.add("faults", "\(status.activeFaults)")
         return json.description
     }

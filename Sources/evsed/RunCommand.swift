@@ -202,8 +202,16 @@ struct RunCommand: ParsableCommand {
                                        settings: SiteSettingsStore(path: settingsPath, maximumCurrent: description.charger.maximumCurrent.value, settings: site),
                                        cards: CardDesk(mode: cardSettings.mode, connectionTimeout: cardSettings.connectionTimeout, centralSystem: ocppSettings != nil))
         let channels = ChannelKind.allCases.filter(alertSettings.hasChannel)
+        // Home Assistant's discovery and commands over MQTT, when the alerts file's [mqtt] asks.
+        let homeAssistant = HomeAssistantDevice(charger: description.name, model: "evsed on \(description.kind == .simulated ? "the simulated board" : board)",
+                                                version: BuildInfo.version, maximumCurrent: description.charger.maximumCurrent.value,
+                                                currency: prices?.tariff.currency.code)
+        let mqttCommands = alertSettings.mqtt.flatMap { $0.commands ? MQTTCommandLink(account: "\($0.username ?? "")@\($0.broker)") : nil }
+        if let mqttCommands { terminal.attach(mqttCommands) }
         let delivery = AlertDelivery(ledgerPath: path, chargerID: description.name, kinds: channels, retry: alertSettings.delivery.retry,
-                                     reports: terminal.deliveryReports) { [charger = description.name] kind in AlertChannels.make(kind, alertSettings, charger: charger) }
+                                     reports: terminal.deliveryReports) { [charger = description.name] kind in
+            AlertChannels.make(kind, alertSettings, charger: charger, homeAssistant: homeAssistant, commands: mqttCommands)
+        }
         terminal.service.alerts?.stored = { delivery.notify() }
         terminal.clockWatch = clockWatch
         if delivery.publishesState {

@@ -55,6 +55,8 @@ struct TerminalSession {
     let cardRequests = CardRequests()
     /// The consoles' changes of cards (nil without a ledger).
     private let cardOffice: CardOffice?
+    /// Commands that came over MQTT (the alerts file's `[mqtt] commands`), and their results.
+    private var mqttCommands: MQTTCommandLink?
     /// idTags the charge point accepted for the next session, to name its owner and card.
     let authorizedTags = BoundedQueue<String>(capacity: 16)
     /// What the alert delivery threads report of each attempt, shown here (the journal under systemd).
@@ -127,6 +129,9 @@ struct TerminalSession {
         self.service.subscribe(cards)
     }
 
+    /// Takes the commands that arrive over MQTT.
+    mutating func attach(_ link: MQTTCommandLink) { mqttCommands = link }
+
     /// Reads cards from `reader` (started here, stopped by `stopReader()`).
     mutating func attach(_ reader: RFIDReader) {
         self.reader = reader
@@ -169,6 +174,7 @@ struct TerminalSession {
             }
             drainDeliveryReports()
             serveCards(at: now)
+            serveMQTTCommands()
             if statementsCheckedAt.map({ now - $0 >= .seconds(60) }) ?? true {
                 statementsCheckedAt = now
                 show(service.sendMonthlyStatements(at: now))
@@ -241,6 +247,32 @@ struct TerminalSession {
         }
         clockSynchronized = synchronized
         service.clockStatus(synchronized.map { $0 ? .synchronized : .unsynchronized } ?? .unknown)
+    }
+
+    /// MQTT's commands, each made as a console command of the broker account (logged as such),
+    /// its answer (done, or refused and why) published back on the result topic.
+    private mutating func serveMQTTCommands() {
+        guard let link = mqttCommands else { return }
+        while let (name, payload) = link.incoming.pop() {
+            let value = payload.trimmingPrefix(" ").split(separator: " ").first.map(String.init) ?? ""
+            let command: ConsoleCommand?
+            switch name {
+            case "limit": command = Double(value).flatMap { $0.isFinite ? .limit(amps: $0) : nil }
+            case "enabled": command = ["ON", "TRUE", "1"].contains(value.uppercased()) ? .enable : ["OFF", "FALSE", "0"].contains(value.uppercased()) ? .disable : nil
+            case "stop": command = .stop
+            default: command = nil
+            }
+            let result: String
+            if let command {
+                result = consoleBackend.execute(ParsedCommand(command: command, json: false), console: "mqtt \(link.account)").joined(separator: "; ")
+            } else {
+                result = "refused: " + (["limit", "enabled", "stop"].contains(name)
+                    ? "'\(payload.prefix(40))' is not a value for \(name) (limit: amperes; enabled: ON or OFF; stop: any)"
+                    : "no command '\(name.prefix(40))' (limit, enabled, stop)")
+                say("mqtt \(link.account): \(name): \(result)")
+            }
+            _ = link.results.push(MQTTChannel.result(command: name, payload: String(payload.prefix(64)), result: result))
+        }
     }
 
     // MARK: Cards

@@ -108,7 +108,7 @@ import TestSupport
         var machine = ChargerStateMachine(configuration: ChargerConfiguration())
         _ = machine.start(at: .zero)
         publisher.publish(ChargerStatus(machine))
-        #expect(sent.last == #"{"charger":"garage-1","state":"A","enabled":true,"offered_a":32,"contactor_closed":false,"faults":"none"}"#)
+        #expect(sent.last == #"{"charger":"garage-1","state":"A","enabled":true,"offered_a":32,"limit_a":32,"contactor_closed":false,"faults":"none"}"#)
 
         _ = service.process(TimedEvent(at: .seconds(1), event: ChargerServiceTests.reading(10_000, watts: 0)))
         _ = service.process(TimedEvent(at: .seconds(2), event: .action(.sessionStarted(SessionID(rawValue: 3)))))
@@ -117,6 +117,7 @@ import TestSupport
         publisher.publish(ChargerStatus(machine))
         let last = try #require(sent.last)
         #expect(last.contains(#""power_w":7400"#) && last.contains(#""session_energy_wh":1200"#), "\(last)")
+        #expect(last.contains(#""register_kwh":11.2"#), "the register to 0.1 kWh, never rounded up: \(last)")
     }
 }
 

@@ -119,12 +119,27 @@ public final class Peer: @unchecked Sendable {
         return peer
     }
 
-    /// Debian's mosquitto on a free loopback port, with a mosquitto_sub that records every topic.
-    public static func mosquitto(in directory: String, port: Int? = nil) throws -> Peer {
+    /// Debian's mosquitto on a free loopback port, with a mosquitto_sub that records every topic;
+    /// with `credentials` only that account may connect (a password file made by mosquitto_passwd).
+    public static func mosquitto(in directory: String, port: Int? = nil, credentials: (user: String, password: String)? = nil) throws -> Peer {
         let peer = Peer(directory: directory, received: directory + "/mqtt.txt")
         let port = port ?? freePort()
         let configuration = directory + "/mosquitto-\(port).conf"
-        try "listener \(port) 127.0.0.1\nallow_anonymous true\npersistence false\n".write(toFile: configuration, atomically: true, encoding: .utf8)
+        var text = "listener \(port) 127.0.0.1\npersistence false\n"
+        if let credentials {
+            let passwords = directory + "/mosquitto-\(port).passwd"
+            let make = Process()
+            make.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_passwd")
+            make.arguments = ["-c", "-b", passwords, credentials.user, credentials.password]
+            make.standardOutput = FileHandle.nullDevice
+            make.standardError = FileHandle.nullDevice
+            try make.run()
+            make.waitUntilExit()
+            text += "allow_anonymous false\npassword_file \(passwords)\n"
+        } else {
+            text += "allow_anonymous true\n"
+        }
+        try text.write(toFile: configuration, atomically: true, encoding: .utf8)
         let broker = Process()
         broker.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
         broker.arguments = ["-c", configuration]
@@ -143,6 +158,7 @@ public final class Peer: @unchecked Sendable {
         let subscriber = Process()
         subscriber.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_sub")
         subscriber.arguments = ["-h", "127.0.0.1", "-p", "\(port)", "-t", "#", "-v", "-q", "1"]
+            + (credentials.map { ["-u", $0.user, "-P", $0.password] } ?? [])
         subscriber.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: peer.received))
         subscriber.standardError = FileHandle.nullDevice
         try subscriber.run()

@@ -9,6 +9,11 @@ import Runtime
 /// 1 to its owner's topic and counts as delivered when the broker's PUBACK arrives; the charger's
 /// live state goes to the state topic, retained, so a dashboard that subscribes later sees it.
 /// The connection is kept between deliveries and made again when it was lost.
+///
+/// With Home Assistant's discovery or commands on, the connection is kept up for them: the broker
+/// holds "offline" as the charger's last will on its availability topic, and at each connection
+/// evsed says "online", announces its entities (retained) and subscribes to its command topics;
+/// commands go to the daemon through `MQTTCommandLink`, and their results come back here.
 public final class MQTTChannel: AlertChannel {
     public let kind = ChannelKind.mqtt
     private let settings: MQTTSettings
@@ -16,12 +21,19 @@ public final class MQTTChannel: AlertChannel {
     public let stateTopic: String
     private var client: OpaquePointer?
     private let events = Events()
+    private let homeAssistant: HomeAssistantDevice?
+    private let link: MQTTCommandLink?
+    private let topics: ChargerTopics
+    /// When a connection kept for Home Assistant or commands was last tried.
+    private var lastConnectAttempt: Instant?
 
     /// What libmosquitto's callbacks report, read on the same thread.
     private final class Events {
         var connected = false
         var refusal: Int32?
         var published: Swift.Set<Int32> = []
+        /// Commands received, (topic, payload), until handed to the link.
+        var messages: [(String, String)] = []
     }
 
     /// libmosquitto, opened with the first MQTT channel (see Sources/CMosquitto/shim.h). The
@@ -45,14 +57,26 @@ public final class MQTTChannel: AlertChannel {
         }
     }
 
-    public init(settings: MQTTSettings, charger: String, timeout: Duration) {
+    public init(settings: MQTTSettings, charger: String, timeout: Duration, homeAssistant: HomeAssistantDevice? = nil, link: MQTTCommandLink? = nil) {
         self.settings = settings
         self.timeout = timeout
         self.stateTopic = settings.stateTopic.replacing("{charger}", with: AlertDocument.slug(charger))
+        self.homeAssistant = settings.homeAssistant ? homeAssistant : nil
+        self.link = settings.commands ? link : nil
+        topics = ChargerTopics(charger: charger)
     }
+
+    /// Whether the connection is kept up between deliveries (discovery, availability, commands).
+    private var keepsConnection: Bool { homeAssistant != nil || link != nil }
 
     deinit {
         if let client, case .success(let api) = Library.shared.api {
+            if keepsConnection && events.connected {
+                // A planned stop: the broker sends no last will on a clean disconnect, so say it.
+                let offline = Array("offline".utf8)
+                _ = offline.withUnsafeBytes { api.publish(client, nil, topics.availability, Int32($0.count), $0.baseAddress, 1, true) }
+                for _ in 0..<5 { _ = api.loop(client, 20, 1) }
+            }
             _ = api.disconnect(client)
             api.destroy(client)
         }
@@ -75,29 +99,81 @@ public final class MQTTChannel: AlertChannel {
         }
     }
 
-    /// Keeps the connection alive between deliveries (PINGREQ, incoming acknowledgements).
+    /// Keeps the connection alive between deliveries (PINGREQ, incoming acknowledgements); with
+    /// Home Assistant or commands, connects again (every 5 s at most), hands the commands that
+    /// arrived to the daemon and publishes their results.
     public func service() {
+        if keepsConnection && !events.connected {
+            let now = MonotonicClock.now()
+            guard lastConnectAttempt.map({ now - $0 >= .seconds(5) }) ?? true else { return }
+            lastConnectAttempt = now
+            do throws(DeliveryError) { _ = try connected() } catch { return }
+        }
         guard let client, events.connected, case .success(let api) = Library.shared.api else { return }
         let result = api.loop(client, 0, 1)
         if result != MOSQ_ERR_SUCCESS.rawValue { events.connected = false }
+        guard let link else { return }
+        for (topic, payload) in events.messages {
+            let name = String(topic.dropFirst(topics.base.count + "/set/".count))
+            if !link.incoming.push((name, payload)) {
+                _ = link.results.push(Self.result(command: name, payload: payload, result: "refused: too many commands at once"))
+            }
+        }
+        events.messages.removeAll()
+        while let document = link.results.pop() {
+            do throws(DeliveryError) { try send(document, to: topics.result, retain: false) } catch { return }
+        }
+    }
+
+    /// A command's result as the result topic carries it.
+    public static func result(command: String, payload: String, result: String) -> String {
+        var json = JSONLine()
+        json.add("command", command)
+        json.add("payload", payload)
+        json.add("result", result)
+        return json.description
     }
 
     private func publish(_ payload: String, to topic: String, retain: Bool) throws(DeliveryError) {
-        let api = try Library.shared.api.get()
         for attempt in 0..<2 {
-            let client = try connected()
-            var mid: Int32 = 0
-            let bytes = Array(payload.utf8)
-            let result = bytes.withUnsafeBytes { api.publish(client, &mid, topic, Int32($0.count), $0.baseAddress, 1, retain) }
-            if result == MOSQ_ERR_NO_CONN.rawValue || result == MOSQ_ERR_CONN_LOST.rawValue, attempt == 0 {
-                // The broker dropped us since the last delivery: connect again, once.
-                events.connected = false
-                continue
+            _ = try connected()
+            if try send(payload, to: topic, retain: retain, reconnect: attempt == 0) { return }
+        }
+    }
+
+    /// Publishes on the connection there is and waits for the PUBACK; false when the connection
+    /// was found lost and `reconnect` asks to connect again first.
+    @discardableResult
+    private func send(_ payload: String, to topic: String, retain: Bool, reconnect: Bool = false) throws(DeliveryError) -> Bool {
+        let api = try Library.shared.api.get()
+        guard let client else { throw DeliveryError("not connected") }
+        var mid: Int32 = 0
+        let bytes = Array(payload.utf8)
+        let result = bytes.withUnsafeBytes { api.publish(client, &mid, topic, Int32($0.count), $0.baseAddress, 1, retain) }
+        if result == MOSQ_ERR_NO_CONN.rawValue || result == MOSQ_ERR_CONN_LOST.rawValue, reconnect {
+            // The broker dropped us since the last delivery: connect again, once.
+            events.connected = false
+            return false
+        }
+        guard result == MOSQ_ERR_SUCCESS.rawValue else { throw DeliveryError(describe(result), permanent: result == MOSQ_ERR_PAYLOAD_SIZE.rawValue) }
+        try run(until: timeout, what: "the broker's PUBACK") { $0.published.contains(mid) }
+        events.published.remove(mid)
+        return true
+    }
+
+    /// After each connection: "online", the discovery configs (retained), the command subscription.
+    private func announce(_ client: OpaquePointer) throws(DeliveryError) {
+        guard keepsConnection else { return }
+        let api = try Library.shared.api.get()
+        try send("online", to: topics.availability, retain: true)
+        if let homeAssistant {
+            for (topic, payload) in HomeAssistantDiscovery.messages(device: homeAssistant, settings: settings, stateTopic: stateTopic) {
+                try send(payload, to: topic, retain: true)
             }
-            guard result == MOSQ_ERR_SUCCESS.rawValue else { throw DeliveryError(describe(result), permanent: result == MOSQ_ERR_PAYLOAD_SIZE.rawValue) }
-            try run(until: timeout, what: "the broker's PUBACK") { $0.published.contains(mid) }
-            events.published.remove(mid)
-            return
+        }
+        if link != nil {
+            let result = api.subscribe(client, nil, topics.commands, 1)
+            guard result == MOSQ_ERR_SUCCESS.rawValue else { throw DeliveryError("cannot subscribe to \(topics.commands): \(describe(result))") }
         }
     }
 
@@ -123,6 +199,19 @@ public final class MQTTChannel: AlertChannel {
         api.publish_callback_set(created) { _, context, mid in
             Unmanaged<Events>.fromOpaque(context!).takeUnretainedValue().published.insert(mid)
         }
+        api.message_callback_set(created) { _, context, message in
+            // Commands are short: a larger payload, or one that is not text, is not one.
+            guard let message, let topic = message.pointee.topic, (0...256).contains(message.pointee.payloadlen) else { return }
+            let count = Int(message.pointee.payloadlen)
+            let bytes = message.pointee.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: count)) } ?? []
+            guard let payload = String(validating: bytes, as: UTF8.self) else { return }
+            Unmanaged<Events>.fromOpaque(context!).takeUnretainedValue().messages.append((String(cString: topic), payload))
+        }
+        if keepsConnection {
+            let offline = Array("offline".utf8)
+            let result = offline.withUnsafeBytes { api.will_set(created, topics.availability, Int32($0.count), $0.baseAddress, 1, true) }
+            guard result == MOSQ_ERR_SUCCESS.rawValue else { throw DeliveryError("cannot set the last will: \(describe(result))") }
+        }
         if let username = settings.username {
             let result = api.username_pw_set(created, username, settings.password)
             guard result == MOSQ_ERR_SUCCESS.rawValue else { throw DeliveryError(describe(result)) }
@@ -142,6 +231,7 @@ public final class MQTTChannel: AlertChannel {
         if let refusal = events.refusal {
             throw DeliveryError("the broker refused the connection: \(api.connack_string(refusal).map { String(cString: $0) } ?? "code \(refusal)")", permanent: refusal == 4 || refusal == 5)
         }
+        try announce(created)
         return created
     }
 
