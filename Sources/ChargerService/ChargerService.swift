@@ -211,8 +211,9 @@ public struct ChargerService {
     }
 
     /// At the start of a month (the alerts file's `[rules] monthly_statement`): each owner of the
-    /// alerts file with sessions closed in the month before gets that month's statement, once —
-    /// the statement alert in the outbox is the record that it went. Returns the log's entries.
+    /// alerts file with sessions in the month before gets that month's statement once they are all
+    /// closed, once — the statement alert in the outbox is the record that it went. Returns the
+    /// log's entries.
     public mutating func sendMonthlyStatements(at now: Instant) -> [EventEntry] {
         guard let publisher = alerts, publisher.rules.configuration.rules.monthlyStatement, let ledger = recorder?.ledger else { return [] }
         let today = books.clock.timestamp(now).local
@@ -225,7 +226,9 @@ public struct ChargerService {
             for owner in try ledger.owners(from: from, until: until) where publisher.rules.configuration.owner(named: owner) != nil {
                 guard try !ledger.statementAlerted(owner: owner, month: name) else { continue }
                 let statement = try ledger.statement(owner: owner, from: from, until: until)
-                guard !statement.lines.isEmpty else { continue }
+                // A session of the month still open (it began on the last evening) waits: the
+                // statement goes once it is on it, so that no session misses its month's mail.
+                guard !statement.lines.isEmpty, statement.openSessions == 0 else { continue }
                 let totals = statement.totals
                 let facts = [
                     "sessions": String(statement.lines.count),

@@ -40,7 +40,7 @@ import TestSupport
 
     /// November's last hour: sessions for alex (with a card), kim and bob (who has no [[owner]]),
     /// then December begins.
-    func service(monthly: Bool) throws -> (ChargerService, Ledger) {
+    func service(monthly: Bool) throws -> (ChargerService, Ledger, Instant) {
         let directory = try Peer.scratchDirectory("monthly-statement")
         let ledger = try Ledger(path: directory + "/ledger.sqlite", create: true, chargerID: "garage")
         let clock = WallClock(originInstant: .zero, originTimestamp: Timestamp(local: CivilTime(year: 2026, month: 11, day: 30, hour: 23)))
@@ -54,7 +54,7 @@ import TestSupport
             t = t + .seconds(seconds)
             _ = service.process(TimedEvent(at: t, event: event))
         }
-        for (index, owner) in ["alex", "kim", "bob", "kim"].enumerated() {
+        for (index, owner) in ["alex", "kim", "bob", "kim", "alex"].enumerated() {
             service.nameNextOwner(owner, card: owner == "alex" ? "04A1B2C3" : nil)
             at(1, Self.reading(register, watts: 0))
             let id = SessionID(rawValue: UInt64(index + 1))
@@ -64,22 +64,30 @@ import TestSupport
                 register += 20
                 at(10, Self.reading(register))
             }
+            // alex's second session is still charging when December begins.
+            if index == 4 { break }
             at(1, .action(.openContactor))
             at(1, .action(.sessionEnded(id, .vehicleUnplugged)))
             at(1, Self.reading(register, watts: 0))
         }
-        return (service, ledger)
+        return (service, ledger, t)
     }
 
     @Test func eachOwnerGetsTheMonthsStatementOnceWithTheLedgersTotals() throws {
-        var (service, ledger) = try service(monthly: true)
+        var (service, ledger, t) = try service(monthly: true)
         // Still November: nothing (October had no sessions).
-        #expect(service.sendMonthlyStatements(at: .seconds(600)).isEmpty)
-        // December, 01:00.
+        #expect(service.sendMonthlyStatements(at: t).isEmpty)
+        // December, 01:00: kim's statement goes; alex's waits for the session still open.
         let entries = service.sendMonthlyStatements(at: .seconds(7200))
-        #expect(entries.map(\.event) == ["alert", "alert"], "\(entries.map(\.text))")
+        #expect(entries.map(\.event) == ["alert"], "\(entries.map(\.text))")
+        #expect(try ledger.alerts().filter { $0.kind == "statement" }.compactMap(\.owner) == ["kim"], "bob has no [[owner]] to reach")
+        // alex unplugs at 02:00; the next look sends alex's, with both sessions.
+        _ = service.process(TimedEvent(at: .seconds(10_800), event: .action(.openContactor)))
+        _ = service.process(TimedEvent(at: .seconds(10_801), event: .action(.sessionEnded(SessionID(rawValue: 5), .vehicleUnplugged))))
+        _ = service.process(TimedEvent(at: .seconds(10_802), event: Self.reading(3000, watts: 0)))
+        #expect(service.sendMonthlyStatements(at: .seconds(10_860)).map(\.event) == ["alert"])
         let sent = try ledger.alerts().filter { $0.kind == "statement" }
-        #expect(Set(sent.compactMap(\.owner)) == ["alex", "kim"], "bob has no [[owner]] to reach")
+        #expect(Set(sent.compactMap(\.owner)) == ["alex", "kim"])
         let from = Timestamp(local: CivilTime(year: 2026, month: 11, day: 1))
         let until = Timestamp(local: CivilTime(year: 2026, month: 12, day: 1))
         for alert in sent {
@@ -94,14 +102,15 @@ import TestSupport
                     "\(alert.text) against \(bills)")
         }
         #expect(sent.first { $0.owner == "alex" }?.text.contains("04A1B2C3") == true, "the card is on the statement")
+        #expect(sent.first { $0.owner == "alex" }?.text.contains("2 session(s)") == true)
         #expect(sent.first { $0.owner == "kim" }?.text.contains("2 session(s)") == true)
         // Once: a minute later, or after a restart (the outbox is the record), nothing more.
-        #expect(service.sendMonthlyStatements(at: .seconds(7260)).isEmpty)
+        #expect(service.sendMonthlyStatements(at: .seconds(10_920)).isEmpty)
         #expect(try ledger.alerts().filter { $0.kind == "statement" }.count == 2)
     }
 
     @Test func withoutTheRuleNoStatementGoes() throws {
-        var (service, ledger) = try service(monthly: false)
+        var (service, ledger, _) = try service(monthly: false)
         #expect(service.sendMonthlyStatements(at: .seconds(7200)).isEmpty)
         #expect(try ledger.alerts().allSatisfy { $0.kind != "statement" })
     }
