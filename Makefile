@@ -7,8 +7,8 @@ BOARD        ?= boards/sim.toml
 LEDGER       ?= $(or $(XDG_STATE_HOME),$(HOME)/.local/state)/evsed/ledger.sqlite
 # systemd: systemd-analyze, -sysusers and -tmpfiles for the install checks. libcurl and libmosquitto
 # carry the alerts, libwebsockets OCPP; mosquitto, openssl and python3-venv (aiosmtpd, ocpp) are the tests' real peers.
-APT_PACKAGES := pkg-config libnfc-dev libmodbus-dev libgpiod-dev libi2c-dev libsqlite3-dev sqlite3 socat mbpoll systemd \
-                libcurl4-openssl-dev libmosquitto-dev libwebsockets-dev mosquitto mosquitto-clients openssl ca-certificates python3 python3-venv
+APT_PACKAGES := pkg-config libnfc-dev libmicrohttpd-dev libmodbus-dev libgpiod-dev libi2c-dev libsqlite3-dev sqlite3 socat mbpoll systemd \
+                libcurl4-openssl-dev libmosquitto-dev libwebsockets-dev mosquitto mosquitto-clients openssl ca-certificates python3 python3-venv chromium
 # The SMTP server of the alert tests (aiosmtpd, from PyPI) lives in its own virtual environment.
 PEERS_VENV   := Tests/peers/.venv
 AIOSMTPD     := aiosmtpd==1.4.6

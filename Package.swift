@@ -48,6 +48,7 @@ let package = Package(
         // libwebsockets: headers only; OCPP opens the library when an [ocpp] table asks for it.
         .systemLibrary(name: "CWebSockets", providers: [.apt(["libwebsockets-dev"])]),
         .systemLibrary(name: "CNFC", providers: [.apt(["libnfc-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
@@ -125,11 +126,15 @@ let package = Package(
         // opened with dlopen only when the board names one) on its own thread.
         .target(name: "Cards", dependencies: ["EVSECore", "ConfigFile", "Ledger", "ChargerService", "Runtime", "CNFC"]),
 
+        // The owner's live page: a subscriber of the pipeline served by libmicrohttpd (opened with
+        // dlopen only when the board's [page] asks for it).
+        .target(name: "LivePage", dependencies: ["EVSECore", "ConfigFile", "Billing", "Sessions", "ChargerService", "Runtime", "CMicroHTTPD"]),
+
         .executableTarget(
             name: "evsed",
             dependencies: [
                 "EVSECore", "ConfigFile", "Runtime", "Hardware", "Simulation", "Billing", "Sessions", "Ledger", "Console", "Alerts",
-                "ChargerService", "OCPP", "Cards",
+                "ChargerService", "OCPP", "Cards", "LivePage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -57,6 +57,9 @@ public struct AlertRules: Sendable {
     }
 
     private var sessions: [SessionID: Tracked] = [:]
+    /// When the open session is predicted to end, and why (an owner's limit or departure from
+    /// the power now, or the car nearly full from its taper); nil when nothing predicts it.
+    public private(set) var prediction: (session: SessionID, end: Timestamp, reason: String)?
     private var repeats: [String: Repeats] = [:]
     private var level: PilotLevel = .a
     /// Whether the pilot offers a current (PWM). A car that goes from C to B while it does stopped
@@ -114,6 +117,7 @@ public struct AlertRules: Sendable {
     public mutating func observe(_ change: SessionBooks.Change) -> [Alert] {
         guard case .closed(let session, _) = change else { return [] }
         sessions.removeValue(forKey: session.id)
+        if prediction?.session == session.id { prediction = nil }
         let figures = session.figures
         var facts = sessionFacts(figures)
         facts["duration"] = AlertFacts.duration(.milliseconds(figures.lastMilliseconds - figures.startMilliseconds))
@@ -208,8 +212,12 @@ public struct AlertRules: Sendable {
     }
 
     private mutating func observe(_ reading: MeterReading, at now: Instant, open: SessionBooks.Session?) -> [Alert] {
-        guard let open, var tracked = sessions[open.id], open.endedAt == nil else { return [] }
+        guard let open, var tracked = sessions[open.id], open.endedAt == nil else {
+            prediction = nil
+            return []
+        }
         defer { sessions[open.id] = tracked }
+        var predicted: (end: Timestamp, reason: String)?
         let watts = reading.power.value
         var alerts: [Alert] = []
         let charging = watts > 50 && tracked.interruption == nil && !tracked.paused
@@ -236,10 +244,17 @@ public struct AlertRules: Sendable {
         } else if !charging || watts >= configuration.rules.nearlyFullFraction * tracked.peakPower {
             tracked.taper.removeAll()
         }
+        if charging, tracked.taper.count >= 2, let left = Self.timeToFull(tracked.taper, peak: tracked.peakPower) {
+            predicted = (clock.timestamp(now + left), "the car nearly full")
+        }
 
         // The owner's limits: warn ahead, stop on reaching them.
         if let limits = configuration.owner(named: recipient(open))?.limits, !limits.isEmpty {
             let predictions = predict(limits, open: open, watts: charging ? watts : 0, at: now)
+            if let soonest = predictions.filter({ $0.left > .zero }).min(by: { $0.left < $1.left }),
+               predicted.map({ clock.timestamp(now + soonest.left) < $0.end }) ?? true {
+                predicted = (clock.timestamp(now + soonest.left), soonest.reason)
+            }
             if !tracked.stopRequested, predictions.contains(where: { $0.left <= .zero && $0.stops }) {
                 tracked.stopRequested = true
                 requests.append(.stopSession(open.id))
@@ -253,6 +268,7 @@ public struct AlertRules: Sendable {
                 alerts.append(alert(.endingSoon, at: now, session: open.id, owner: recipient(open), facts))
             }
         }
+        prediction = predicted.map { (open.id, $0.end, $0.reason) }
         return alerts
     }
 

@@ -16,12 +16,16 @@ public struct ServiceUpdate {
     public let entries: [EventEntry]
     /// The open session after it, with its figures so far (the live bill in `figures.bill`).
     public let openSession: SessionBooks.Session?
+    /// When the alert rules predict the open session's end, and why.
+    public let predictedEnd: (end: Timestamp, reason: String)?
 
-    public init(event: TimedEvent?, changes: [SessionBooks.Change], entries: [EventEntry], openSession: SessionBooks.Session?) {
+    public init(event: TimedEvent?, changes: [SessionBooks.Change], entries: [EventEntry], openSession: SessionBooks.Session?,
+                predictedEnd: (end: Timestamp, reason: String)? = nil) {
         self.event = event
         self.changes = changes
         self.entries = entries
         self.openSession = openSession
+        self.predictedEnd = predictedEnd
     }
 }
 
@@ -145,7 +149,8 @@ public struct ChargerService {
             alerts = publisher
             entries += published.map { log.entry(alert: $0, at: event.at) }
         }
-        tell(ServiceUpdate(event: event, changes: changes, entries: entries, openSession: open))
+        let prediction = alerts?.rules.prediction.flatMap { $0.session == open?.id ? ($0.end, $0.reason) : nil }
+        tell(ServiceUpdate(event: event, changes: changes, entries: entries, openSession: open, predictedEnd: prediction))
         return entries
     }
 

@@ -4,6 +4,7 @@ import ConfigFile
 import Cards
 import Console
 import Hardware
+import LivePage
 import OCPP
 import Simulation
 
@@ -41,6 +42,7 @@ struct CheckConfigCommand: ParsableCommand {
                 do throws(ConfigError) { _ = try ConsoleSettings.read(description.console) } catch { problems.append(error) }
                 do throws(ConfigError) { _ = try OCPPSettings.read(description.ocpp) } catch { problems.append(error) }
                 do throws(ConfigError) { _ = try CardSettings.read(description.cards) } catch { problems.append(error) }
+                do throws(ConfigError) { _ = try LivePageSettings.read(description.page) } catch { problems.append(error) }
                 if let simulation = description.simulation {
                     do throws(ConfigError) { _ = try SimulationSettings.read(simulation) } catch { problems.append(error) }
                 }

@@ -6,6 +6,7 @@ import ArgumentParser
 import Billing
 import Cards
 import ChargerService
+import LivePage
 import Console
 import ConfigFile
 import EVSECore
@@ -64,6 +65,42 @@ struct RunCommand: ParsableCommand {
     /// The console PIN's hash: from --console-pin-file, else systemd's credential `console-pin`,
     /// else the board file's [console] table. A file anyone but its owner may read is refused:
     /// a PIN has few digits, and its hash is worth guessing at.
+    /// The page's token: the first line of `path`, a file only evsed's user may read.
+    func pageToken(_ path: String?) throws -> String? {
+        guard let path else { return nil }
+        var info = stat()
+        guard stat(path, &info) == 0, let text = LivePageServer.read(path) else {
+            LineWriter.standardError.write("evsed: [page] token_file \(path): \(String(cString: strerror(errno)))")
+            throw ExitCode(2)
+        }
+        if info.st_mode & 0o077 != 0 {
+            LineWriter.standardError.write("evsed: \(path): mode \(String(info.st_mode & 0o777, radix: 8)) lets others read the page's token; chmod 600 \(path)")
+            throw ExitCode(2)
+        }
+        let token = text.split(separator: "\n").first.map(String.init) ?? ""
+        guard token.utf8.count >= 16, token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            LineWriter.standardError.write("evsed: \(path): a token is 16 or more printable characters on the first line")
+            throw ExitCode(2)
+        }
+        return token
+    }
+
+    /// The last sessions as the page lists them.
+    static func sessionsJSON(ledger path: String) -> String {
+        guard let ledger = try? Ledger(path: path, writable: false), let sessions = try? ledger.sessions(limit: 10) else { return "[]" }
+        return "[" + sessions.map { session in
+            var json = JSONLine()
+            json.add("id", session.id)
+            json.add("started", session.startedAt.description)
+            if let ended = session.endedAt { json.add("ended", ended.description) }
+            json.add("energy_wh", session.energyWh)
+            if let cost = session.costIncludingVAT, let currency = session.currency { json.add("cost", "\(cost) \(currency)") }
+            if let reason = session.endReason { json.add("end_reason", reason) }
+            json.add("status", session.status)
+            return json.description
+        }.joined(separator: ",") + "]"
+    }
+
     func consolePIN(board: ConsoleSettings) throws -> ConsolePIN? {
         if consolePin != nil {
             LineWriter.standardError.write("evsed: the PIN's hash does not belong on the command line (ps shows it to every user): "
@@ -296,6 +333,34 @@ struct RunCommand: ParsableCommand {
             }
         }
         defer { consoleServer?.stop() }
+        // The owner's live page (the board's [page]).
+        var page: LivePageServer?
+        if let pageSettings = try configurationOrExit({ () throws(ConfigError) in try LivePageSettings.read(description.page) }) {
+            let view = LiveView(charger: description.name, catalogue: FaultCatalogue(configuration: description.charger))
+            terminal.show(view)
+            let backend = terminal.makeConsoleBackend()
+            let token = try pageToken(pageSettings.tokenFile)
+            do throws(LivePageError) {
+                let server = try LivePageServer(settings: pageSettings, view: view, token: token, sessions: { [path] in Self.sessionsJSON(ledger: path) },
+                                                act: { action, amps, client in
+                    let command: ConsoleCommand = switch action {
+                    case "pause": .pause
+                    case "resume": .resume
+                    case "limit": .limit(amps: amps ?? 0)
+                    default: .stop
+                    }
+                    return backend.execute(ParsedCommand(command: command, json: false), console: "web \(client)")
+                })
+                try server.start()
+                page = server
+                terminal.say("page: \(pageSettings.certificate == nil ? "http" : "https")://\(pageSettings.address):\(pageSettings.port)/"
+                             + (token == nil ? " (read-only: no token_file)" : ""))
+            } catch {
+                LineWriter.standardError.write("evsed: \(board): [page]: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        defer { page?.stop() }
         terminal.say("evsed \(BuildInfo.version) on \(description.name) (\(board)); type 'help' for commands, Ctrl-C to stop")
         guard daemon.start() else {
             terminal.drainEvents()

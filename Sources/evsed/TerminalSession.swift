@@ -9,6 +9,7 @@ import Console
 import EVSECore
 import Hardware
 import Ledger
+import LivePage
 import OCPP
 import Runtime
 import Sessions
@@ -55,6 +56,9 @@ struct TerminalSession {
     let cardRequests = CardRequests()
     /// The consoles' changes of cards (nil without a ledger).
     private let cardOffice: CardOffice?
+    /// The owner's live page's view, published once a second with the control loop's status.
+    private var liveView: LiveView?
+    private var livePublishedAt: Instant = .zero
     /// Commands that came over MQTT (the alerts file's `[mqtt] commands`), and their results.
     private var mqttCommands: MQTTCommandLink?
     /// idTags the charge point accepted for the next session, to name its owner and card.
@@ -129,6 +133,12 @@ struct TerminalSession {
         self.service.subscribe(cards)
     }
 
+    /// Keeps the owner's page's view, as one more subscriber of the pipeline.
+    mutating func show(_ view: LiveView) {
+        service.subscribe(view)
+        liveView = view
+    }
+
     /// Takes the commands that arrive over MQTT.
     mutating func attach(_ link: MQTTCommandLink) { mqttCommands = link }
 
@@ -175,6 +185,10 @@ struct TerminalSession {
             drainDeliveryReports()
             serveCards(at: now)
             serveMQTTCommands()
+            if let liveView, let status, now - livePublishedAt >= .seconds(1) {
+                livePublishedAt = now
+                liveView.publish(status, at: service.books.clock.timestamp(now))
+            }
             if statementsCheckedAt.map({ now - $0 >= .seconds(60) }) ?? true {
                 statementsCheckedAt = now
                 show(service.sendMonthlyStatements(at: now))

@@ -30,6 +30,8 @@ public struct BoardDescription {
     public var ocpp: ConfigTable? = nil
     /// The `[cards]` table (card mode and RFID reader), read by the Cards module; nil without one.
     public var cards: ConfigTable? = nil
+    /// The `[page]` table (the owner's live page), read by the LivePage module; nil without one.
+    public var page: ConfigTable? = nil
     /// Where a real board's devices are; nil on the simulated board.
     public var linux: LinuxBoardConfiguration?
 
@@ -193,13 +195,15 @@ public struct BoardDescription {
         attempt { () throws(ConfigError) in ocpp = try document.table("ocpp") }
         var cards: ConfigTable?
         attempt { () throws(ConfigError) in cards = try document.table("cards") }
+        var page: ConfigTable?
+        attempt { () throws(ConfigError) in page = try document.table("page") }
         attempt { () throws(ConfigError) in try document.rejectUnknownKeys() }
         guard problems.isEmpty else { return nil }
 
         return BoardDescription(
             path: document.file, name: name, kind: kind, charger: charger, controlPeriod: period,
             meterPollInterval: meterPoll, temperaturePollInterval: temperaturePoll, simulation: simulation, console: console, ocpp: ocpp,
-            cards: cards, linux: linux)
+            cards: cards, page: page, linux: linux)
     }
 
     private static func seconds(_ value: Double) -> Duration { .nanoseconds(Int64((value * 1e9).rounded())) }
