@@ -160,6 +160,22 @@ ca_file = "{os.path.join(tls, 'ca.pem')}"
     return path, csms
 
 
+def page_board(directory, base, name):
+    """`base` with the owner's page on a free loopback port, and a browser's event stream open
+    on it for the whole run (curl -N on /events). Returns the board and the stream's process."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with open(base) as source:
+        text = source.read()
+    path = os.path.join(directory, name + ".toml")
+    with open(path, "w") as board:
+        board.write(text.replace("[simulation]\n", f'[page]\nlisten = "127.0.0.1:{port}"\n\n[simulation]\n', 1))
+    watcher = subprocess.Popen(["sh", "-c", f"sleep 5; exec curl -sN http://127.0.0.1:{port}/events"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return path, watcher
+
+
 def idle_board(directory):
     """boards/sim.toml with the simulated car never plugging in."""
     with open(os.path.join(ROOT, "boards", "sim.toml")) as source:
@@ -284,10 +300,18 @@ def main():
     alerting, alerting_started = start_daemon(evsed, "boards/sim.toml", directory, "charging_with_alerts",
                                               ["--alerts", alerts_file(directory)])
     runs = [("charging", charging, charging_started), ("idle", idle, idle_started), ("charging_with_alerts", alerting, alerting_started)]
+    page_file, page_watcher = page_board(directory, os.path.join(ROOT, "boards", "sim.toml"), "sim-page")
+    paged, paged_started = start_daemon(evsed, page_file, directory, "charging_with_page")
+    runs.append(("charging_with_page", paged, paged_started))
+    watchers = [page_watcher]
     board, csms = ocpp_board(directory)
     if board:
         ocpp, ocpp_started = start_daemon(evsed, board, directory, "charging_with_ocpp_tls")
         runs.append(("charging_with_ocpp_tls", ocpp, ocpp_started))
+        both_file, both_watcher = page_board(directory, board, "sim-ocpp-page")
+        both, both_started = start_daemon(evsed, both_file, directory, "charging_with_page_and_ocpp_tls")
+        runs.append(("charging_with_page_and_ocpp_tls", both, both_started))
+        watchers.append(both_watcher)
     else:
         print("  (no Tests/peers/.venv: make test makes it; the OCPP footprint is left out)", flush=True)
     print("building the benchmarks and the pymodbus environment...", flush=True)
@@ -354,8 +378,10 @@ def main():
     descriptions = {
         "charging_with_alerts": "charging, with email, webhook and MQTT channels (libcurl and libmosquitto loaded)",
         "charging_with_ocpp_tls": "charging, connected to a central system over TLS (OCPP security profile 2; libwebsockets and OpenSSL loaded)",
+        "charging_with_page": "charging, the owner's page served (libmicrohttpd loaded) with a browser's event stream open",
+        "charging_with_page_and_ocpp_tls": "charging, the owner's page with an event stream open and a central system over TLS",
     }
-    targets = {"charging": 20, "charging_with_ocpp_tls": 30}
+    targets = {"charging": 20, "charging_with_ocpp_tls": 30, "charging_with_page": 25, "charging_with_page_and_ocpp_tls": 32}
     for name, process, started in runs:
         rss, cpu = proc_figures(process.pid)
         elapsed = time.monotonic() - started
@@ -368,6 +394,8 @@ def main():
                "≤ 1 %", share <= 1)
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+    for watcher in watchers:
+        watcher.kill()
     if csms:
         connected = sum(1 for line in open(os.path.join(directory, "tls", "csms.jsonl")) if '"MeterValues"' in line)
         figure("footprint", "ocpp_meter_values_received", connected, "messages",

@@ -67,7 +67,7 @@ enum LivePageDocument {
     function show(state) {
       text("charger", state.charger || "Charger");
       document.title = state.charger || "Charger";
-      text("state", state.state_text + (state.session ? " — session " + state.session : ""));
+      text("state", (state.state_text || "Starting…") + (state.session ? " — session " + state.session : ""));
       text("energy", state.energy_wh !== undefined ? (state.energy_wh / 1000).toFixed(2) + " kWh" : "–");
       text("power", state.power_w !== undefined && state.charging ? (state.power_w / 1000).toFixed(1) + " kW" : "–");
       text("duration", state.duration_s !== undefined ? duration(state.duration_s) : "–");
@@ -77,7 +77,7 @@ enum LivePageDocument {
       text("predicted", state.predicted_end ? new Date(state.predicted_end).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
                                               + " (" + state.predicted_reason + ")" : "–");
       const faults = $("faults");
-      faults.replaceChildren(...state.faults.map((fault) => {
+      faults.replaceChildren(...(state.faults || []).map((fault) => {
         const box = document.createElement("div");
         box.className = "fault";
         box.setAttribute("role", "alert");

@@ -145,6 +145,30 @@ import TestSupport
         #expect(CommandLineTests.waitForExit(daemon.process, seconds: 30))
     }
 
+    @Test func withACertificateThePageIsServedOverTLS() throws {
+        let directory = try Peer.scratchDirectory("live-page-tls")
+        let (certificate, key) = try Peer.certificate(in: directory)
+        let port = Peer.freePort()
+        let board = try CardTests.board(in: directory, cards: "[page]\nlisten = \"127.0.0.1:\(port)\"\ncertificate = \"\(certificate)\"\nkey = \"\(key)\"")
+        let daemon = try RunningDaemon(["run", "--board", board], ledger: directory + "/ledger.sqlite")
+        defer { daemon.stop() }
+        #expect(daemon.output.wait(for: "page: https://127.0.0.1:\(port)/ (read-only: no token_file)", seconds: 60), "\(daemon.output.text)")
+        var state = ""
+        let deadline = Date().addingTimeInterval(20)
+        repeat {
+            state = try curl(["--cacert", certificate, "https://127.0.0.1:\(port)/state"])
+            if state.hasPrefix("{\"charger\"") { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        } while Date() < deadline
+        #expect(state.hasPrefix(#"{"charger":"Simulated 22 kW charger""#) && state.hasSuffix(" 200"), "\(state)")
+        // Plain HTTP is not answered on the TLS port, and an unknown CA is refused by the client.
+        #expect(!(try curl(["http://127.0.0.1:\(port)/state"]).hasSuffix(" 200")))
+        #expect(try curl(["https://127.0.0.1:\(port)/state"]).hasSuffix(" 000"))
+        // Without a token the page does not act.
+        #expect(try curl(["--cacert", certificate, "-X", "POST", "-H", "Authorization: Bearer anything-at-all-here", "https://127.0.0.1:\(port)/action/stop"])
+                    .hasSuffix(" 403"))
+    }
+
     @Test func aPageFileThatCannotBeUsedStopsTheStartWithItsReason() throws {
         let directory = try Peer.scratchDirectory("live-page-config")
         let tokenFile = directory + "/open-token"
