@@ -59,8 +59,8 @@ run: build
 # under AddressSanitizer and LeakSanitizer, and the threaded ones (the daemon, its console, the
 # delivery threads, the periodic thread) under ThreadSanitizer. The evsed they start is the
 # sanitized one too; TSan stops it at the first race.
-ASAN_SUITES := OCPP|ModbusIntegrationTests|LedgerTests|ChannelTests|AlertCommandTests|ConsoleServerTests|MeterCommandTests|I2CTests|GPIOTests|SysfsPWMTests|SystemdTests|FuzzTests|RFIDReaderTests|CardTests
-TSAN_SUITES := OCPPCentralSystemTests|PeriodicThread|ServiceTests|AlertCommandTests|ConsoleTerminalTests|LedgerCommandTests|ConsoleServerTests|ModbusIntegrationTests|ChannelTests|RFIDReaderTests|CardTests
+ASAN_SUITES := OCPP|ModbusIntegrationTests|LedgerTests|ChannelTests|AlertCommandTests|ConsoleServerTests|MeterCommandTests|I2CTests|GPIOTests|SysfsPWMTests|SystemdTests|FuzzTests|RFIDReaderTests|CardTests|LivePageTests
+TSAN_SUITES := OCPPCentralSystemTests|PeriodicThread|ServiceTests|AlertCommandTests|ConsoleTerminalTests|LedgerCommandTests|ConsoleServerTests|ModbusIntegrationTests|ChannelTests|RFIDReaderTests|LivePageTests|HomeAssistantMQTTTests
 
 ## test: the whole test suite: the install checks (a staged `make install`), the Swift tests, then
 ## the AddressSanitizer and ThreadSanitizer passes

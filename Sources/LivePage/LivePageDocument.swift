@@ -38,7 +38,6 @@ enum LivePageDocument {
           <div><dt>Duration</dt><dd id="duration">–</dd></div>
           <div><dt>Cost so far</dt><dd id="cost">–</dd></div>
           <div><dt>Current offered</dt><dd id="offered">–</dd></div>
-          <div><dt>Owner</dt><dd id="owner">–</dd></div>
           <div><dt>Predicted end</dt><dd id="predicted">–</dd></div>
         </dl>
       </section>
@@ -73,7 +72,6 @@ enum LivePageDocument {
       text("duration", state.duration_s !== undefined ? duration(state.duration_s) : "–");
       text("cost", state.cost || "–");
       text("offered", state.charging || state.session ? state.offered_a + " A" : "–");
-      text("owner", state.owner || "–");
       text("predicted", state.predicted_end ? new Date(state.predicted_end).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
                                               + " (" + state.predicted_reason + ")" : "–");
       const faults = $("faults");

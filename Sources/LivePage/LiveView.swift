@@ -5,8 +5,9 @@ import Runtime
 import Sessions
 
 /// What the owner's page shows, kept by the pipeline's thread and read by the web server's: the
-/// charger's state, the open session's energy, power, duration and cost so far, the active
-/// faults with the owner's instruction. Each change gets a new version number, which is what
+/// charger's state, the open session's energy, power, duration, cost so far and predicted end,
+/// the active faults with the owner's instruction. Not whose session it is: anyone on the LAN
+/// may read the page. Each change gets a new version number, which is what
 /// the page's event stream waits on.
 public final class LiveView: ServiceSubscriber, Sendable {
     struct Snapshot: Sendable {
@@ -27,7 +28,6 @@ public final class LiveView: ServiceSubscriber, Sendable {
         var startedAt: Timestamp?
         var energyWh: Int64?
         var cost: Money?
-        var owner: String?
         var predicted: (end: Timestamp, reason: String)?
     }
 
@@ -44,7 +44,6 @@ public final class LiveView: ServiceSubscriber, Sendable {
             figures.startedAt = open?.startedAt
             figures.energyWh = open?.figures.energyWh
             figures.cost = open?.figures.bill?.totalIncludingVAT
-            figures.owner = open?.owner
             if update.event != nil { figures.predicted = update.predictedEnd }
         }
     }
@@ -64,7 +63,6 @@ public final class LiveView: ServiceSubscriber, Sendable {
         if let power = figures.power { json.add("power_w", (power.value / 10).rounded() * 10, decimals: 0) }
         if let session = status.session ?? figures.session {
             json.add("session", "\(session)")
-            if let owner = figures.owner { json.add("owner", owner) }
             if let start = figures.startedAt {
                 json.add("started", start.description)
                 json.add("duration_s", max(0, (now.milliseconds - start.milliseconds) / 1000))
