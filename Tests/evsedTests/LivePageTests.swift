@@ -93,7 +93,11 @@ import TestSupport
         let board = try CardTests.board(in: directory, cards: "[page]\nlisten = \"127.0.0.1:\(port)\"\ntoken_file = \"\(tokenFile)\"")
         let alerts = directory + "/alerts.toml"
         try "default_owner = \"alex\"\n[[owner]]\nname = \"alex\"\nlimits = { energy_kwh = 30 }\n".write(toFile: alerts, atomically: true, encoding: .utf8)
-        let daemon = try RunningDaemon(["run", "--board", board, "--alerts", alerts], ledger: directory + "/ledger.sqlite")
+        // A tariff without a minimum price, so that the cost grows with the energy from the start.
+        let tariff = directory + "/tariff.toml"
+        try "id = \"page\"\ncurrency = \"EUR\"\n[[element]]\ncomponents = [{ type = \"ENERGY\", price = \"0.30\", vat = \"20\" }]\n"
+            .write(toFile: tariff, atomically: true, encoding: .utf8)
+        let daemon = try RunningDaemon(["run", "--board", board, "--alerts", alerts, "--tariff", tariff], ledger: directory + "/ledger.sqlite")
         defer { daemon.stop() }
         #expect(daemon.output.wait(for: "page: http://127.0.0.1:\(port)/", seconds: 60), "\(daemon.output.text)")
         #expect(daemon.output.wait(for: "contactor           closed", seconds: 60), "\(daemon.output.text)")
@@ -101,12 +105,14 @@ import TestSupport
         let browser = try Browser(page)
         defer { browser.close() }
 
-        // Live: the energy and the duration grow without a reload; the cost and the predicted end are there.
+        // Live: the energy and the cost grow without a reload; the predicted end is there.
         #expect(browser.wait(30) { $0.text("state").hasPrefix("Charging — session 1") }, "\(browser.text("state"))")
         #expect(browser.wait(30) { $0.text("energy").hasSuffix(" kWh") && $0.text("energy") != "0.00 kWh" }, "\(browser.text("energy"))")
         let before = browser.text("energy")
         #expect(browser.wait(30) { $0.text("energy") != before }, "the energy stays \(before)")
-        #expect(browser.text("cost").hasSuffix(" EUR"), "\(browser.text("cost"))")
+        let cost = browser.text("cost")
+        #expect(cost.hasSuffix(" EUR"), "\(cost)")
+        #expect(browser.wait(60) { $0.text("cost") != cost }, "the cost stays \(cost)")
         #expect(browser.wait(30) { $0.text("predicted").contains("energy limit 30.00 kWh") }, "\(browser.text("predicted"))")
         #expect(browser.wait(30) { ($0.eval("document.querySelectorAll('#sessions tr td').length") as? Int ?? 0) >= 5 })
         // Readable and accessible: a language, a live status, labelled controls, a captioned table, nothing from elsewhere.
