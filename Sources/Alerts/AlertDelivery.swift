@@ -138,7 +138,10 @@ public final class AlertDelivery: Sendable {
             }
             if let mqtt = channel as? MQTTChannel {
                 publishState(mqtt)
-                mqtt.service()
+                if let problem = mqtt.service() {
+                    delivery.reports.push(Report(deliveryID: "-", channel: "mqtt", address: mqtt.stateTopic, kind: "home_assistant",
+                                                 error: problem, retryAt: nil, attempts: 0))
+                }
             }
         }
 

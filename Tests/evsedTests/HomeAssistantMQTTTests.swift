@@ -106,6 +106,24 @@ import TestSupport
         #expect(wait(30) { lines(broker, base + "/availability").last == "offline" }, "\(lines(broker, base + "/availability"))")
     }
 
+    @Test func aBrokerThatRefusesTheAccountIsSaidOnce() throws {
+        let directory = try Peer.scratchDirectory("home-assistant-refused")
+        let broker = try Peer.mosquitto(in: directory, credentials: ("evsed", "s3cret-pass"))
+        defer { broker.stop() }
+        let alerts = directory + "/alerts.toml"
+        try "[mqtt]\nhost = \"127.0.0.1\"\nport = \(broker.address)\nusername = \"evsed\"\npassword = \"wrong\"\nhome_assistant = true\ncommands = true\n"
+            .write(toFile: alerts, atomically: true, encoding: .utf8)
+        let daemon = try RunningDaemon(["run", "--alerts", alerts], ledger: directory + "/ledger.sqlite")
+        defer { daemon.stop() }
+        let said = "MQTT 127.0.0.1:\(broker.address) for Home Assistant and commands: "
+        #expect(daemon.output.wait(for: said, seconds: 60), "\(daemon.output.text)")
+        #expect(daemon.output.text.contains("refused"), "\(daemon.output.text)")
+        // Tried every 5 s, said once; charging goes on.
+        #expect(daemon.output.wait(for: "contactor           closed", seconds: 60))
+        Thread.sleep(forTimeInterval: 11)
+        #expect(daemon.output.text.components(separatedBy: said).count == 2, "\(daemon.output.text)")
+    }
+
     @Test func withoutCommandsNoControlIsAnnouncedAndNoneIsTaken() throws {
         let directory = try Peer.scratchDirectory("home-assistant-readonly")
         let broker = try Peer.mosquitto(in: directory)

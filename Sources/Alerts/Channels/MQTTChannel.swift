@@ -24,8 +24,10 @@ public final class MQTTChannel: AlertChannel {
     private let homeAssistant: HomeAssistantDevice?
     private let link: MQTTCommandLink?
     private let topics: ChargerTopics
-    /// When a connection kept for Home Assistant or commands was last tried.
+    /// When a connection kept for Home Assistant or commands was last tried, and what went wrong
+    /// the last time (said once, until it changes or the connection is made).
     private var lastConnectAttempt: Instant?
+    private var lastConnectProblem: String?
 
     /// What libmosquitto's callbacks report, read on the same thread.
     private final class Events {
@@ -101,18 +103,27 @@ public final class MQTTChannel: AlertChannel {
 
     /// Keeps the connection alive between deliveries (PINGREQ, incoming acknowledgements); with
     /// Home Assistant or commands, connects again (every 5 s at most), hands the commands that
-    /// arrived to the daemon and publishes their results.
-    public func service() {
+    /// arrived to the daemon and publishes their results. Returns why a connection kept for them
+    /// cannot be made, once for each new reason, for the log.
+    @discardableResult
+    public func service() -> String? {
         if keepsConnection && !events.connected {
             let now = MonotonicClock.now()
-            guard lastConnectAttempt.map({ now - $0 >= .seconds(5) }) ?? true else { return }
+            guard lastConnectAttempt.map({ now - $0 >= .seconds(5) }) ?? true else { return nil }
             lastConnectAttempt = now
-            do throws(DeliveryError) { _ = try connected() } catch { return }
+            do throws(DeliveryError) {
+                _ = try connected()
+                lastConnectProblem = nil
+            } catch {
+                let problem = "MQTT \(settings.broker) for Home Assistant and commands: \(error.problem); trying again every 5 s"
+                defer { lastConnectProblem = problem }
+                return problem == lastConnectProblem ? nil : problem
+            }
         }
-        guard let client, events.connected, case .success(let api) = Library.shared.api else { return }
+        guard let client, events.connected, case .success(let api) = Library.shared.api else { return nil }
         let result = api.loop(client, 0, 1)
         if result != MOSQ_ERR_SUCCESS.rawValue { events.connected = false }
-        guard let link else { return }
+        guard let link else { return nil }
         for (topic, payload) in events.messages {
             let name = String(topic.dropFirst(topics.base.count + "/set/".count))
             if !link.incoming.push((name, payload)) {
@@ -121,8 +132,9 @@ public final class MQTTChannel: AlertChannel {
         }
         events.messages.removeAll()
         while let document = link.results.pop() {
-            do throws(DeliveryError) { try send(document, to: topics.result, retain: false) } catch { return }
+            do throws(DeliveryError) { try send(document, to: topics.result, retain: false) } catch { return nil }
         }
+        return nil
     }
 
     /// A command's result as the result topic carries it.
