@@ -63,6 +63,9 @@ struct TerminalSession {
     private var mqttCommands: MQTTCommandLink?
     /// idTags the charge point accepted for the next session, to name its owner and card.
     let authorizedTags = BoundedQueue<String>(capacity: 16)
+    /// The last idTag named for the next session, forgotten if no session took it within 10 s
+    /// (the loop refused the start: a fault, the charger disabled).
+    private var namedTag: (card: String, until: Instant)?
     /// What the alert delivery threads report of each attempt, shown here (the journal under systemd).
     let deliveryReports = BoundedQueue<AlertDelivery.Report>(capacity: 256)
     /// The live state on MQTT, when the alerts file has an MQTT channel (`publishState(with:)`).
@@ -227,7 +230,10 @@ struct TerminalSession {
             if case .meterReading(let reading) = event.event { lastReading = reading }
             // A name posted before a start command is taken before the session it starts is seen.
             for name in ownerRequests.take() { service.nameNextOwner(name) }
-            while let tag = authorizedTags.pop() { service.nameNextOwner(ownerOfCard(tag), card: tag) }
+            while let tag = authorizedTags.pop() {
+                service.nameNextOwner(ownerOfCard(tag), card: tag)
+                namedTag = (tag, event.at + .seconds(10))
+            }
             show(service.process(event))
             for (command, why) in service.takeCommands() {
                 if let why { say(why) }
@@ -303,6 +309,11 @@ struct TerminalSession {
             cardRequests.answer(request, cardOffice?.handle(request.command, console: request.console, at: now) ?? ["cards: no ledger"])
         }
         apply(cardDesk.poll(at: now), at: now)
+        if let named = namedTag, now > named.until {
+            // A session that took it has consumed the naming already: this forgets only a stale one.
+            service.forgetNextSession(card: named.card)
+            namedTag = nil
+        }
     }
 
     /// A card at the reader (or `tap`).
