@@ -71,7 +71,7 @@ enum LivePageDocument {
       text("power", state.power_w !== undefined && state.charging ? (state.power_w / 1000).toFixed(1) + " kW" : "–");
       text("duration", state.duration_s !== undefined ? duration(state.duration_s) : "–");
       text("cost", state.cost || "–");
-      text("offered", state.charging || state.session ? state.offered_a + " A" : "–");
+      text("offered", state.offered_a !== undefined ? state.offered_a + " A" : "none");
       text("predicted", state.predicted_end ? new Date(state.predicted_end).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
                                               + " (" + state.predicted_reason + ")" : "–");
       const faults = $("faults");

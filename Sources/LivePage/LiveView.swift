@@ -58,7 +58,8 @@ public final class LiveView: ServiceSubscriber, Sendable {
         json.add("state_text", Self.describe(status))
         json.add("enabled", status.enabled)
         json.add("charging", status.contactorClosed)
-        json.add("offered_a", status.offeredCurrent.value, decimals: 1)
+        // The current is offered only while the PWM runs (not during a fault, a pause, state F).
+        if case .pwm = status.pilotOutput { json.add("offered_a", status.offeredCurrent.value, decimals: 1) }
         json.add("limit_a", status.currentLimit.value, decimals: 1)
         if let power = figures.power { json.add("power_w", (power.value / 10).rounded() * 10, decimals: 0) }
         if let session = status.session ?? figures.session {

@@ -144,6 +144,7 @@ import TestSupport
         daemon.type("trip rcm 3")
         #expect(browser.wait(30) { $0.text("faults").contains("leakage current") }, "\(browser.text("faults"))")
         #expect(browser.eval("document.querySelector('.fault').getAttribute('role')") as? String == "alert")
+        #expect(browser.wait(30) { $0.text("offered") == "none" }, "no current is offered during the fault: \(browser.text("offered"))")
         #expect(browser.send("shot \(shots)/live-page-fault.png")["saved"] != nil)
         #expect(browser.wait(30) { $0.text("state") == "A problem stopped charging — session 1" }, "\(browser.text("state"))")
 
