@@ -145,7 +145,7 @@ struct TerminalSession {
     /// Takes the commands that arrive over MQTT.
     mutating func attach(_ link: MQTTCommandLink) { mqttCommands = link }
 
-    /// Reads cards from `reader` (started here, stopped by `stopReader()`).
+    /// Reads cards from `reader` (started here; `run` stops it on the way out).
     mutating func attach(_ reader: RFIDReader) {
         self.reader = reader
         reader.start()
