@@ -39,8 +39,6 @@ public final class CardDesk: ServiceSubscriber {
     public private(set) var waiting: (card: String, owner: String?, until: Instant, asked: Bool)?
     /// The open session and the card it started with.
     public private(set) var open: (session: SessionID, card: String?)?
-    /// The last card refused, for the console's status.
-    public private(set) var lastRefusal: (card: String, reason: String, at: Instant)?
     private var vehicleConnected = false
 
     public init(mode: CardMode, connectionTimeout: Duration = .seconds(60), centralSystem: Bool) {
@@ -72,14 +70,14 @@ public final class CardDesk: ServiceSubscriber {
             case .sameCard where open.card == card:
                 return [.log("card \(card): stopping session \(open.session), which it started"), .stopSession(open.session)]
             case .sameCard:
-                return refuse(card, "session \(open.session) is open and only the card that started it stops it", at: now)
+                return [.refused(card: card, reason: "session \(open.session) is open and only the card that started it stops it")]
             case .card, .free:
                 return [.log("card \(card): session \(open.session) is open; it ends when the car stops or leaves")]
             }
         }
         if let reason = known.map({ $0.refusal(at: wallTime) }) ?? "unknown card" {
             if mode == .free { return [.log("card \(card) (\(reason)) does not name the next session: free charging goes on for the default owner")] }
-            return refuse(card, reason, at: now)
+            return [.refused(card: card, reason: reason)]
         }
         let owner = known?.owner
         let whose = owner ?? "the default owner"
@@ -90,11 +88,6 @@ public final class CardDesk: ServiceSubscriber {
         waiting = (card, owner, now + connectionTimeout, false)
         return [.nameNextSession(owner: owner, card: card),
                 .log("card \(card) accepted for \(whose): the session starts when a car is connected (within \(Int(connectionTimeout.seconds)) s)")]
-    }
-
-    private func refuse(_ card: String, _ reason: String, at now: Instant) -> [Action] {
-        lastRefusal = (card, reason, now)
-        return [.refused(card: card, reason: reason)]
     }
 
     /// The timers: a car connected while a card waits starts its session; a card that waited too
@@ -108,8 +101,8 @@ public final class CardDesk: ServiceSubscriber {
         guard let waiting else { return actions }
         if now > waiting.until {
             self.waiting = nil
-            return actions + [.forgetNextSession(card: waiting.card),
-                              .log("card \(waiting.card): no session started within \(Int(connectionTimeout.seconds)) s; tap it again")]
+            let why = waiting.asked ? "the session did not start (the log says why)" : "no car within \(Int(connectionTimeout.seconds)) s"
+            return actions + [.forgetNextSession(card: waiting.card), .log("card \(waiting.card): \(why); tap it again")]
         }
         if mode.needsCard, !waiting.asked, vehicleConnected, open == nil {
             // Asked once: the session's start follows, or a refusal in the log and the card is
