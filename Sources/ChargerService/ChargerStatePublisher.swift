@@ -34,7 +34,7 @@ public final class ChargerStatePublisher: ServiceSubscriber {
 
     /// The state as JSON; power and energy rounded to 100 W and 100 Wh, so that a new document
     /// means a change someone would notice. The meter's register (kWh, for Home Assistant's energy
-    /// dashboard) to the watt-hour, but only as often as the power changes a document.
+    /// dashboard) rounded down to 0.1 kWh, so that it never runs ahead of the meter.
     public func document(_ status: ChargerStatus) -> String {
         var json = JSONLine()
         json.add("charger", charger)

@@ -26,10 +26,7 @@ public enum CardID {
 
     /// A UID's bytes as the identifier.
     public static func uid(_ bytes: some Collection<UInt8>) -> String {
-        bytes.map { byte in
-            let digits = Array("0123456789ABCDEF")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-        }.joined()
+        Hex.encode(Array(bytes)).uppercased()
     }
 
     /// What is wrong with `text` as a card, for an error message.

@@ -80,10 +80,13 @@ public final class LivePageServer: @unchecked Sendable {
     /// Listens; throws when the address cannot be taken.
     public func start() throws(LivePageError) {
         let context = Unmanaged.passUnretained(self).toOpaque()
-        let started = evsed_mhd_start(withUnsafePointer(to: api) { $0 }, settings.address, settings.port, { context, connection, url, method, _, _, size, state in
-            let server = Unmanaged<LivePageServer>.fromOpaque(context!).takeUnretainedValue()
-            return server.handle(connection!, url: String(cString: url!), method: String(cString: method!), uploadSize: size!, state: state!)
-        }, context, 16, 60, keyText, certificateText)
+        // The function table's address is used only during the call (it must not escape the closure).
+        let started = withUnsafePointer(to: api) { api in
+            evsed_mhd_start(api, settings.address, settings.port, { context, connection, url, method, _, _, size, state in
+                let server = Unmanaged<LivePageServer>.fromOpaque(context!).takeUnretainedValue()
+                return server.handle(connection!, url: String(cString: url!), method: String(cString: method!), uploadSize: size!, state: state!)
+            }, context, 16, 60, keyText, certificateText)
+        }
         guard let started else {
             throw LivePageError(description: "cannot listen on \(settings.address):\(settings.port) (in use, or not this board's address)")
         }

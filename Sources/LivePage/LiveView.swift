@@ -16,8 +16,8 @@ public final class LiveView: ServiceSubscriber, Sendable {
     }
 
     private let snapshot = Lock(Snapshot())
-    /// Pipeline-thread state, under the same lock as the document (the subscriber and `publish`
-    /// run on the pipeline's thread; the lock keeps the class Sendable).
+    /// What the pipeline last told, under its own lock (the subscriber and `publish` run on the
+    /// pipeline's thread, the web server reads only `snapshot`; the locks keep the class Sendable).
     private let figures = Lock(Figures())
     private let catalogue: FaultCatalogue
     private let charger: String
