@@ -9,6 +9,8 @@ LEDGER       ?= $(or $(XDG_STATE_HOME),$(HOME)/.local/state)/evsed/ledger.sqlite
 # carry the alerts, libwebsockets OCPP; mosquitto, openssl and python3-venv (aiosmtpd, ocpp) are the tests' real peers.
 APT_PACKAGES := pkg-config libnfc-dev libmicrohttpd-dev libmodbus-dev libgpiod-dev libi2c-dev libsqlite3-dev sqlite3 socat mbpoll systemd \
                 libcurl4-openssl-dev libmosquitto-dev libwebsockets-dev mosquitto mosquitto-clients openssl ca-certificates python3 python3-venv chromium
+# The guest stage of `make test` (Tests/guest/run.sh): Debian's kernel in QEMU with gpio-sim and i2c-stub.
+GUEST_APT_PACKAGES := qemu-system-x86 cpio kmod i2c-tools gcc make linux-headers-amd64 linux-source-6.1
 # The SMTP server of the alert tests (aiosmtpd, from PyPI) lives in its own virtual environment.
 PEERS_VENV   := Tests/peers/.venv
 AIOSMTPD     := aiosmtpd==1.4.6
@@ -30,13 +32,12 @@ UDEVRULESDIR ?= /etc/udev/rules.d
 CONFDIR      ?= /etc/evsed
 RELEASE_BIN  := .build/release/evsed
 
-.PHONY: deps build run test verify bench scenarios fuzz release install uninstall clean
+.PHONY: deps guest-deps build run test verify bench scenarios fuzz release install uninstall clean
 
-## deps: install the missing Debian packages (quiet when all are there)
-deps:
-	@command -v $(SWIFT) >/dev/null || { echo "evsed needs Swift 6.1 or later on PATH (https://www.swift.org/install/linux/)"; exit 1; }
+# Installs the Debian packages of $(1) that are missing (quiet when all are there).
+define apt_install
 	@missing=""; \
-	for package in $(APT_PACKAGES); do \
+	for package in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$package 2>/dev/null | grep -q '^install ok installed$$' || missing="$$missing $$package"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -44,6 +45,17 @@ deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+endef
+
+## deps: install the missing Debian packages (quiet when all are there)
+deps:
+	@command -v $(SWIFT) >/dev/null || { echo "evsed needs Swift 6.1 or later on PATH (https://www.swift.org/install/linux/)"; exit 1; }
+	$(call apt_install,$(APT_PACKAGES))
+
+## guest-deps: what the guest stage of `make test` needs: QEMU, i2c-tools, and the kernel's headers
+## and sources to build gpio-sim (the kernel and busybox are fetched into .build/guest, not installed)
+guest-deps:
+	$(call apt_install,$(GUEST_APT_PACKAGES))
 
 ## build: compile evsed (debug)
 build: deps
@@ -62,12 +74,14 @@ run: build
 ASAN_SUITES := OCPP|ModbusIntegrationTests|LedgerTests|ChannelTests|AlertCommandTests|ConsoleServerTests|MeterCommandTests|I2CTests|GPIOTests|SysfsPWMTests|SystemdTests|FuzzTests|RFIDReaderTests|CardTests|LivePageTests
 TSAN_SUITES := OCPPCentralSystemTests|PeriodicThread|ServiceTests|AlertCommandTests|ConsoleTerminalTests|LedgerCommandTests|ConsoleServerTests|ModbusIntegrationTests|ChannelTests|RFIDReaderTests|LivePageTests|HomeAssistantMQTTTests
 
-## test: the whole test suite: the install checks (a staged `make install`), the Swift tests, then
-## the AddressSanitizer and ThreadSanitizer passes
-test: deps $(PEERS_VENV)/.installed
+## test: the whole test suite: the install checks (a staged `make install`), the Swift tests, the
+## GPIO and I2C drivers against Linux in QEMU (the guest stage), then the AddressSanitizer and
+## ThreadSanitizer passes
+test: deps guest-deps $(PEERS_VENV)/.installed
 	Tests/install/check-install.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	Tests/guest/run.sh
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitizers/lsan.supp \
 	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --filter '$(ASAN_SUITES)'

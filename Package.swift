@@ -141,7 +141,7 @@ let package = Package(
 
         // Benchmarks (make bench): they report figures, they do not pass or fail.
         .executableTarget(name: "ledger-bench", dependencies: ["Ledger", "Billing", "Sessions", "EVSECore"], path: "bench/ledger"),
-        .executableTarget(name: "loop-bench", dependencies: ["EVSECore", "Hardware", "Runtime", "Simulation"], path: "bench/loop"),
+        .executableTarget(name: "loop-bench", dependencies: ["EVSECore", "Hardware", "Runtime", "Simulation", "KernelSimulators"], path: "bench/loop"),
         // Seeded mutation of every input evsed reads (make test runs it briefly, make fuzz long).
         .executableTarget(
             name: "evsed-fuzz", dependencies: ["ConfigFile", "Billing", "Hardware", "Simulation", "Alerts", "Console", "Ledger", "EVSECore", "OCPP", "Sessions",
@@ -180,14 +180,17 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         // Stand-ins for systemd's sockets and the wall clock, shared by the tests.
-        .target(name: "TestSupport", dependencies: ["EVSECore", "Sessions"], path: "Tests/TestSupport"),
+        // The kernel's gpio-sim through configfs and a posix_spawn child, for the guest stage's tests
+        // and the loop bench.
+        .target(name: "KernelSimulators", path: "Tests/KernelSimulators"),
+        .target(name: "TestSupport", dependencies: ["EVSECore", "Sessions", "KernelSimulators"], path: "Tests/TestSupport"),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "EVSECore", "TestSupport"]),
-        .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Runtime", "EVSECore", "TestSupport"]),
+        .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Runtime", "EVSECore", "ConfigFile", "TestSupport", "KernelSimulators"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "EVSECore", "ConfigFile", "Hardware", "Ledger", "Billing", "Sessions", "Runtime", "TestSupport"]),
         .testTarget(name: "ChargerServiceTests", dependencies: ["ChargerService", "EVSECore", "ConfigFile", "Ledger", "Billing", "Sessions", "Alerts", "Runtime", "TestSupport"]),
         .testTarget(name: "CardsTests", dependencies: ["Cards", "ChargerService", "EVSECore", "Ledger", "Sessions", "ConfigFile", "TestSupport"]),
         .testTarget(name: "OCPPTests", dependencies: ["OCPP", "ChargerService", "EVSECore", "Ledger", "Sessions", "Billing", "ConfigFile", "TestSupport"]),
         // Drives the built `evsed` executable as a user would.
-        .testTarget(name: "evsedTests", dependencies: ["evsed", "Simulation", "TestSupport"]),
+        .testTarget(name: "evsedTests", dependencies: ["evsed", "Simulation", "TestSupport", "KernelSimulators"]),
     ]
 )

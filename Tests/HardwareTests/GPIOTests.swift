@@ -2,7 +2,7 @@ import EVSECore
 import Hardware
 import Testing
 
-/// The GPIO devices through a recording provider (the kernel here has no gpio-sim), and libgpiod
+/// The GPIO devices through a recording provider (KernelGPIOTests has them on the kernel), and libgpiod
 /// itself against a chip that does not exist.
 @Suite struct GPIOTests {
     /// Records every request and write; a line can be made to fail.

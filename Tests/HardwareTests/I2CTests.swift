@@ -3,7 +3,7 @@ import Hardware
 import Synchronization
 import Testing
 
-/// The I2C devices through a scripted device (the kernel here has no i2c-stub).
+/// The I2C devices through a scripted device (KernelI2CTests has them on the kernel's i2c-stub).
 @Suite struct I2CTests {
     /// Registers that answer with scripted words; writes are recorded.
     final class ScriptedDevice: I2CDevice, @unchecked Sendable {

@@ -43,10 +43,17 @@ public protocol GPIOLine: AnyObject, Sendable {
     var eventDescriptor: Int32? { get }
     /// Reads the pending edge events; returns how many there were.
     func drainEvents() throws(HardwareError) -> Int
+    /// When the kernel saw the latest edge `drainEvents()` read (`CLOCK_MONOTONIC`, the event's own
+    /// timestamp), or nil for a line without edge events.
+    var lastEdgeTime: Instant? { get }
 }
 
-/// Requests GPIO lines. `LibGPIOD` is the Linux implementation; tests use a recording fake, since
-/// the kernel here has no gpio-sim.
+extension GPIOLine {
+    public var lastEdgeTime: Instant? { nil }
+}
+
+/// Requests GPIO lines. `LibGPIOD` is the Linux implementation; the unit tests use a recording
+/// fake, the guest stage of `make test` the kernel's gpio-sim.
 public protocol GPIOProvider: Sendable {
     /// An output, driven to `initial` from the instant it is requested (the safe value).
     func output(_ spec: GPIOLineSpec, initial: Bool, device: HardwareError.Device) throws(HardwareError) -> any GPIOLine

@@ -40,6 +40,7 @@ final class LibGPIODLine: GPIOLine, @unchecked Sendable {
     private let chip: OpaquePointer
     private let line: OpaquePointer
     var hasEvents = false
+    private(set) var lastEdgeTime: Instant?
 
     init(spec: GPIOLineSpec, device: HardwareError.Device) throws(HardwareError) {
         self.spec = spec
@@ -105,6 +106,8 @@ final class LibGPIODLine: GPIOLine, @unchecked Sendable {
         while poll(&poller, 1, 0) > 0 {
             var event = gpiod_line_event()
             guard gpiod_line_event_read(line, &event) == 0 else { throw failure("read edge event") }
+            // Since Linux 5.7 the timestamp is CLOCK_MONOTONIC's, the control loop's clock.
+            lastEdgeTime = Instant(nanoseconds: Int64(event.ts.tv_sec) * 1_000_000_000 + Int64(event.ts.tv_nsec))
             count += 1
         }
         return count
