@@ -102,7 +102,7 @@ $(PEERS_VENV)/.installed:
 	touch $@
 
 ## bench: every benchmark (about 14 minutes; BENCHMARKS.md explains them); writes bench/results/latest.md and .json
-bench: deps
+bench: deps guest-deps
 	python3 bench/run.py $(BENCH_OPTIONS)
 
 ## fuzz: FUZZ_MINUTES (default 10) of fuzzing, a quarter each: the seeded fuzzer (a new seed each

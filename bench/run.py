@@ -332,7 +332,7 @@ def main():
                 target = "< 1 ms"
                 figure("loop", name, value, entry["unit"], entry.get("note", ""), target, value < 1)
             elif name == "fault_reaction_p99_9_ms":
-                figure("loop", name, value, entry["unit"], entry.get("note", ""), "≤ 2 ms (the standard: 100 ms)", value <= 2)
+                figure("loop", name, value, entry["unit"], entry.get("note", ""), "≤ 0.2 ms (the standard: 100 ms)", value <= 0.2)
             elif name.startswith("charging_"):
                 figure("loop", name, value, entry["unit"], entry.get("note", ""), "1", value == 1)
             elif name.startswith("overruns_") or name == "fault_reaction_missed":
@@ -341,6 +341,19 @@ def main():
                 figure("loop", name, value, entry["unit"], entry.get("note", ""), "0", value == 0)
             else:
                 figure("loop", name, value, entry["unit"], entry.get("note", ""))
+
+    print("control loop through the kernel (gpio-sim in QEMU, Tests/guest/run.sh):", flush=True)
+    guest = subprocess.run([os.path.join(ROOT, "Tests", "guest", "run.sh"), "bench", "reaction", "--kernel",
+                            "--trips", str(50 if options.quick else 500)], cwd=ROOT, text=True, capture_output=True)
+    entries = json_lines("\n".join(line.strip("\r") for line in guest.stdout.splitlines() if line.startswith('{"benchmark"')))
+    if not entries:
+        print("  (no figures from the guest: " + (guest.stdout.strip().splitlines() or ["no output"])[-1] + ")", flush=True)
+    for entry in entries:
+        name, value = entry["figure"], entry["value"]
+        if name == "kernel_fault_reaction_missed":
+            figure("loop", name, value, entry["unit"], entry.get("note", ""), "0", value == 0)
+        else:
+            figure("loop", name, value, entry["unit"], entry.get("note", ""))
 
     print("modbus: a full SDM630 reading against evsed sim-meter over a pseudo-terminal pair:", flush=True)
     for baud, readings in ((9600, 40), (19200, 80), (38400, 120)):

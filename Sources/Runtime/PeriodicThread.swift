@@ -1,11 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLinuxTime
 import EVSECore
 import Synchronization
 
 /// A dedicated OS thread that calls its body at a fixed period, on absolute deadlines of
-/// `CLOCK_MONOTONIC` (`clock_nanosleep` with `TIMER_ABSTIME`), so lateness never accumulates.
+/// `CLOCK_MONOTONIC`, so lateness never accumulates: `clock_nanosleep` with `TIMER_ABSTIME`, or,
+/// with wake sources, one `ppoll` on them until the deadline (its timeout computed from the
+/// absolute deadline at each call).
 ///
 /// A tick that ends past the next deadline is an overrun: it is counted, the missed deadlines are
 /// skipped, and the next call of the body is told how many were missed (the control loop turns
@@ -107,7 +110,7 @@ public final class PeriodicThread: Sendable {
                 body(MonotonicClock.now(), 0)
                 continue
             }
-            MonotonicClock.sleep(until: deadline)
+            if descriptors.isEmpty { MonotonicClock.sleep(until: deadline) }
             let start = MonotonicClock.now()
             let lateness = (start - deadline).nanoseconds
             if lateness > maximumLatenessNanoseconds.load(ordering: .relaxed) {
@@ -127,15 +130,24 @@ public final class PeriodicThread: Sendable {
         }
     }
 
-    /// Waits for an edge on `descriptors` until (about a millisecond before) `deadline`; `poll`
-    /// counts in milliseconds, so the rest of the way is an exact `clock_nanosleep` by the caller.
+    /// Waits for an edge on `descriptors` or for `deadline`, whichever comes first, in one
+    /// `ppoll` whose timeout is in nanoseconds, so that an edge in the last millisecond before a
+    /// tick is handled at once (with `poll`'s milliseconds, that millisecond was slept deaf to
+    /// edges). The timeout is an hrtimer like `clock_nanosleep`'s, without slack for a SCHED_FIFO
+    /// thread. Returns true for an edge.
     private func waitForEdge(_ descriptors: inout [pollfd], until deadline: Instant) -> Bool {
         while true {
-            let remaining = (deadline - MonotonicClock.now()).nanoseconds / 1_000_000
+            let remaining = (deadline - MonotonicClock.now()).nanoseconds
             guard remaining > 0 else { return false }
-            let ready = descriptors.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), Int32(remaining)) }
+            var timeout = timespec(tv_sec: Int(remaining / 1_000_000_000), tv_nsec: Int(remaining % 1_000_000_000))
+            let ready = descriptors.withUnsafeMutableBufferPointer { ppoll($0.baseAddress, nfds_t($0.count), &timeout, nil) }
             if ready > 0 { return true }
-            if ready == 0 || errno != EINTR { return false }
+            if ready < 0 && errno != EINTR {
+                // Cannot happen with the descriptors this thread owns; never tick early if it does.
+                MonotonicClock.sleep(until: deadline)
+                return false
+            }
+            // Timed out (the deadline has come: the next turn says so) or interrupted by a signal.
         }
     }
 

@@ -70,7 +70,7 @@ struct KernelRunTests {
             line.close()
         }
 
-        var the: Car {
+        var vehicle: Car {
             get { lock.withLock { car } }
             set { lock.withLock { car = newValue } }
         }
@@ -129,7 +129,7 @@ struct KernelRunTests {
         let daemon = try evsed(bench, ledger: ledger)
         try #require(wait { daemon.output.contains("steady +12 V") || daemon.wait(seconds: 0) != nil },
                      "evsed did not start: \(daemon.output)")
-        bench.the = .charging
+        bench.vehicle = .charging
         try #require(try wait { try bench.power.value(17) }, "the contactor never closed: \(daemon.output)")
         return daemon
     }
@@ -142,9 +142,9 @@ struct KernelRunTests {
         // The car has its fill: it goes back to B, the coil drops; it leaves.
         #expect(wait { daemon.output.contains("reading") && daemon.output.contains("kW") })
         sleep(2)
-        bench.the = .connected
+        bench.vehicle = .connected
         #expect(try wait { try !bench.power.value(17) }, "the contactor stayed closed: \(daemon.output)")
-        bench.the = .away
+        bench.vehicle = .away
         #expect(wait { daemon.output.contains("session_ended") }, "\(daemon.output)")
         daemon.signal(SIGTERM)
         #expect(daemon.wait(seconds: 30) == 0, "\(daemon.output)")

@@ -7,11 +7,18 @@
 # out-of-tree module from Debian's linux-source and i2c-stub from the kernel's own modules. The
 # guest mounts this machine's root read-only over 9p and runs the test binary's kernel suites
 # (EVSED_GUEST_FILTER, a --filter pattern, default "Kernel") against the simulated chips.
+# `run.sh bench ARGUMENTS…` runs the release loop-bench (built by `make bench`) there instead.
 # Everything it makes stays in .build/guest; a second run reuses it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 guest=$root/.build/guest
 filter=${EVSED_GUEST_FILTER:-Kernel}
+bench=""
+if [ "${1:-}" = bench ]; then
+    shift
+    bench=$(IFS=,; echo "$*")
+    [ -x "$root/.build/release/loop-bench" ] || { echo "guest stage: no .build/release/loop-bench (make bench builds it)"; exit 1; }
+fi
 say() { echo "guest stage: $*"; }
 
 if [ "$(uname -m)" != x86_64 ]; then
@@ -84,12 +91,16 @@ for wanted in virtio_pci 9pnet_virtio 9p; do need "$wanted"; done
 echo "${order[*]}" > "$initramfs/modules/order"
 (cd "$initramfs" && find . | cpio -o -H newc --quiet) > "$guest/initramfs.cpio"
 
-say "booting Linux $version in QEMU (TCG), tests matching '$filter'"
+if [ -n "$bench" ]; then
+    say "booting Linux $version in QEMU (TCG), loop-bench ${bench//,/ }"
+else
+    say "booting Linux $version in QEMU (TCG), tests matching '$filter'"
+fi
 set +e
 timeout 1200 qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
     -display none -monitor none -serial stdio -nic none -no-reboot \
     -kernel "$guest/kernel/boot/vmlinuz-$version" -initrd "$guest/initramfs.cpio" \
-    -append "console=ttyS0 panic=-1 quiet evsed.repository=$root evsed.filter=$filter" \
+    -append "console=ttyS0 panic=-1 quiet evsed.repository=$root evsed.filter=$filter evsed.bench=$bench" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     < /dev/null 2>&1 | tee "$guest/console.log"
 set -e

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import EVSECore
 import Hardware
+import KernelSimulators
 import Runtime
 import Simulation
 import Synchronization
@@ -13,6 +14,8 @@ import Synchronization
 //                                               simulated board (--busy N: N threads spinning)
 //   loop-bench reaction [--trips 2000]          residual-current trip → contactor-open write, the
 //                                               edge arriving on a descriptor as the GPIO driver's do
+//   loop-bench reaction --kernel [--trips N]    the same through gpio-sim and libgpiod (the guest of
+//                                               Tests/guest/run.sh)
 //
 // Prints one JSON object per figure.
 
@@ -96,8 +99,12 @@ final class LatenessLog: @unchecked Sendable {
     var values: [Int64] { Array(UnsafeBufferPointer(start: storage, count: count.load(ordering: .acquiring))) }
 }
 
-/// Tick lateness while the simulated car charges, as `evsed run` on the simulated board has it.
+/// Tick lateness while the simulated car charges, the loop waiting on an edge descriptor between
+/// ticks as on a Linux board (the RCM's line; here a pipe that stays quiet).
 func timing(seconds: Int, spinners count: Int) {
+    var quiet: [Int32] = [-1, -1]
+    pipe(&quiet)
+    defer { quiet.forEach { close($0) } }
     let start = MonotonicClock.now()
     let world = SimulatedWorld(start: start)
     world.withState { $0.ev.plug(at: start) }
@@ -115,7 +122,8 @@ func timing(seconds: Int, spinners count: Int) {
         if let reading = try? meter.read() { controller.meterReadings.post(reading, at: now) }
         while events.pop() != nil {}
     }
-    let loop = PeriodicThread(name: "control-loop", period: .milliseconds(10), realTimePriority: 50) { deadline, missed in
+    let edges = PeriodicThread.WakeSource(descriptor: quiet[0]) {}
+    let loop = PeriodicThread(name: "control-loop", period: .milliseconds(10), realTimePriority: 50, wakeSources: [edges]) { deadline, missed in
         log.append((MonotonicClock.now() - deadline).nanoseconds)
         controller.cycle(at: deadline, missedDeadlines: missed)
     }
@@ -128,7 +136,7 @@ func timing(seconds: Int, spinners count: Int) {
     let values = log.values
     let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     let label = count == 0 ? "idle" : count >= cores ? "all_cores_busy" : "other_core_busy"
-    let note = "\(values.count) ticks at 10 ms, charging, \(statistics.realTime ? "SCHED_FIFO 50" : "normal priority (no SCHED_FIFO)")"
+    let note = "\(values.count) ticks at 10 ms, charging, waiting on an edge descriptor, \(statistics.realTime ? "SCHED_FIFO 50" : "normal priority (no SCHED_FIFO)")"
         + (count == 0 ? "" : ", \(count) thread(s) spinning on \(cores) cores")
     for (name, value) in percentiles(values) { report("lateness_\(label)_\(name)_ms", value, "ms", note) }
     report("overruns_\(label)", Double(statistics.overruns), "ticks", note)
@@ -137,14 +145,26 @@ func timing(seconds: Int, spinners count: Int) {
 
 // MARK: - Fault reaction
 
+/// What a fault-reaction run trips and watches: the RCM's output and the contactor's drive line.
+protocol TripRig: AnyObject {
+    var contactorClosed: Bool { get }
+    /// When the drive line was last written open after being closed (ns, CLOCK_MONOTONIC), or 0.
+    var openedAt: Int64 { get }
+    func forgetOpening()
+    /// Trips the RCM; returns when the trip began (ns).
+    func trip() throws -> Int64
+    func release() throws
+    /// When the kernel saw the trip's edge (ns), where a kernel is in the loop.
+    var kernelEdge: Int64? { get }
+}
+
 /// GPIO lines as the bench's "kernel": the RCM's fault output raises an edge event on a pipe, as a
 /// libgpiod line request's event descriptor does; the contactor's drive line notes when it opens.
-final class BenchGPIO: GPIOProvider, @unchecked Sendable {
+final class BenchGPIO: GPIOProvider, TripRig, @unchecked Sendable {
     let residualCurrent = Atomic<Bool>(false)
     let selfTest = Atomic<Bool>(false)
-    let contactorClosed = Atomic<Bool>(false)
-    /// When the drive line was last written open after being closed (ns, CLOCK_MONOTONIC).
-    let openedAt = Atomic<Int64>(0)
+    let closed = Atomic<Bool>(false)
+    let opened = Atomic<Int64>(0)
     let edges: (read: Int32, write: Int32)
 
     init() {
@@ -169,15 +189,9 @@ final class BenchGPIO: GPIOProvider, @unchecked Sendable {
         }
         func write(_ active: Bool) throws(HardwareError) {
             switch spec.description {
-            case "gpiochip0 line 17":
-                if !active && gpio.contactorClosed.load(ordering: .relaxed) {
-                    gpio.openedAt.store(MonotonicClock.now().nanoseconds, ordering: .releasing)
-                }
-                gpio.contactorClosed.store(active, ordering: .relaxed)
-            case "gpiochip0 line 22":
-                gpio.selfTest.store(active, ordering: .relaxed)
-            default:
-                break
+            case "gpiochip0 line 17": gpio.drive(active)
+            case "gpiochip0 line 22": gpio.selfTest.store(active, ordering: .relaxed)
+            default: break
             }
         }
         var eventDescriptor: Int32? { spec.description == "gpiochip0 line 27" ? gpio.edges.read : nil }
@@ -196,7 +210,17 @@ final class BenchGPIO: GPIOProvider, @unchecked Sendable {
         Line(spec: spec, gpio: self)
     }
 
-    /// The RCM trips: its output goes active and the kernel queues an edge event.
+    func drive(_ active: Bool) {
+        if !active && closed.load(ordering: .relaxed) { opened.store(MonotonicClock.now().nanoseconds, ordering: .releasing) }
+        closed.store(active, ordering: .relaxed)
+    }
+
+    var contactorClosed: Bool { closed.load(ordering: .relaxed) }
+    var openedAt: Int64 { opened.load(ordering: .acquiring) }
+    func forgetOpening() { opened.store(0, ordering: .relaxed) }
+    var kernelEdge: Int64? { nil }
+
+    /// The RCM trips: its output goes active and the "kernel" queues an edge event.
     func trip() -> Int64 {
         let now = MonotonicClock.now().nanoseconds
         residualCurrent.store(true, ordering: .releasing)
@@ -204,6 +228,87 @@ final class BenchGPIO: GPIOProvider, @unchecked Sendable {
         _ = write(edges.write, &byte, 1)
         return now
     }
+
+    func release() { residualCurrent.store(false, ordering: .releasing) }
+}
+
+/// The same through the Linux kernel: the lines on a gpio-sim chip requested with libgpiod, the
+/// trip a pull written to gpio-sim's sysfs file; the drive line's requests note when it opens.
+final class KernelRig: GPIOProvider, TripRig, @unchecked Sendable {
+    let chip: GPIOSimulator
+    let library = LibGPIOD()
+    let closed = Atomic<Bool>(false)
+    let opened = Atomic<Int64>(0)
+    /// The kernel's timestamp of the latest edge the loop read (ns).
+    let edge = Atomic<Int64>(0)
+    static let drive = 17, fault = 27, selfTest = 22
+
+    init() throws {
+        chip = try GPIOSimulator(names: [Self.drive: "CONTACTOR", Self.fault: "RCM_FAULT", Self.selfTest: "RCM_TEST"], label: "evsed-bench")
+    }
+
+    func spec(_ offset: Int) -> GPIOLineSpec { GPIOLineSpec(chip: chip.chipName, line: .offset(UInt32(offset))) }
+
+    /// The drive line of a real request, timed.
+    final class TimedLine: GPIOLine, @unchecked Sendable {
+        let line: any GPIOLine
+        unowned let rig: KernelRig
+        init(line: any GPIOLine, rig: KernelRig) {
+            self.line = line
+            self.rig = rig
+        }
+        var spec: GPIOLineSpec { line.spec }
+        func read() throws(HardwareError) -> Bool { try line.read() }
+        func write(_ active: Bool) throws(HardwareError) {
+            try line.write(active)
+            if !active && rig.closed.load(ordering: .relaxed) { rig.opened.store(MonotonicClock.now().nanoseconds, ordering: .releasing) }
+            rig.closed.store(active, ordering: .relaxed)
+        }
+        var eventDescriptor: Int32? { line.eventDescriptor }
+        func drainEvents() throws(HardwareError) -> Int { try line.drainEvents() }
+    }
+
+    /// The RCM's line of a real request, passing its edges' kernel timestamps to the bench's thread.
+    final class EdgeLine: GPIOLine, @unchecked Sendable {
+        let line: any GPIOLine
+        unowned let rig: KernelRig
+        init(line: any GPIOLine, rig: KernelRig) {
+            self.line = line
+            self.rig = rig
+        }
+        var spec: GPIOLineSpec { line.spec }
+        func read() throws(HardwareError) -> Bool { try line.read() }
+        func write(_ active: Bool) throws(HardwareError) { try line.write(active) }
+        var eventDescriptor: Int32? { line.eventDescriptor }
+        func drainEvents() throws(HardwareError) -> Int {
+            let count = try line.drainEvents()
+            if let time = line.lastEdgeTime { rig.edge.store(time.nanoseconds, ordering: .releasing) }
+            return count
+        }
+    }
+
+    func output(_ spec: GPIOLineSpec, initial: Bool, device: HardwareError.Device) throws(HardwareError) -> any GPIOLine {
+        let line = try library.output(spec, initial: initial, device: device)
+        return spec == self.spec(Self.drive) ? TimedLine(line: line, rig: self) : line
+    }
+
+    func input(_ spec: GPIOLineSpec, edges: Bool, device: HardwareError.Device) throws(HardwareError) -> any GPIOLine {
+        let line = try library.input(spec, edges: edges, device: device)
+        return spec == self.spec(Self.fault) ? EdgeLine(line: line, rig: self) : line
+    }
+
+    var contactorClosed: Bool { closed.load(ordering: .relaxed) }
+    var openedAt: Int64 { opened.load(ordering: .acquiring) }
+    func forgetOpening() { opened.store(0, ordering: .relaxed) }
+    var kernelEdge: Int64? { edge.load(ordering: .acquiring) }
+
+    func trip() throws -> Int64 {
+        let now = MonotonicClock.now().nanoseconds
+        try chip.pull(Self.fault, up: true)
+        return now
+    }
+
+    func release() throws { try chip.pull(Self.fault, up: false) }
 }
 
 /// A car in state C: the pilot's high level at 6 V and its low level at −12 V.
@@ -212,17 +317,23 @@ final class CarInStateC: PilotSensor, PilotSignal {
     func apply(_ output: PilotOutput) throws(HardwareError) {}
 }
 
-func reaction(trips: Int) throws {
-    let gpio = BenchGPIO()
-    let contactor = try GPIOContactor(provider: gpio, drive: GPIOLineSpec(chip: "gpiochip0", line: .offset(17)), feedback: nil)
-    let monitor = try GPIOResidualCurrentMonitor(
-        provider: gpio, fault: GPIOLineSpec(chip: "gpiochip0", line: .offset(27)), test: GPIOLineSpec(chip: "gpiochip0", line: .offset(22)))
+/// Trips the RCM `trips` times while charging, each at a random phase of the 10 ms period, and
+/// reports the time from the trip to the write that opens the contactor.
+func reaction(trips: Int, kernel: Bool) throws {
+    let rig: any TripRig & GPIOProvider = kernel ? try KernelRig() : BenchGPIO()
+    let drive = (rig as? KernelRig)?.spec(KernelRig.drive) ?? GPIOLineSpec(chip: "gpiochip0", line: .offset(17))
+    let fault = (rig as? KernelRig)?.spec(KernelRig.fault) ?? GPIOLineSpec(chip: "gpiochip0", line: .offset(27))
+    let test = (rig as? KernelRig)?.spec(KernelRig.selfTest) ?? GPIOLineSpec(chip: "gpiochip0", line: .offset(22))
+    let contactor = try GPIOContactor(provider: rig, drive: drive, feedback: nil)
+    let monitor = try GPIOResidualCurrentMonitor(provider: rig, fault: fault, test: test)
     var configuration = ChargerConfiguration()
     configuration.hasContactorFeedback = false
     configuration.residualCurrentRetryInterval = .milliseconds(30)
     configuration.residualCurrentMaxRetries = 1_000_000
     configuration.stateFHoldTime = .milliseconds(10)
     configuration.meterLostTimeout = .seconds(1_000_000)
+    // gpio-sim cannot wire the self-test input to the fault output: no self-test before closing.
+    if kernel { configuration.residualCurrentSelfTestBeforeClose = false }
     let car = CarInStateC()
     let events = BoundedQueue<TimedEvent>(capacity: 65_536)
     let controller = ChargerController(
@@ -239,44 +350,66 @@ func reaction(trips: Int) throws {
         controller.meterReadings.post(reading, at: now)
         controller.cycle(at: now, missedDeadlines: missed)
     }
-    var delays: [Int64] = []
+    var delays: [Int64] = [], fromEdges: [Int64] = []
     var random = SystemRandomNumberGenerator()
     var failures = 0
     while delays.count < trips && failures < 100 {
         // Wait for the contactor to close again, then trip at a random phase of the 10 ms period.
         let waitUntil = MonotonicClock.now() + .seconds(2)
-        while !gpio.contactorClosed.load(ordering: .relaxed) && MonotonicClock.now() < waitUntil {
+        while !rig.contactorClosed && MonotonicClock.now() < waitUntil {
             MonotonicClock.sleep(until: MonotonicClock.now() + .microseconds(200))
             while events.pop() != nil {}
         }
-        guard gpio.contactorClosed.load(ordering: .relaxed) else {
+        guard rig.contactorClosed else {
             failures += 1
             if arguments.contains("--debug") { say("not closed; machine: \(controller.machine.activeFaults), pilot \(controller.machine.pilotLevel), \(controller.machine.pilotOutput)") }
             continue
         }
         MonotonicClock.sleep(until: MonotonicClock.now() + .microseconds(Int64.random(in: 0..<10_000, using: &random)))
-        gpio.openedAt.store(0, ordering: .relaxed)
-        let tripped = gpio.trip()
+        rig.forgetOpening()
+        let tripped = try rig.trip()
         let deadline = MonotonicClock.now() + .seconds(1)
-        while gpio.openedAt.load(ordering: .acquiring) == 0 && MonotonicClock.now() < deadline {
+        while rig.openedAt == 0 && MonotonicClock.now() < deadline {
             MonotonicClock.sleep(until: MonotonicClock.now() + .microseconds(50))
         }
-        let opened = gpio.openedAt.load(ordering: .acquiring)
+        let opened = rig.openedAt
         if arguments.contains("--debug") { say("trip: opened \(opened > 0), faults \(controller.machine.activeFaults)") }
-        if opened > 0 { delays.append(opened - tripped) } else { failures += 1 }
-        gpio.residualCurrent.store(false, ordering: .releasing)
+        if opened > 0 {
+            delays.append(opened - tripped)
+            // A tick may read the tripped level before the loop has read the edge's event: wait
+            // for the event of this trip, which the next wake reads at once.
+            let read = MonotonicClock.now() + .seconds(1)
+            while let edge = rig.kernelEdge, edge < tripped, MonotonicClock.now() < read {
+                MonotonicClock.sleep(until: MonotonicClock.now() + .microseconds(50))
+            }
+            if let edge = rig.kernelEdge, edge >= tripped { fromEdges.append(opened - edge) }
+        } else {
+            failures += 1
+        }
+        try rig.release()
         while events.pop() != nil {}
     }
     loop.stop()
-    let note = "\(delays.count) residual-current trips while charging, edge on an event descriptor, 10 ms loop, \(loop.statistics.realTime ? "SCHED_FIFO 50" : "normal priority")"
-    for (name, value) in percentiles(delays) { report("fault_reaction_\(name)_ms", value, "ms", note) }
-    report("fault_reaction_missed", Double(failures), "trips", "trips after which the contactor did not open within 1 s (or did not close again)")
+    let priority = loop.statistics.realTime ? "SCHED_FIFO 50" : "normal priority"
+    if kernel {
+        let note = "\(delays.count) residual-current trips while charging through Linux's gpio-sim and libgpiod, 10 ms loop, \(priority), "
+            + "in QEMU with TCG (an emulated CPU: times are inflated)"
+        for (name, value) in percentiles(delays) { report("kernel_fault_reaction_\(name)_ms", value, "ms", note + "; from the pull's sysfs write") }
+        for (name, value) in percentiles(fromEdges) {
+            report("kernel_fault_reaction_from_edge_\(name)_ms", value, "ms", note + "; from the edge event's kernel timestamp")
+        }
+        report("kernel_fault_reaction_missed", Double(failures), "trips", "trips after which the contactor did not open within 1 s (or did not close again)")
+    } else {
+        let note = "\(delays.count) residual-current trips while charging, edge on an event descriptor, 10 ms loop, \(priority)"
+        for (name, value) in percentiles(delays) { report("fault_reaction_\(name)_ms", value, "ms", note) }
+        report("fault_reaction_missed", Double(failures), "trips", "trips after which the contactor did not open within 1 s (or did not close again)")
+    }
 }
 
 switch arguments.first {
 case "timing": timing(seconds: option("--seconds", 60), spinners: option("--busy", 0))
-case "reaction": try reaction(trips: option("--trips", 2000))
+case "reaction": try reaction(trips: option("--trips", 2000), kernel: arguments.contains("--kernel"))
 default:
-    print("usage: loop-bench timing [--seconds 60] [--busy] | reaction [--trips 2000]")
+    print("usage: loop-bench timing [--seconds 60] [--busy N] | reaction [--trips 2000] [--kernel]")
     exit(2)
 }
