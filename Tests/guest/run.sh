@@ -1,25 +1,27 @@
 #!/bin/bash
 # The kernel stage of `make test`: evsed's GPIO and I2C drivers against a real Linux kernel.
 #
-# Boots Debian's own kernel (the linux-image package of the installed linux-headers-amd64) in QEMU,
-# with a static busybox as its first userland (both fetched with apt-get download and unpacked
-# here, never installed), with gpio-sim built as an
-# out-of-tree module from Debian's linux-source and i2c-stub from the kernel's own modules. The
-# guest mounts this machine's root read-only over 9p and runs the test binary's kernel suites
-# (EVSED_GUEST_FILTER, a --filter pattern, default "Kernel") against the simulated chips.
+# Boots Debian's own kernel (the linux-image package of the installed linux-headers-amd64) in QEMU
+# with a static busybox as its first userland, both fetched with apt-get download and unpacked
+# here (never installed); gpio-sim is built as an out-of-tree module from Debian's linux-source,
+# i2c-stub is the kernel's own. The guest mounts this machine's root read-only over 9p and runs
+# the test binary's kernel suites (EVSED_GUEST_FILTER, a --filter pattern, default "Kernel")
+# against the simulated chips.
 # `run.sh bench ARGUMENTS…` runs the release loop-bench (built by `make bench`) there instead.
 # Everything it makes stays in .build/guest; a second run reuses it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 guest=$root/.build/guest
 filter=${EVSED_GUEST_FILTER:-Kernel}
+say() { echo "guest stage: $*"; }
 bench=""
 if [ "${1:-}" = bench ]; then
     shift
     bench=$(IFS=,; echo "$*")
-    [ -x "$root/.build/release/loop-bench" ] || { echo "guest stage: no .build/release/loop-bench (make bench builds it)"; exit 1; }
+    [ -x "$root/.build/release/loop-bench" ] || { say "no .build/release/loop-bench (make bench builds it)"; exit 1; }
 fi
-say() { echo "guest stage: $*"; }
+# The guest learns where the repository is on its kernel's command line.
+case "$root$filter$bench" in *[[:space:]]*) say "the repository's path and the filter cannot hold spaces: $root"; exit 1 ;; esac
 
 if [ "$(uname -m)" != x86_64 ]; then
     say "skipped: it boots an amd64 kernel to run this machine's x86_64 test binary; this machine is $(uname -m)"
