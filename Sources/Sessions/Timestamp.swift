@@ -42,7 +42,8 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
     }
 
     /// Reads "2026-11-25" (midnight, local time), "2026-11-25T10:49" or "2026-11-25T10:49:47"
-    /// (local time), or either with a trailing "Z" (UTC).
+    /// (local time), seconds with a fraction ("10:49:47.250", kept to the millisecond), or any of
+    /// them with a trailing "Z" (UTC).
     public init?(parsing text: String) {
         let utc = text.hasSuffix("Z")
         let body = utc ? String(text.dropLast()) : text
@@ -53,17 +54,27 @@ public struct Timestamp: RawRepresentable, Hashable, Comparable, Sendable, Custo
               halves[0].count == 10, (1970...9999).contains(year), (1...12).contains(month),
               (1...CivilTime.days(in: month, of: year)).contains(day) else { return nil }
         var clock = [0, 0, 0]
+        var milliseconds: Int64 = 0
         if halves.count == 2 {
-            let parts = halves[1].split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+            var time = halves[1]
+            if let dot = time.firstIndex(of: ".") {
+                let fraction = time[time.index(after: dot)...]
+                guard (1...9).contains(fraction.count), fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
+                      time[..<dot].filter({ $0 == ":" }).count == 2 else { return nil }
+                milliseconds = Int64(String((fraction + "00").prefix(3)))!
+                time = time[..<dot]
+            }
+            let parts = time.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
             guard (2...3).contains(parts.count), parts.allSatisfy({ $0 != nil }) else { return nil }
             for (index, part) in parts.enumerated() { clock[index] = part! }
             guard (0...23).contains(clock[0]), (0...59).contains(clock[1]), (0...59).contains(clock[2]) else { return nil }
         }
         let civil = CivilTime(year: year, month: month, day: day, hour: clock[0], minute: clock[1], second: clock[2])
         if utc {
-            self.init(milliseconds: civil.secondsSinceEpoch * 1000)
+            self.init(milliseconds: civil.secondsSinceEpoch * 1000 + milliseconds)
         } else {
             self.init(local: civil)
+            self = Timestamp(milliseconds: self.milliseconds + milliseconds)
         }
     }
 

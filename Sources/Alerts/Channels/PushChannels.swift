@@ -63,9 +63,8 @@ public final class PushoverChannel: AlertChannel {
     static func body(_ message: OutgoingMessage, token: String) -> String {
         var fields = [("token", token), ("user", message.address), ("title", PushText.cut(message.subject, to: 250)),
                       ("message", PushText.cut(message.text, to: 1024)), ("priority", PushText.isProblem(message) ? "1" : "0")]
-        // "2026-11-25T14:05:00.000Z": whole seconds, as Pushover's Unix timestamp.
-        let seconds = message.raisedAt.split(separator: ".").first.map { String($0) + (message.raisedAt.hasSuffix("Z") && !$0.hasSuffix("Z") ? "Z" : "") }
-        if let raised = seconds.flatMap(Timestamp.init(parsing:)) { fields.append(("timestamp", String(raised.milliseconds / 1000))) }
+        // Pushover's timestamp is a Unix time in whole seconds.
+        if let raised = Timestamp(parsing: message.raisedAt) { fields.append(("timestamp", String(raised.milliseconds / 1000))) }
         return fields.map { "\($0.0)=\(SMSGatewayChannel.formEncoded($0.1))" }.joined(separator: "&")
     }
 
