@@ -253,36 +253,25 @@ final class KernelRig: GPIOProvider, TripRig, @unchecked Sendable {
 
     func spec(_ offset: Int) -> GPIOLineSpec { GPIOLineSpec(chip: chip.chipName, line: .offset(UInt32(offset))) }
 
-    /// The drive line of a real request, timed.
-    final class TimedLine: GPIOLine, @unchecked Sendable {
+    /// A line of a real request, observed for the bench: the drive line notes when it is written
+    /// open, the RCM's line passes its edges' kernel timestamps to the bench's thread.
+    final class ObservedLine: GPIOLine, @unchecked Sendable {
         let line: any GPIOLine
         unowned let rig: KernelRig
-        init(line: any GPIOLine, rig: KernelRig) {
+        let isDrive: Bool
+        init(line: any GPIOLine, rig: KernelRig, isDrive: Bool) {
             self.line = line
             self.rig = rig
+            self.isDrive = isDrive
         }
         var spec: GPIOLineSpec { line.spec }
         func read() throws(HardwareError) -> Bool { try line.read() }
         func write(_ active: Bool) throws(HardwareError) {
             try line.write(active)
+            guard isDrive else { return }
             if !active && rig.closed.load(ordering: .relaxed) { rig.opened.store(MonotonicClock.now().nanoseconds, ordering: .releasing) }
             rig.closed.store(active, ordering: .relaxed)
         }
-        var eventDescriptor: Int32? { line.eventDescriptor }
-        func drainEvents() throws(HardwareError) -> Int { try line.drainEvents() }
-    }
-
-    /// The RCM's line of a real request, passing its edges' kernel timestamps to the bench's thread.
-    final class EdgeLine: GPIOLine, @unchecked Sendable {
-        let line: any GPIOLine
-        unowned let rig: KernelRig
-        init(line: any GPIOLine, rig: KernelRig) {
-            self.line = line
-            self.rig = rig
-        }
-        var spec: GPIOLineSpec { line.spec }
-        func read() throws(HardwareError) -> Bool { try line.read() }
-        func write(_ active: Bool) throws(HardwareError) { try line.write(active) }
         var eventDescriptor: Int32? { line.eventDescriptor }
         func drainEvents() throws(HardwareError) -> Int {
             let count = try line.drainEvents()
@@ -293,12 +282,12 @@ final class KernelRig: GPIOProvider, TripRig, @unchecked Sendable {
 
     func output(_ spec: GPIOLineSpec, initial: Bool, device: HardwareError.Device) throws(HardwareError) -> any GPIOLine {
         let line = try library.output(spec, initial: initial, device: device)
-        return spec == self.spec(Self.drive) ? TimedLine(line: line, rig: self) : line
+        return spec == self.spec(Self.drive) ? ObservedLine(line: line, rig: self, isDrive: true) : line
     }
 
     func input(_ spec: GPIOLineSpec, edges: Bool, device: HardwareError.Device) throws(HardwareError) -> any GPIOLine {
         let line = try library.input(spec, edges: edges, device: device)
-        return spec == self.spec(Self.fault) ? EdgeLine(line: line, rig: self) : line
+        return spec == self.spec(Self.fault) ? ObservedLine(line: line, rig: self, isDrive: false) : line
     }
 
     var contactorClosed: Bool { closed.load(ordering: .relaxed) }
