@@ -1,4 +1,4 @@
-/* The timerfd interface (part of glibc, which Swift's Glibc module leaves out). */
+/* What of glibc Swift's Glibc module leaves out: the timerfd interface and ppoll. */
 #include <sys/timerfd.h>
 #include <poll.h>
 #include <signal.h>

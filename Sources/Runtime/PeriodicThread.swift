@@ -103,14 +103,15 @@ public final class PeriodicThread: Sendable {
         var descriptors = wakeSources.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
         if let stopPipe { descriptors.append(pollfd(fd: stopPipe.0, events: Int16(POLLIN), revents: 0)) }
         while running.load(ordering: .acquiring) {
-            if !descriptors.isEmpty && waitForEdge(&descriptors, until: deadline) {
+            if descriptors.isEmpty {
+                MonotonicClock.sleep(until: deadline)
+            } else if waitForEdge(&descriptors, until: deadline) {
                 guard running.load(ordering: .acquiring) else { break }
                 for index in 0..<wakeSources.count where descriptors[index].revents != 0 { wakeSources[index].drain() }
                 wakeCount.add(1, ordering: .relaxed)
                 body(MonotonicClock.now(), 0)
                 continue
             }
-            if descriptors.isEmpty { MonotonicClock.sleep(until: deadline) }
             let start = MonotonicClock.now()
             let lateness = (start - deadline).nanoseconds
             if lateness > maximumLatenessNanoseconds.load(ordering: .relaxed) {

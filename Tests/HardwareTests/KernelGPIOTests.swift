@@ -55,7 +55,10 @@ struct KernelGPIOTests {
 
     @Test func outputsStartReleasedAndTheChipShowsWhatEvsedDrives() throws {
         let chip = try GPIOSimulator(names: Self.names)
-        // A coil left energised by an earlier program must drop at evsed's request.
+        // A coil held on (here by the line's pull) must drop at evsed's request.
+        try chip.pull(17, up: true)
+        try chip.pull(23, up: true)
+        #expect(try chip.value(17) == true && chip.value(23) == true)
         let board = try Self.board(on: chip)
         let contactor = try GPIOContactor(provider: LibGPIOD(), drive: board.contactorDrive, feedback: board.contactorFeedback)
         let rcm = try GPIOResidualCurrentMonitor(provider: LibGPIOD(), fault: board.rcmFault, test: board.rcmTest)
@@ -110,11 +113,11 @@ struct KernelGPIOTests {
         defer { loop.stop() }
         let before = MonotonicClock.now()
         try chip.pull(22, up: false)
-        #expect(Self.wait { seen.withLock { $0 } == [true] }, "no wake-up for the trip: \(seen.withLock { $0 })")
+        #expect(waitUntil(seconds: 10) { seen.withLock { $0 } == [true] }, "no wake-up for the trip: \(seen.withLock { $0 })")
         let edge = try #require(rcm.fault.lastEdgeTime, "no kernel timestamp for the edge")
         #expect(edge >= before && edge <= MonotonicClock.now())
         try chip.pull(22, up: true)
-        #expect(Self.wait { seen.withLock { $0 } == [true, false] }, "no wake-up for the release: \(seen.withLock { $0 })")
+        #expect(waitUntil(seconds: 10) { seen.withLock { $0 } == [true, false] }, "no wake-up for the release: \(seen.withLock { $0 })")
         #expect(loop.statistics.wakeUps == 2 && loop.statistics.ticks == 0)
     }
 
@@ -138,15 +141,5 @@ struct KernelGPIOTests {
         } throws: { error in
             "\(error)".contains("\(chip.chipName) line 5: read:")
         }
-    }
-
-    /// Waits up to 10 s (the guest's emulated CPU is slow) for `condition`.
-    static func wait(_ condition: () -> Bool) -> Bool {
-        let end = MonotonicClock.now() + .seconds(10)
-        while !condition() {
-            guard MonotonicClock.now() < end else { return false }
-            usleep(2_000)
-        }
-        return true
     }
 }

@@ -17,6 +17,9 @@ struct KernelI2CTests {
         #expect(abs(try adc.read(channel: 1) - 3.0) < 1e-9)
         // The configuration word as the chip received it, most significant byte first.
         #expect(try stub.chipWord(address: 0x48, register: 1) == ADS1115.configuration(channel: 1))
+        // The datasheet's fields: OS 1, MUX 101 (AIN1 to GND), PGA 001 (±4.096 V), MODE 1, DR 111
+        // (860 SPS), comparator off (COMP_QUE 11).
+        #expect(try stub.chipWord(address: 0x48, register: 1) == 0b1_101_001_1_111_0_0_0_11)
         let sensor = ADS1115PilotSensor(adc: adc, highChannel: 0, lowChannel: 1, gain: 6, offset: -12)
         #expect(PilotLevel.decode(high: try sensor.sample().high) == .c)
         // A negative conversion: −2048 counts, −0.256 V.

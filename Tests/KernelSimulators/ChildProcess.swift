@@ -68,18 +68,17 @@ public final class ChildProcess: @unchecked Sendable {
     /// Its exit status (128 + the signal when killed), or nil if it still runs after `seconds`.
     public func wait(seconds: Double) -> Int32? {
         if let status { return status }
-        let end = Double(time(nil)) + seconds
-        repeat {
+        var reaped: Int32?
+        _ = waitUntil(seconds: seconds) {
             var raw: Int32 = 0
-            if waitpid(identifier, &raw, WNOHANG) == identifier {
-                // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import.
-                let signal = raw & 0x7f
-                status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal
-                return status
-            }
-            usleep(10_000)
-        } while Double(time(nil)) < end
-        return nil
+            guard waitpid(identifier, &raw, WNOHANG) == identifier else { return false }
+            // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import.
+            let signal = raw & 0x7f
+            reaped = signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+            return true
+        }
+        status = reaped
+        return reaped
     }
 
     public func signal(_ number: Int32) { if status == nil { kill(identifier, number) } }

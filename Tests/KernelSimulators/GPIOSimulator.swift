@@ -62,6 +62,7 @@ public final class GPIOSimulator: @unchecked Sendable {
             chipName = try Self.read(bank + "/chip_name")
             deviceName = try Self.read(directory + "/dev_name")
         } catch {
+            if live { try? Self.write("0", to: directory + "/live") }
             Self.remove(directory: directory, names: names.keys)
             throw error
         }

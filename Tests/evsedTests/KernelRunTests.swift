@@ -21,7 +21,7 @@ struct KernelRunTests {
         let sensors: GPIOSimulator
         let power: GPIOSimulator
         let directory: String
-        let pwm: String
+        let pwm = FakePWMTree()
         let board: String
         let line: PseudoTerminalPair
         let meter: ChildProcess
@@ -29,18 +29,12 @@ struct KernelRunTests {
         private var car = Car.away
         private var residualCurrent = false
         private var running = true
-        private var circuit: Thread?
 
         init() throws {
             sensors = try GPIOSimulator(names: [5: "PILOT_10V5", 6: "PILOT_7V5", 13: "PILOT_4V5", 19: "PILOT_1V5",
                                                 26: "PILOT_LOW", 22: "RCM_FAULT", 23: "RCM_TEST"])
             power = try GPIOSimulator(names: [17: "CONTACTOR", 27: "CONTACTOR_AUX"])
             directory = try Peer.scratchDirectory("kernel-run")
-            pwm = directory + "/pwm"
-            for folder in ["", "/pwmchip0", "/pwmchip0/pwm0"] { mkdir(pwm + folder, 0o755) }
-            for file in ["pwmchip0/export", "pwmchip0/pwm0/period", "pwmchip0/pwm0/duty_cycle", "pwmchip0/pwm0/enable", "pwmchip0/pwm0/polarity"] {
-                _ = FileManager.default.createFile(atPath: pwm + "/" + file, contents: Data("0\n".utf8))
-            }
             line = try PseudoTerminalPair()
             meter = try ChildProcess(CommandLineTests.executable, ["sim-meter", "--port", line.first, "--model", "sdm120",
                                                                    "--address", "1", "--baud", "9600", "--power", "3680"],
@@ -50,18 +44,16 @@ struct KernelRunTests {
                 .replacingOccurrences(of: "drive = { chip = \"\(sensors.chipName)\"", with: "drive = { chip = \"\(power.chipName)\"")
                 .replacingOccurrences(of: "feedback = { chip = \"\(sensors.chipName)\"", with: "feedback = { chip = \"\(power.chipName)\"")
                 .replacingOccurrences(of: "port = \"/dev/ttyAMA0\"", with: "port = \"\(line.second)\"")
-                .replacingOccurrences(of: "[pwm]\n", with: "[pwm]\nroot = \"\(pwm)\"\n")
+                .replacingOccurrences(of: "[pwm]\n", with: "[pwm]\nroot = \"\(pwm.root)\"\n")
             board = directory + "/board.toml"
             try text.write(toFile: board, atomically: true, encoding: .utf8)
             try setCircuit()
-            let thread = Thread { [self] in
+            Thread { [self] in
                 while lock.withLock({ running }) {
                     try? setCircuit()
                     usleep(2_000)
                 }
-            }
-            thread.start()
-            circuit = thread
+            }.start()
         }
 
         func stop() {
@@ -82,12 +74,11 @@ struct KernelRunTests {
 
         /// The pilot as the board's comparators see it, from the PWM's duty and the car; the RDC-DD's
         /// output (active low) from a leak or its self-test input; the auxiliary contact following
-        /// the coil. Only the sensors' lines are written: a chip that went away is left alone.
+        /// the coil. A sensors' chip that went away is left alone.
         func setCircuit() throws {
             let (car, leak) = lock.withLock { (self.car, residualCurrent) }
-            let duty = Int((try? String(contentsOfFile: pwm + "/pwmchip0/pwm0/duty_cycle", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "0") ?? 0
-            let enabled = (try? String(contentsOfFile: pwm + "/pwmchip0/pwm0/enable", encoding: .utf8))?.hasPrefix("1") ?? false
+            let duty = Int(pwm.read("duty_cycle").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            let enabled = pwm.read("enable").hasPrefix("1")
             let high: Double
             switch (enabled, duty) {
             case (false, _), (true, 0): high = -12    // state F: the EVSE holds −12 V
@@ -114,23 +105,13 @@ struct KernelRunTests {
                          environment: ["EVSED_LEDGER": ledger], output: bench.directory + "/evsed.log")
     }
 
-    /// Waits up to `seconds` (the guest's CPU is emulated) for `condition`.
-    func wait(_ seconds: Double = 20, _ condition: () throws -> Bool) rethrows -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while try !condition() {
-            guard Date() < end else { return false }
-            usleep(5_000)
-        }
-        return true
-    }
-
     /// Starts evsed, connects the car and waits for the contactor's coil to be driven.
     func charging(_ bench: Bench, ledger: String) throws -> ChildProcess {
         let daemon = try evsed(bench, ledger: ledger)
-        try #require(wait { daemon.output.contains("steady +12 V") || daemon.wait(seconds: 0) != nil },
+        try #require(waitUntil(seconds: 20) { daemon.output.contains("steady +12 V") || daemon.wait(seconds: 0) != nil },
                      "evsed did not start: \(daemon.output)")
         bench.vehicle = .charging
-        try #require(try wait { try bench.power.value(17) }, "the contactor never closed: \(daemon.output)")
+        try #require(try waitUntil(seconds: 20) { try bench.power.value(17) }, "the contactor never closed: \(daemon.output)")
         return daemon
     }
 
@@ -140,12 +121,12 @@ struct KernelRunTests {
         let ledger = bench.directory + "/ledger.sqlite"
         let daemon = try charging(bench, ledger: ledger)
         // The car has its fill: it goes back to B, the coil drops; it leaves.
-        #expect(wait { daemon.output.contains("reading") && daemon.output.contains("kW") })
+        #expect(waitUntil(seconds: 20) { daemon.output.contains("reading") && daemon.output.contains("kW") })
         sleep(2)
         bench.vehicle = .connected
-        #expect(try wait { try !bench.power.value(17) }, "the contactor stayed closed: \(daemon.output)")
+        #expect(try waitUntil(seconds: 20) { try !bench.power.value(17) }, "the contactor stayed closed: \(daemon.output)")
         bench.vehicle = .away
-        #expect(wait { daemon.output.contains("session_ended") }, "\(daemon.output)")
+        #expect(waitUntil(seconds: 20) { daemon.output.contains("session_ended") }, "\(daemon.output)")
         daemon.signal(SIGTERM)
         #expect(daemon.wait(seconds: 30) == 0, "\(daemon.output)")
         #expect(daemon.output.contains("stopped: contactor open, pilot in state F"), "\(daemon.output)")
@@ -166,8 +147,8 @@ struct KernelRunTests {
         defer { bench.stop() }
         let daemon = try charging(bench, ledger: bench.directory + "/ledger.sqlite")
         bench.tripped = true
-        #expect(try wait(5) { try !bench.power.value(17) }, "the contactor stayed closed: \(daemon.output)")
-        #expect(wait { daemon.output.contains("residual_current") }, "\(daemon.output)")
+        #expect(try waitUntil(seconds: 5) { try !bench.power.value(17) }, "the contactor stayed closed: \(daemon.output)")
+        #expect(waitUntil(seconds: 20) { daemon.output.contains("residual_current") }, "\(daemon.output)")
         daemon.signal(SIGTERM)
         #expect(daemon.wait(seconds: 30) == 0, "\(daemon.output)")
     }
@@ -177,8 +158,8 @@ struct KernelRunTests {
         defer { bench.stop() }
         let daemon = try charging(bench, ledger: bench.directory + "/ledger.sqlite")
         try bench.sensors.setLive(false)
-        #expect(try wait(5) { try !bench.power.value(17) }, "the contactor stayed closed: \(daemon.output)")
-        #expect(wait { daemon.output.contains("hardware_io_error") }, "\(daemon.output)")
+        #expect(try waitUntil(seconds: 5) { try !bench.power.value(17) }, "the contactor stayed closed: \(daemon.output)")
+        #expect(waitUntil(seconds: 20) { daemon.output.contains("hardware_io_error") }, "\(daemon.output)")
         daemon.signal(SIGTERM)
         #expect(daemon.wait(seconds: 30) == 0, "\(daemon.output)")
         #expect(try !bench.power.value(17))

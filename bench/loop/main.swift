@@ -160,6 +160,8 @@ protocol TripRig: AnyObject {
     func release() throws
     /// When the kernel saw the trip's edge (ns), where a kernel is in the loop.
     var kernelEdge: Int64? { get }
+    /// The contactor's drive, the RCM's fault output and its self-test input.
+    var lines: (drive: GPIOLineSpec, fault: GPIOLineSpec, test: GPIOLineSpec) { get }
 }
 
 /// GPIO lines as the bench's "kernel": the RCM's fault output raises an edge event on a pipe, as a
@@ -223,6 +225,10 @@ final class BenchGPIO: GPIOProvider, TripRig, @unchecked Sendable {
     var openedAt: Int64 { opened.load(ordering: .acquiring) }
     func forgetOpening() { opened.store(0, ordering: .relaxed) }
     var kernelEdge: Int64? { nil }
+    var lines: (drive: GPIOLineSpec, fault: GPIOLineSpec, test: GPIOLineSpec) {
+        (GPIOLineSpec(chip: "gpiochip0", line: .offset(17)), GPIOLineSpec(chip: "gpiochip0", line: .offset(27)),
+         GPIOLineSpec(chip: "gpiochip0", line: .offset(22)))
+    }
 
     /// The RCM trips: its output goes active and the "kernel" queues an edge event.
     func trip() -> Int64 {
@@ -294,6 +300,9 @@ final class KernelRig: GPIOProvider, TripRig, @unchecked Sendable {
     var openedAt: Int64 { opened.load(ordering: .acquiring) }
     func forgetOpening() { opened.store(0, ordering: .relaxed) }
     var kernelEdge: Int64? { edge.load(ordering: .acquiring) }
+    var lines: (drive: GPIOLineSpec, fault: GPIOLineSpec, test: GPIOLineSpec) {
+        (spec(Self.drive), spec(Self.fault), spec(Self.selfTest))
+    }
 
     func trip() throws -> Int64 {
         let now = MonotonicClock.now().nanoseconds
@@ -318,11 +327,8 @@ func reaction(trips: Int, kernel: Bool) throws {
     var parameters = sched_param(sched_priority: loopPriority - 5)
     pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters)
     let rig: any TripRig & GPIOProvider = kernel ? try KernelRig() : BenchGPIO()
-    let drive = (rig as? KernelRig)?.spec(KernelRig.drive) ?? GPIOLineSpec(chip: "gpiochip0", line: .offset(17))
-    let fault = (rig as? KernelRig)?.spec(KernelRig.fault) ?? GPIOLineSpec(chip: "gpiochip0", line: .offset(27))
-    let test = (rig as? KernelRig)?.spec(KernelRig.selfTest) ?? GPIOLineSpec(chip: "gpiochip0", line: .offset(22))
-    let contactor = try GPIOContactor(provider: rig, drive: drive, feedback: nil)
-    let monitor = try GPIOResidualCurrentMonitor(provider: rig, fault: fault, test: test)
+    let contactor = try GPIOContactor(provider: rig, drive: rig.lines.drive, feedback: nil)
+    let monitor = try GPIOResidualCurrentMonitor(provider: rig, fault: rig.lines.fault, test: rig.lines.test)
     var configuration = ChargerConfiguration()
     configuration.hasContactorFeedback = false
     configuration.residualCurrentRetryInterval = .milliseconds(30)

@@ -42,10 +42,10 @@ public final class LinuxI2CDevice: I2CDevice, @unchecked Sendable {
 
     deinit { close(descriptor) }
 
-    /// The error of a transfer that failed with `errno`. A chip that does not acknowledge its
-    /// address is reported by the bus driver as ENXIO, EREMOTEIO or ENODEV, by adapter.
-    private func failure(_ operation: String) -> HardwareError {
-        let code = errno
+    /// The error of a transfer that failed with `code` (errno, read by the caller before anything
+    /// else can change it). A chip that does not acknowledge its address is reported by the bus
+    /// driver as ENXIO, EREMOTEIO or ENODEV, by adapter.
+    private func failure(_ code: Int32, _ operation: String) -> HardwareError {
         var detail = "\(name): \(operation): \(String(cString: strerror(code)))"
         if code == ENXIO || code == EREMOTEIO || code == ENODEV {
             detail += " (no chip answers at 0x\(String(address, radix: 16)): check its wiring, power and address pins)"
@@ -56,14 +56,16 @@ public final class LinuxI2CDevice: I2CDevice, @unchecked Sendable {
     public func readWord(register: UInt8) throws(HardwareError) -> UInt16 {
         let value = i2c_smbus_read_word_data(descriptor, register)
         guard value >= 0 else {
-            throw failure("read register \(register)")
+            let code = errno
+            throw failure(code, "read register \(register)")
         }
         return UInt16(truncatingIfNeeded: value).byteSwapped
     }
 
     public func writeWord(register: UInt8, _ value: UInt16) throws(HardwareError) {
         guard i2c_smbus_write_word_data(descriptor, register, value.byteSwapped) >= 0 else {
-            throw failure("write register \(register)")
+            let code = errno
+            throw failure(code, "write register \(register)")
         }
     }
 }
