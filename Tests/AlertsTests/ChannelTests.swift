@@ -235,4 +235,34 @@ import TestSupport
         try channel.deliver(Self.message(to: "home/alerts"))
         #expect(again.wait(forMessages: 1, seconds: 10, lines: true))
     }
+
+    /// The live state changes every few seconds while charging; with the broker down, each change
+    /// must not dial it again (a host that does not answer holds the channel's thread for the
+    /// timeout). An alert still does: it is news, and has its own retry policy.
+    @Test func theLiveStateDoesNotDialABrokerThatIsDownAtEveryChange() throws {
+        let directory = try Peer.scratchDirectory("mqtt-down")
+        let port = Peer.freePort()
+        let configuration = try Self.settings("""
+            [mqtt]
+            host = "127.0.0.1"
+            port = \(port)
+            client_id = "evsed-test"
+            """)
+        let channel = MQTTChannel(settings: configuration.mqtt!, charger: "Garage 1", timeout: .seconds(10), stateRetryInterval: .seconds(600))
+        #expect { try channel.publishState(#"{"state":"B"}"#) } throws: { error in
+            (error as! DeliveryError).problem.contains("cannot connect: Connection refused")
+        }
+        // The broker is up now, but the state waits out the interval without dialling.
+        let broker = try Peer.mosquitto(in: directory, port: port)
+        #expect { try channel.publishState(#"{"state":"C"}"#) } throws: { error in
+            let problem = (error as! DeliveryError).problem
+            return problem.contains("not connected since the last attempt failed") && problem.contains("s more")
+        }
+        // An alert dials at once; connected, the state goes out again.
+        try channel.deliver(Self.message(to: "home/alerts"))
+        try channel.publishState(#"{"state":"C"}"#)
+        #expect(broker.wait(forMessages: 2, seconds: 10, lines: true))
+        #expect(broker.lines().contains(#"evsed/garage-1/state {"state":"C"}"#))
+        #expect(!broker.lines().contains(where: { $0.contains(#""state":"B""#) }))
+    }
 }

@@ -28,6 +28,10 @@ public final class MQTTChannel: AlertChannel {
     /// the last time (said once, until it changes or the connection is made).
     private var lastConnectAttempt: Instant?
     private var lastConnectProblem: String?
+    /// When a connection last failed: the live state waits `stateRetryInterval` after it before
+    /// trying again, so that a broker that is down is not dialled at every change of state.
+    private var lastConnectFailure: Instant?
+    private let stateRetryInterval: Duration
 
     /// What libmosquitto's callbacks report, read on the same thread.
     private final class Events {
@@ -59,9 +63,11 @@ public final class MQTTChannel: AlertChannel {
         }
     }
 
-    public init(settings: MQTTSettings, charger: String, timeout: Duration, homeAssistant: HomeAssistantDevice? = nil, link: MQTTCommandLink? = nil) {
+    public init(settings: MQTTSettings, charger: String, timeout: Duration, homeAssistant: HomeAssistantDevice? = nil, link: MQTTCommandLink? = nil,
+                stateRetryInterval: Duration = .seconds(5)) {
         self.settings = settings
         self.timeout = timeout
+        self.stateRetryInterval = stateRetryInterval
         self.stateTopic = settings.stateTopic.replacing("{charger}", with: AlertDocument.slug(charger))
         self.homeAssistant = settings.homeAssistant ? homeAssistant : nil
         self.link = settings.commands ? link : nil
@@ -92,8 +98,16 @@ public final class MQTTChannel: AlertChannel {
         }
     }
 
-    /// Publishes the charger's state, retained.
+    /// Publishes the charger's state, retained. Within `stateRetryInterval` of a failed
+    /// connection it does not dial again (an alert's delivery still does): it says when it will.
     public func publishState(_ document: String) throws(DeliveryError) {
+        if !events.connected, let failure = lastConnectFailure {
+            let waited = MonotonicClock.now() - failure
+            if waited < stateRetryInterval {
+                let left = Int((stateRetryInterval - waited).seconds.rounded(.up))
+                throw DeliveryError("MQTT \(settings.broker) topic \(stateTopic): not connected since the last attempt failed; the state waits \(left) s more")
+            }
+        }
         do throws(DeliveryError) {
             try publish(document, to: stateTopic, retain: true)
         } catch {
@@ -189,9 +203,21 @@ public final class MQTTChannel: AlertChannel {
         }
     }
 
-    /// The client, connected (CONNACK accepted).
+    /// The client, connected (CONNACK accepted); a failure is remembered for the live state.
     private func connected() throws(DeliveryError) -> OpaquePointer {
         if let client, events.connected { return client }
+        do throws(DeliveryError) {
+            let client = try connect()
+            lastConnectFailure = nil
+            return client
+        } catch {
+            lastConnectFailure = MonotonicClock.now()
+            throw error
+        }
+    }
+
+    /// A new client, connected and announced.
+    private func connect() throws(DeliveryError) -> OpaquePointer {
         let api = try Library.shared.api.get()
         if let old = client {
             api.destroy(old)
