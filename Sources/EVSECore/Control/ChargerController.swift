@@ -65,6 +65,14 @@ public final class ChargerController: @unchecked Sendable {
         // First, before this step adds any: the count of what the sink could not take.
         reportLostEvents(at: now)
         tickHadHardwareError = false
+        // The residual-current monitor first: a GPIO read, while the pilot's sample can take
+        // milliseconds (two ADC conversions over I2C); a trip opens the contactor before it.
+        if let tripped = readHardware(now, { () throws(HardwareError) in try devices.residualCurrentMonitor.isTripped() }),
+            tripped != lastTripped
+        {
+            lastTripped = tripped
+            perform(machine.residualCurrentMonitorChanged(tripped: tripped, at: now), at: now)
+        }
         while let due = timers.popDue(at: now) {
             perform(machine.timerFired(due.timer, at: now), at: now)
         }
@@ -85,12 +93,6 @@ public final class ChargerController: @unchecked Sendable {
         {
             lastFeedback = closed
             perform(machine.contactorFeedbackChanged(closed: closed, at: now), at: now)
-        }
-        if let tripped = readHardware(now, { () throws(HardwareError) in try devices.residualCurrentMonitor.isTripped() }),
-            tripped != lastTripped
-        {
-            lastTripped = tripped
-            perform(machine.residualCurrentMonitorChanged(tripped: tripped, at: now), at: now)
         }
         if let lock = devices.connectorLock,
             let locked = readHardware(now, { () throws(HardwareError) in try lock.feedback() }), locked != lastLockFeedback
