@@ -362,6 +362,17 @@ struct RunCommand: ParsableCommand {
         }
         defer { page?.stop() }
         terminal.say("evsed \(BuildInfo.version) on \(description.name) (\(board)); type 'help' for commands, Ctrl-C to stop")
+        // Held until run() returns: the kernel drops the request when its descriptor closes.
+        var wakeLatency: CPUWakeLatencyRequest?
+        if let microseconds = description.cpuWakeLatencyMicroseconds {
+            do throws(CPUWakeLatencyError) {
+                wakeLatency = try CPUWakeLatencyRequest(microseconds: microseconds)
+                terminal.say("cpu wake latency: at most \(microseconds) µs while evsed runs (\(CPUWakeLatencyRequest.device))")
+            } catch {
+                terminal.say("warning: cpu_wake_latency_us = \(microseconds): \(error)")
+            }
+        }
+        defer { withExtendedLifetime(wakeLatency) {} }
         guard daemon.start() else {
             terminal.drainEvents()
             LineWriter.standardError.write("evsed: the hardware could not be put in its safe state; not starting")

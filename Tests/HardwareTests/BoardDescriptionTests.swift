@@ -38,6 +38,14 @@ import TestSupport
         #expect(board.charger.phases == 1)
         #expect(board.charger.ventilationAvailable)
         #expect(board.charger.overcurrentTime == .seconds(10))
+        #expect(board.cpuWakeLatencyMicroseconds == nil, "no request unless the board file asks")
+    }
+
+    @Test func theCPUWakeLatencyIsAskedForByTheBoardFile() throws {
+        for (text, expected) in [("0", Int32(0)), ("50", 50), ("10000", 10_000)] {
+            let board = try read("[board]\nname = \"x\"\nkind = \"simulated\"\n[control]\ncpu_wake_latency_us = \(text)\n[simulation]")
+            #expect(board.cpuWakeLatencyMicroseconds == expected)
+        }
     }
 
     @Test(arguments: [
@@ -49,6 +57,9 @@ import TestSupport
         ("[board]\nname = \"x\"\nkind = \"simulated\"\n[control]\nperiod_ms = 20\nunplug_samples = 2\n[simulation]", 6, "control.unplug_samples", "2 samples at 20.0 ms take longer than the 25 ms allowed to see an unplug"),
         ("[board]\nname = \"x\"\nkind = \"simulated\"\n[temperature]\nderate_half_c = 80\nlimit_c = 70\n[simulation]", 4, "temperature", "thresholds must rise: derate_half_c < derate_quarter_c < limit_c"),
         ("name = 3", 1, nil, "missing [board] table (name and kind of the board)"),
+        ("[board]\nname = \"x\"\nkind = \"simulated\"\n[control]\ncpu_wake_latency_us = -1\n[simulation]", 5, "control.cpu_wake_latency_us", "-1 is outside 0 … 10000"),
+        ("[board]\nname = \"x\"\nkind = \"simulated\"\n[control]\ncpu_wake_latency_us = 20000\n[simulation]", 5, "control.cpu_wake_latency_us", "20000 is outside 0 … 10000"),
+        ("[board]\nname = \"x\"\nkind = \"simulated\"\n[control]\ncpu_wake_latency_us = 2.5\n[simulation]", 5, "control.cpu_wake_latency_us", "expected an integer, found a number"),
     ] as [(String, Int, String?, String)])
     func mistakesNameTheKeyAndTheLine(text: String, line: Int, key: String?, problem: String) {
         #expect(throws: ConfigError(file: "b.toml", line: line, key: key, problem: problem)) { try read(text) }

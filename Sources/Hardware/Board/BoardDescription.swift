@@ -19,6 +19,9 @@ public struct BoardDescription {
     public var charger: ChargerConfiguration
     /// The control loop's period.
     public var controlPeriod: Duration
+    /// `[control] cpu_wake_latency_us`: the cap on the CPUs' wake-up from idle evsed asks the
+    /// kernel for while it runs (`Runtime.CPUWakeLatencyRequest`); nil: no request.
+    public var cpuWakeLatencyMicroseconds: Int32? = nil
     public var meterPollInterval: Duration
     public var temperaturePollInterval: Duration
     /// The `[simulation]` table, read by the Simulation module; nil on real boards.
@@ -79,6 +82,7 @@ public struct BoardDescription {
 
         var charger = ChargerConfiguration()
         var period = Duration.milliseconds(10)
+        var wakeLatency: Int32?
         var meterPoll = Duration.seconds(1)
         var temperaturePoll = Duration.seconds(1)
 
@@ -105,6 +109,9 @@ public struct BoardDescription {
                 samplesToConfirmDiodeFault: try table.integer("diode_fault_samples", default: 3, in: 1...20))
             charger.overrunsForFault = try table.integer("overruns_for_fault", default: 5, in: 1...1000)
             charger.onTimeTicksToClearOverrun = try table.integer("on_time_ticks_to_clear", default: 100, in: 1...100_000)
+            if table.contains("cpu_wake_latency_us") {
+                wakeLatency = Int32(try table.integer("cpu_wake_latency_us", default: 0, in: 0...10_000))
+            }
             try table.rejectUnknownKeys()
             // An unplug must be seen within 25 ms (design): at most 25 ms of confirming samples.
             let unplugTime = period * charger.pilot.samplesToConfirmUnplug
@@ -201,7 +208,7 @@ public struct BoardDescription {
         guard problems.isEmpty else { return nil }
 
         return BoardDescription(
-            path: document.file, name: name, kind: kind, charger: charger, controlPeriod: period,
+            path: document.file, name: name, kind: kind, charger: charger, controlPeriod: period, cpuWakeLatencyMicroseconds: wakeLatency,
             meterPollInterval: meterPoll, temperaturePollInterval: temperaturePoll, simulation: simulation, console: console, ocpp: ocpp,
             cards: cards, page: page, linux: linux)
     }
