@@ -141,7 +141,7 @@ let package = Package(
 
         // Benchmarks (make bench): they report figures, they do not pass or fail.
         .executableTarget(name: "ledger-bench", dependencies: ["Ledger", "Billing", "Sessions", "EVSECore"], path: "bench/ledger"),
-        .executableTarget(name: "loop-bench", dependencies: ["EVSECore", "Hardware", "Runtime", "Simulation", "KernelSimulators"], path: "bench/loop"),
+        .executableTarget(name: "loop-bench", dependencies: ["CLinuxTime", "EVSECore", "Hardware", "Runtime", "Simulation", "KernelSimulators"], path: "bench/loop"),
         // Seeded mutation of every input evsed reads (make test runs it briefly, make fuzz long).
         .executableTarget(
             name: "evsed-fuzz", dependencies: ["ConfigFile", "Billing", "Hardware", "Simulation", "Alerts", "Console", "Ledger", "EVSECore", "OCPP", "Sessions",

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLinuxTime
 import EVSECore
 import Hardware
 import KernelSimulators
@@ -13,9 +14,15 @@ import Synchronization
 //   loop-bench timing [--seconds 60] [--busy N] tick lateness at 10 ms while charging on the
 //                                               simulated board (--busy N: N threads spinning)
 //   loop-bench reaction [--trips 2000]          residual-current trip → contactor-open write, the
-//                                               edge arriving on a descriptor as the GPIO driver's do
+//                                               edge arriving on a descriptor as the GPIO driver's do;
+//                                               after each trip, a bare thread's wake-up (the floor)
+//   loop-bench reaction --ads1115 [--trips N]   the same with the pilot sampled through an ADS1115
+//                                               in real time, as on boards/rpi4-ads1115.toml
 //   loop-bench reaction --kernel [--trips N]    the same through gpio-sim and libgpiod (the guest of
 //                                               Tests/guest/run.sh)
+//
+// Each takes --cpu-wake-latency-us N: the run holds the PM QoS request of a board file's
+// [control] cpu_wake_latency_us = N.
 //
 // Prints one JSON object per figure.
 //
@@ -29,13 +36,30 @@ func option(_ name: String, _ fallback: Int) -> Int {
     return value
 }
 
+/// `--cpu-wake-latency-us N`: the run holds the PM QoS request a board file's
+/// `[control] cpu_wake_latency_us = N` makes evsed hold; its figures' names start `cpu_wake_Nus_`.
+nonisolated let wakeLatency: CPUWakeLatencyRequest? = {
+    guard let index = arguments.firstIndex(of: "--cpu-wake-latency-us") else { return nil }
+    guard index + 1 < arguments.count, let value = Int32(arguments[index + 1]), (0...10_000).contains(value) else {
+        print("--cpu-wake-latency-us takes 0 … 10000")
+        exit(2)
+    }
+    do throws(CPUWakeLatencyError) {
+        return try CPUWakeLatencyRequest(microseconds: value)
+    } catch {
+        print("loop-bench: \(error)")
+        exit(1)
+    }
+}()
+
 func report(_ name: String, _ value: Double, _ unit: String, _ note: String = "") {
     var line = JSONLine()
     line.add("benchmark", "loop")
-    line.add("figure", name)
+    line.add("figure", wakeLatency.map { "cpu_wake_\($0.microseconds)us_" + name } ?? name)
     line.add("value", value, decimals: 4)
     line.add("unit", unit)
-    if !note.isEmpty { line.add("note", note) }
+    let held = wakeLatency.map { "; CPU wake-up from idle capped at \($0.microseconds) µs (PM QoS, as cpu_wake_latency_us)" } ?? ""
+    if !note.isEmpty || !held.isEmpty { line.add("note", note + held) }
     say(line.description)
 }
 
@@ -160,6 +184,8 @@ protocol TripRig: AnyObject {
     func release() throws
     /// When the kernel saw the trip's edge (ns), where a kernel is in the loop.
     var kernelEdge: Int64? { get }
+    /// When the loop, woken by an edge, last read it (ns), where the bench is the kernel.
+    var wokeAt: Int64? { get }
     /// The contactor's drive, the RCM's fault output and its self-test input.
     var lines: (drive: GPIOLineSpec, fault: GPIOLineSpec, test: GPIOLineSpec) { get }
 }
@@ -171,6 +197,8 @@ final class BenchGPIO: GPIOProvider, TripRig, @unchecked Sendable {
     let selfTest = Atomic<Bool>(false)
     let closed = Atomic<Bool>(false)
     let opened = Atomic<Int64>(0)
+    /// When the loop, woken, last drained the RCM line's edge (ns).
+    let drained = Atomic<Int64>(0)
     let edges: (read: Int32, write: Int32)
 
     init() {
@@ -180,31 +208,33 @@ final class BenchGPIO: GPIOProvider, TripRig, @unchecked Sendable {
         edges = (ends[0], ends[1])
     }
 
+    /// A line: its role is found once, so a read or write costs what an ioctl's bookkeeping
+    /// would, not a string's formatting.
     final class Line: GPIOLine, @unchecked Sendable {
+        enum Role { case fault, drive, selfTest, other }
         let spec: GPIOLineSpec
+        let role: Role
         unowned let gpio: BenchGPIO
         init(spec: GPIOLineSpec, gpio: BenchGPIO) {
             self.spec = spec
             self.gpio = gpio
+            let lines = gpio.lines
+            role = spec == lines.fault ? .fault : spec == lines.drive ? .drive : spec == lines.test ? .selfTest : .other
         }
         func read() throws(HardwareError) -> Bool {
-            switch spec.description {
-            case "gpiochip0 line 27": return gpio.residualCurrent.load(ordering: .acquiring) || gpio.selfTest.load(ordering: .relaxed)
-            default: return false
-            }
+            role == .fault && (gpio.residualCurrent.load(ordering: .acquiring) || gpio.selfTest.load(ordering: .relaxed))
         }
         func write(_ active: Bool) throws(HardwareError) {
-            switch spec.description {
-            case "gpiochip0 line 17": gpio.drive(active)
-            case "gpiochip0 line 22": gpio.selfTest.store(active, ordering: .relaxed)
-            default: break
+            switch role {
+            case .drive: gpio.drive(active)
+            case .selfTest: gpio.selfTest.store(active, ordering: .relaxed)
+            case .fault, .other: break
             }
         }
-        var eventDescriptor: Int32? { spec.description == "gpiochip0 line 27" ? gpio.edges.read : nil }
+        var eventDescriptor: Int32? { role == .fault ? gpio.edges.read : nil }
         func drainEvents() throws(HardwareError) -> Int {
-            var buffer = [UInt8](repeating: 0, count: 64)
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(gpio.edges.read, $0.baseAddress, 64) }
-            return max(0, count)
+            gpio.drained.store(MonotonicClock.now().nanoseconds, ordering: .releasing)
+            return withUnsafeTemporaryAllocation(byteCount: 64, alignment: 1) { max(0, Glibc.read(gpio.edges.read, $0.baseAddress, 64)) }
         }
     }
 
@@ -225,6 +255,7 @@ final class BenchGPIO: GPIOProvider, TripRig, @unchecked Sendable {
     var openedAt: Int64 { opened.load(ordering: .acquiring) }
     func forgetOpening() { opened.store(0, ordering: .relaxed) }
     var kernelEdge: Int64? { nil }
+    var wokeAt: Int64? { drained.load(ordering: .acquiring) }
     var lines: (drive: GPIOLineSpec, fault: GPIOLineSpec, test: GPIOLineSpec) {
         (GPIOLineSpec(chip: "gpiochip0", line: .offset(17)), GPIOLineSpec(chip: "gpiochip0", line: .offset(27)),
          GPIOLineSpec(chip: "gpiochip0", line: .offset(22)))
@@ -300,6 +331,7 @@ final class KernelRig: GPIOProvider, TripRig, @unchecked Sendable {
     var openedAt: Int64 { opened.load(ordering: .acquiring) }
     func forgetOpening() { opened.store(0, ordering: .relaxed) }
     var kernelEdge: Int64? { edge.load(ordering: .acquiring) }
+    var wokeAt: Int64? { nil }
     var lines: (drive: GPIOLineSpec, fault: GPIOLineSpec, test: GPIOLineSpec) {
         (spec(Self.drive), spec(Self.fault), spec(Self.selfTest))
     }
@@ -313,15 +345,128 @@ final class KernelRig: GPIOProvider, TripRig, @unchecked Sendable {
     func release() throws { try chip.pull(Self.fault, up: false) }
 }
 
+/// The platform's own floor, with none of evsed's code: a thread at the loop's priority waits in
+/// `ppoll` on a pipe until a 10 ms deadline, over and over, and notes when a byte wakes it. The
+/// reaction run wakes it after each of its trips, at the same pacing, so both sample the same
+/// minutes of the machine's noise.
+final class BareWaiter: @unchecked Sendable {
+    let ends: (read: Int32, write: Int32)
+    let woke = Atomic<Int64>(0)
+    let running = Atomic<Bool>(true)
+    private var thread = pthread_t()
+
+    static func now() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+    }
+
+    init(priority: Int32) {
+        var pair: [Int32] = [-1, -1]
+        pipe(&pair)
+        _ = fcntl(pair[0], F_SETFL, O_NONBLOCK)
+        ends = (pair[0], pair[1])
+        let context = Unmanaged.passRetained(PriorityBox(waiter: self, priority: priority)).toOpaque()
+        pthread_create(&thread, nil, { argument in
+            let box = Unmanaged<PriorityBox>.fromOpaque(argument!).takeRetainedValue()
+            box.waiter.wait(priority: box.priority)
+            return nil
+        }, context)
+    }
+
+    private final class PriorityBox {
+        let waiter: BareWaiter
+        let priority: Int32
+        init(waiter: BareWaiter, priority: Int32) {
+            self.waiter = waiter
+            self.priority = priority
+        }
+    }
+
+    private func wait(priority: Int32) {
+        var parameters = sched_param(sched_priority: priority)
+        pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters)
+        var deadline = Self.now() + 10_000_000
+        var descriptor = pollfd(fd: ends.read, events: Int16(POLLIN), revents: 0)
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while running.load(ordering: .relaxed) {
+            let remaining = deadline - Self.now()
+            if remaining <= 0 {
+                deadline += 10_000_000
+                continue
+            }
+            var timeout = timespec(tv_sec: Int(remaining / 1_000_000_000), tv_nsec: Int(remaining % 1_000_000_000))
+            if ppoll(&descriptor, 1, &timeout, nil) > 0 {
+                woke.store(Self.now(), ordering: .releasing)
+                _ = buffer.withUnsafeMutableBytes { read(ends.read, $0.baseAddress, $0.count) }
+            }
+        }
+    }
+
+    /// Wakes the thread; returns how long it took (ns), or nil when it did not wake within 1 s.
+    func wake() -> Int64? {
+        woke.store(0, ordering: .relaxed)
+        let start = Self.now()
+        var byte: UInt8 = 1
+        _ = write(ends.write, &byte, 1)
+        while woke.load(ordering: .acquiring) == 0 && Self.now() - start < 1_000_000_000 {
+            var pause = timespec(tv_sec: 0, tv_nsec: 50_000)
+            nanosleep(&pause, nil)
+        }
+        let at = woke.load(ordering: .acquiring)
+        return at == 0 ? nil : at - start
+    }
+
+    func stop() {
+        running.store(false, ordering: .relaxed)
+        var byte: UInt8 = 1
+        _ = write(ends.write, &byte, 1)
+        pthread_join(thread, nil)
+        close(ends.read)
+        close(ends.write)
+    }
+}
+
 /// A car in state C: the pilot's high level at 6 V and its low level at −12 V.
 final class CarInStateC: PilotSensor, PilotSignal {
     func sample() throws(HardwareError) -> PilotSample { .nominal(.c) }
     func apply(_ output: PilotOutput) throws(HardwareError) {}
 }
 
+/// The ADS1115 of boards/rpi4-ads1115.toml as the loop meets it, in real time: each SMBus word
+/// transfer takes 90 µs (four bytes at 400 kHz), and a conversion is done 1.2 ms (860 samples per
+/// second) after its configuration word. Its channels read a car in state C through the board's
+/// divider (pilot = adc × 6 − 12): 3.0 V on the high level's channel, 0 V on the low one's.
+final class TimedADS1115: I2CDevice, @unchecked Sendable {
+    let name = "the bench's ADS1115"
+    private var startedAt = Int64(0)
+    private var channel = 0
+
+    private func transfer() {
+        var time = timespec(tv_sec: 0, tv_nsec: 90_000)
+        nanosleep(&time, nil)
+    }
+
+    func writeWord(register: UInt8, _ value: UInt16) throws(HardwareError) {
+        transfer()
+        guard register == 1 else { return }
+        startedAt = MonotonicClock.now().nanoseconds
+        channel = Int(value >> 12 & 0x3)
+    }
+
+    func readWord(register: UInt8) throws(HardwareError) -> UInt16 {
+        transfer()
+        if register == 1 { return MonotonicClock.now().nanoseconds - startedAt >= 1_200_000 ? 0x8000 : 0 }
+        return channel == 0 ? 24_000 : 0  // 24000 × 4.096 V / 32768 = 3.0 V
+    }
+}
+
 /// Trips the RCM `trips` times while charging, each at a random phase of the 10 ms period, and
 /// reports the time from the trip to the write that opens the contactor.
-func reaction(trips: Int, kernel: Bool) throws {
+///
+/// With `adcPilot`, the pilot is sampled as on boards/rpi4-ads1115.toml (TimedADS1115): each tick
+/// spends about 2.7 ms on it.
+func reaction(trips: Int, kernel: Bool, adcPilot: Bool) throws {
     // The trip is timed by this thread just before it trips: preempted in between by the
     // footprint runs' threads, it would count its own wait as the loop's. It runs below the loop.
     var parameters = sched_param(sched_priority: loopPriority - 5)
@@ -341,7 +486,9 @@ func reaction(trips: Int, kernel: Bool) throws {
     let events = BoundedQueue<TimedEvent>(capacity: 65_536)
     let controller = ChargerController(
         machine: ChargerStateMachine(configuration: configuration),
-        devices: ChargerDevices(pilotSensor: car, pilotSignal: car, contactor: contactor, residualCurrentMonitor: monitor),
+        devices: ChargerDevices(
+            pilotSensor: adcPilot ? ADS1115PilotSensor(adc: ADS1115(device: TimedADS1115()), highChannel: 0, lowChannel: 1, gain: 6, offset: -12) : car,
+            pilotSignal: car, contactor: contactor, residualCurrentMonitor: monitor),
         meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 64), events: events)
     _ = controller.driveSafeOutputs(at: MonotonicClock.now())
     controller.commands.push(.ready)
@@ -353,7 +500,9 @@ func reaction(trips: Int, kernel: Bool) throws {
         controller.meterReadings.post(reading, at: now)
         controller.cycle(at: now, missedDeadlines: missed)
     }
-    var delays: [Int64] = [], fromEdges: [Int64] = []
+    // Not in the guest: there the emulated CPU, not the platform, sets the floor.
+    let bare = kernel || adcPilot ? nil : BareWaiter(priority: loopPriority)
+    var delays: [Int64] = [], fromEdges: [Int64] = [], fromWakes: [Int64] = [], floor: [Int64] = []
     var random = SystemRandomNumberGenerator()
     var failures = 0
     while delays.count < trips && failures < 100 {
@@ -379,6 +528,7 @@ func reaction(trips: Int, kernel: Bool) throws {
         if arguments.contains("--debug") { say("trip: opened \(opened > 0), faults \(controller.machine.activeFaults)") }
         if opened > 0 {
             delays.append(opened - tripped)
+            if let woke = rig.wokeAt, woke >= tripped, woke <= opened { fromWakes.append(opened - woke) }
             // A tick may read the tripped level before the loop has read the edge's event: wait
             // for the event of this trip, which the next wake reads at once.
             let read = MonotonicClock.now() + .seconds(1)
@@ -391,8 +541,13 @@ func reaction(trips: Int, kernel: Bool) throws {
         }
         try rig.release()
         while events.pop() != nil {}
+        if let bare {
+            MonotonicClock.sleep(until: MonotonicClock.now() + .microseconds(Int64.random(in: 0..<10_000, using: &random)))
+            if let delay = bare.wake() { floor.append(delay) }
+        }
     }
     loop.stop()
+    bare?.stop()
     let priority = loop.statistics.realTime ? "SCHED_FIFO \(loopPriority)" : "normal priority"
     if kernel {
         let note = "\(delays.count) residual-current trips while charging through Linux's gpio-sim and libgpiod, 10 ms loop, \(priority), "
@@ -402,17 +557,26 @@ func reaction(trips: Int, kernel: Bool) throws {
             report("kernel_fault_reaction_from_edge_\(name)_ms", value, "ms", note + "; from the edge event's kernel timestamp")
         }
         report("kernel_fault_reaction_missed", Double(failures), "trips", "trips after which the contactor did not open within 1 s (or did not close again)")
+    } else if adcPilot {
+        let note = "\(delays.count) residual-current trips while charging, the pilot sampled through an ADS1115 (two conversions of 1.2 ms, "
+            + "I2C transfers of 90 µs, in real time), edge on an event descriptor, 10 ms loop, \(priority)"
+        for (name, value) in percentiles(delays) { report("fault_reaction_ads1115_\(name)_ms", value, "ms", note) }
+        report("fault_reaction_ads1115_missed", Double(failures), "trips", "trips after which the contactor did not open within 1 s (or did not close again)")
     } else {
         let note = "\(delays.count) residual-current trips while charging, edge on an event descriptor, 10 ms loop, \(priority)"
         for (name, value) in percentiles(delays) { report("fault_reaction_\(name)_ms", value, "ms", note) }
+        let ownNote = "\(fromWakes.count) of the trips above, from the loop's wake-up (its read of the edge) to the contactor's write: evsed's own part"
+        for (name, value) in percentiles(fromWakes) { report("fault_reaction_from_wake_\(name)_ms", value, "ms", ownNote) }
         report("fault_reaction_missed", Double(failures), "trips", "trips after which the contactor did not open within 1 s (or did not close again)")
+        let floorNote = "\(floor.count) wake-ups of a bare thread (no evsed code: ppoll on a pipe, \(priority)), one after each trip above: the machine's own floor"
+        for (name, value) in percentiles(floor) { report("platform_wake_\(name)_ms", value, "ms", floorNote) }
     }
 }
 
 switch arguments.first {
 case "timing": timing(seconds: option("--seconds", 60), spinners: option("--busy", 0))
-case "reaction": try reaction(trips: option("--trips", 2000), kernel: arguments.contains("--kernel"))
+case "reaction": try reaction(trips: option("--trips", 2000), kernel: arguments.contains("--kernel"), adcPilot: arguments.contains("--ads1115"))
 default:
-    print("usage: loop-bench timing [--seconds 60] [--busy N] | reaction [--trips 2000] [--kernel]")
+    print("usage: loop-bench timing [--seconds 60] [--busy N] | reaction [--trips 2000] [--kernel | --ads1115]  [--cpu-wake-latency-us N]")
     exit(2)
 }
