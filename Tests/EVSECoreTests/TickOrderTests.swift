@@ -12,12 +12,15 @@ struct TickOrderTests {
         var closed = false
         var testInput = false
         var residualCurrent = false
+        /// The controller's event sink: what it has reported is written down before each command.
+        var events: BoundedQueue<TimedEvent>?
         func sample() throws(HardwareError) -> PilotSample {
             log.append("pilot sampled")
             return .nominal(level)
         }
         func apply(_ output: PilotOutput) throws(HardwareError) {}
         func command(closed: Bool) throws(HardwareError) {
+            while let event = events?.pop() { log.append("reported \(event.event)") }
             log.append(closed ? "contactor closed" : "contactor opened")
             self.closed = closed
         }
@@ -29,7 +32,8 @@ struct TickOrderTests {
         func setSelfTest(_ active: Bool) throws(HardwareError) { testInput = active }
     }
 
-    @Test func aResidualCurrentTripOpensTheContactorBeforeThePilotIsSampled() throws {
+    /// A car charging, then one tick with the residual-current monitor tripped; the log of that tick.
+    func tripWhileCharging() throws -> (log: [String], controller: ChargerController) {
         let devices = LoggingDevices()
         let events = BoundedQueue<TimedEvent>(capacity: 4096)
         let controller = ChargerController(
@@ -52,11 +56,30 @@ struct TickOrderTests {
 
         devices.residualCurrent = true
         devices.log.removeAll()
+        devices.events = events
         now = now + .milliseconds(10)
         controller.cycle(at: now, missedDeadlines: 0)
-        let opened = try #require(devices.log.firstIndex(of: "contactor opened"), "\(devices.log)")
-        let sampled = try #require(devices.log.firstIndex(of: "pilot sampled"), "\(devices.log)")
-        #expect(opened < sampled, "\(devices.log)")
+        while let event = events.pop() { devices.log.append("reported \(event.event)") }
+        return (devices.log, controller)
+    }
+
+    @Test func aResidualCurrentTripOpensTheContactorBeforeThePilotIsSampled() throws {
+        let (log, controller) = try tripWhileCharging()
+        let opened = try #require(log.firstIndex(of: "contactor opened"), "\(log)")
+        let sampled = try #require(log.firstIndex(of: "pilot sampled"), "\(log)")
+        #expect(opened < sampled, "\(log)")
         #expect(controller.machine.activeFaults.contains(.residualCurrent))
+    }
+
+    /// The machine puts the contactor's opening first among the step's actions: it is written
+    /// before anything of the step is reported (the fault, its timers, the session interrupted).
+    @Test func theContactorOpensBeforeTheStepIsReported() throws {
+        let (log, _) = try tripWhileCharging()
+        let opened = try #require(log.firstIndex(of: "contactor opened"), "\(log)")
+        let reports = log.indices.filter { log[$0].hasPrefix("reported") }
+        #expect(reports.count >= 3, "\(log)")
+        #expect(reports.allSatisfy { $0 > opened }, "\(log)")
+        #expect(reports.first.map { log[$0].hasSuffix("openContactor)") } == true, "\(log)")
+        #expect(log.filter { $0 == "contactor opened" }.count == 1, "one write: \(log)")
     }
 }
