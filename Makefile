@@ -11,6 +11,8 @@ APT_PACKAGES := pkg-config libnfc-dev libmicrohttpd-dev libmodbus-dev libgpiod-d
                 libcurl4-openssl-dev libmosquitto-dev libwebsockets-dev mosquitto mosquitto-clients openssl ca-certificates python3 python3-venv chromium
 # The guest stage of `make test` (Tests/guest/run.sh): Debian's kernel in QEMU with gpio-sim and i2c-stub.
 GUEST_APT_PACKAGES := qemu-system-x86 cpio kmod i2c-tools gcc make linux-headers-amd64 linux-source-6.1
+# make bench's reference for the loop's timing: cyclictest, the real-time Linux community's own.
+BENCH_APT_PACKAGES := rt-tests
 # The SMTP server of the alert tests (aiosmtpd, from PyPI) lives in its own virtual environment.
 PEERS_VENV   := Tests/peers/.venv
 AIOSMTPD     := aiosmtpd==1.4.6
@@ -103,6 +105,7 @@ $(PEERS_VENV)/.installed:
 
 ## bench: every benchmark (about 14 minutes; BENCHMARKS.md explains them); writes bench/results/latest.md and .json
 bench: deps guest-deps
+	$(call apt_install,$(BENCH_APT_PACKAGES))
 	python3 bench/run.py $(BENCH_OPTIONS)
 
 ## fuzz: FUZZ_MINUTES (default 10) of fuzzing, a quarter each: the seeded fuzzer (a new seed each

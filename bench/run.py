@@ -38,6 +38,44 @@ def figure(benchmark, name, value, unit, note="", target=None, met=None):
     print(f"  {benchmark:9} {name:40} {shown:>12} {unit:10} {note}", flush=True)
 
 
+def cyclictest(seconds):
+    """The machine's own timer wake-up at the loop's period and priority, by rt-tests' cyclictest
+    (clock_nanosleep on absolute deadlines; --laptop: no PM QoS request, as evsed without
+    cpu_wake_latency_us): the reference the loop's tick lateness is read against."""
+    if not shutil.which("cyclictest"):
+        print("  (no cyclictest: make bench installs rt-tests; the machine's reference is left out)", flush=True)
+        return
+    result = subprocess.run(["cyclictest", "--laptop", "--mlockall", "--priority=60", "--interval=10000",
+                             f"--duration={seconds}", "--quiet", "--histogram=20000", "--threads=1"],
+                            text=True, capture_output=True)
+    buckets, overflows = [], 0
+    for line in result.stdout.splitlines():
+        if line.startswith("# Histogram Overflows:"):
+            overflows = int(line.split(":")[1].split()[0])
+        elif line and not line.startswith("#"):
+            fields = line.split()
+            if len(fields) >= 2 and int(fields[1]) > 0:
+                buckets.append((int(fields[0]), int(fields[1])))
+    total = sum(count for _, count in buckets) + overflows
+    if total == 0:
+        print("  (cyclictest measured nothing: " + (result.stderr.strip().splitlines() or ["no output"])[-1] + ")", flush=True)
+        return
+
+    def at(fraction):
+        seen = 0
+        for microseconds, count in buckets:
+            seen += count
+            if seen >= fraction * total:
+                return microseconds / 1000
+        return 20.0  # past the histogram: 20 ms or more
+
+    note = (f"cyclictest (rt-tests) at 10 ms, SCHED_FIFO 60, no PM QoS request, {total} wake-ups, 1 µs buckets: "
+            "the machine's own tick lateness")
+    for name, fraction in (("p50", 0.5), ("p99", 0.99), ("p99_9", 0.999)):
+        figure("loop", f"platform_timer_idle_{name}_ms", at(fraction), "ms", note)
+    figure("loop", "platform_timer_idle_max_ms", at(1.0), "ms", note)
+
+
 def run(command, **options):
     return subprocess.run(command, cwd=ROOT, check=True, text=True, capture_output=True, **options)
 
@@ -322,6 +360,7 @@ def main():
     print("control loop:", flush=True)
     cores = os.cpu_count() or 1
     for mode in (["timing", "--seconds", str(options.loop_seconds)],
+                 "cyclictest",
                  ["timing", "--seconds", str(options.loop_seconds), "--busy", str(max(1, cores - 1))],
                  ["timing", "--seconds", str(options.loop_seconds), "--busy", str(cores)],
                  ["reaction", "--trips", str(options.trips)],
@@ -329,6 +368,9 @@ def main():
                  # As on a board file with [control] cpu_wake_latency_us = 0.
                  ["timing", "--seconds", str(options.loop_seconds), "--cpu-wake-latency-us", "0"],
                  ["reaction", "--trips", str(options.trips), "--cpu-wake-latency-us", "0"]):
+        if mode == "cyclictest":
+            cyclictest(options.loop_seconds)
+            continue
         for entry in json_lines(run([os.path.join(binaries, "loop-bench")] + mode).stdout):
             value = entry["value"]
             # The targets hold with and without the board file's PM QoS request.
