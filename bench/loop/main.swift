@@ -504,7 +504,8 @@ func reaction(trips: Int, kernel: Bool, adcPilot: Bool) throws {
     let bare = kernel || adcPilot ? nil : BareWaiter(priority: loopPriority)
     var delays: [Int64] = [], fromEdges: [Int64] = [], fromWakes: [Int64] = [], floor: [Int64] = []
     var random = SystemRandomNumberGenerator()
-    var failures = 0
+    var notClosed = 0, notOpened = 0
+    var failures: Int { notClosed + notOpened }
     while delays.count < trips && failures < 100 {
         // Wait for the contactor to close again, then trip at a random phase of the 10 ms period.
         let waitUntil = MonotonicClock.now() + .seconds(2)
@@ -513,7 +514,7 @@ func reaction(trips: Int, kernel: Bool, adcPilot: Bool) throws {
             while events.pop() != nil {}
         }
         guard rig.contactorClosed else {
-            failures += 1
+            notClosed += 1
             if arguments.contains("--debug") { say("not closed; machine: \(controller.machine.activeFaults), pilot \(controller.machine.pilotLevel), \(controller.machine.pilotOutput)") }
             continue
         }
@@ -537,7 +538,7 @@ func reaction(trips: Int, kernel: Bool, adcPilot: Bool) throws {
             }
             if let edge = rig.kernelEdge, edge >= tripped { fromEdges.append(opened - edge) }
         } else {
-            failures += 1
+            notOpened += 1
         }
         try rig.release()
         while events.pop() != nil {}
@@ -548,6 +549,7 @@ func reaction(trips: Int, kernel: Bool, adcPilot: Bool) throws {
     }
     loop.stop()
     bare?.stop()
+    let missedNote = "trips after which the contactor did not open within 1 s (\(notOpened)) or did not close again within 2 s (\(notClosed))"
     let priority = loop.statistics.realTime ? "SCHED_FIFO \(loopPriority)" : "normal priority"
     if kernel {
         let note = "\(delays.count) residual-current trips while charging through Linux's gpio-sim and libgpiod, 10 ms loop, \(priority), "
@@ -556,18 +558,18 @@ func reaction(trips: Int, kernel: Bool, adcPilot: Bool) throws {
         for (name, value) in percentiles(fromEdges) {
             report("kernel_fault_reaction_from_edge_\(name)_ms", value, "ms", note + "; from the edge event's kernel timestamp")
         }
-        report("kernel_fault_reaction_missed", Double(failures), "trips", "trips after which the contactor did not open within 1 s (or did not close again)")
+        report("kernel_fault_reaction_missed", Double(failures), "trips", missedNote)
     } else if adcPilot {
         let note = "\(delays.count) residual-current trips while charging, the pilot sampled through an ADS1115 (two conversions of 1.2 ms, "
             + "I2C transfers of 90 µs, in real time), edge on an event descriptor, 10 ms loop, \(priority)"
         for (name, value) in percentiles(delays) { report("fault_reaction_ads1115_\(name)_ms", value, "ms", note) }
-        report("fault_reaction_ads1115_missed", Double(failures), "trips", "trips after which the contactor did not open within 1 s (or did not close again)")
+        report("fault_reaction_ads1115_missed", Double(failures), "trips", missedNote)
     } else {
         let note = "\(delays.count) residual-current trips while charging, edge on an event descriptor, 10 ms loop, \(priority)"
         for (name, value) in percentiles(delays) { report("fault_reaction_\(name)_ms", value, "ms", note) }
         let ownNote = "\(fromWakes.count) of the trips above, from the loop's wake-up (its read of the edge) to the contactor's write: evsed's own part"
         for (name, value) in percentiles(fromWakes) { report("fault_reaction_from_wake_\(name)_ms", value, "ms", ownNote) }
-        report("fault_reaction_missed", Double(failures), "trips", "trips after which the contactor did not open within 1 s (or did not close again)")
+        report("fault_reaction_missed", Double(failures), "trips", missedNote)
         let floorNote = "\(floor.count) wake-ups of a bare thread (no evsed code: ppoll on a pipe, \(priority)), one after each trip above: the machine's own floor"
         for (name, value) in percentiles(floor) { report("platform_wake_\(name)_ms", value, "ms", floorNote) }
     }
