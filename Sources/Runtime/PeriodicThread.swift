@@ -58,7 +58,10 @@ public final class PeriodicThread: Sendable {
     /// - Parameter wakeSources: descriptors (GPIO edge events) that wake the thread before its
     ///   deadline: the body then runs at once, out of schedule, after the source is drained; the
     ///   periodic deadlines are not moved.
-    public init(name: String, period: Duration, realTimePriority: Int32? = nil, wakeSources: [WakeSource] = [],
+    ///
+    /// - Parameter firstDeadline: the first tick's deadline, which sets the phase of all the others
+    ///   (two threads on the same period keep a fixed offset); one period from now when nil.
+    public init(name: String, period: Duration, realTimePriority: Int32? = nil, wakeSources: [WakeSource] = [], firstDeadline: Instant? = nil,
                 body: @escaping @Sendable (_ deadline: Instant, _ missedDeadlines: Int) -> Void) {
         precondition(period > .zero, "a period must be positive")
         self.name = name
@@ -71,11 +74,12 @@ public final class PeriodicThread: Sendable {
             precondition(pipe(&ends) == 0, "pipe failed for \(name): \(String(cString: strerror(errno)))")
             stopPipe = (ends[0], ends[1])
         }
-        let context = Unmanaged.passRetained(Context(owner: self, body: body, priority: realTimePriority)).toOpaque()
+        let first = firstDeadline ?? MonotonicClock.now() + period
+        let context = Unmanaged.passRetained(Context(owner: self, body: body, priority: realTimePriority, firstDeadline: first)).toOpaque()
         var handle = pthread_t()
         let result = pthread_create(&handle, nil, { argument in
             let context = Unmanaged<Context>.fromOpaque(argument!).takeRetainedValue()
-            context.owner.loop(body: context.body, priority: context.priority)
+            context.owner.loop(body: context.body, priority: context.priority, firstDeadline: context.firstDeadline)
             return nil
         }, context)
         precondition(result == 0, "pthread_create failed for \(name): \(String(cString: strerror(result)))")
@@ -86,19 +90,21 @@ public final class PeriodicThread: Sendable {
         let owner: PeriodicThread
         let body: @Sendable (Instant, Int) -> Void
         let priority: Int32?
-        init(owner: PeriodicThread, body: @escaping @Sendable (Instant, Int) -> Void, priority: Int32?) {
+        let firstDeadline: Instant
+        init(owner: PeriodicThread, body: @escaping @Sendable (Instant, Int) -> Void, priority: Int32?, firstDeadline: Instant) {
             self.owner = owner
             self.body = body
             self.priority = priority
+            self.firstDeadline = firstDeadline
         }
     }
 
-    private func loop(body: @Sendable (Instant, Int) -> Void, priority: Int32?) {
+    private func loop(body: @Sendable (Instant, Int) -> Void, priority: Int32?, firstDeadline: Instant) {
         if let priority {
             var parameters = sched_param(sched_priority: priority)
             realTime.store(pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters) == 0, ordering: .relaxed)
         }
-        var deadline = MonotonicClock.now() + period
+        var deadline = firstDeadline
         var missed = 0
         var descriptors = wakeSources.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
         if let stopPipe { descriptors.append(pollfd(fd: stopPipe.0, events: Int16(POLLIN), revents: 0)) }

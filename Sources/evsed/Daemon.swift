@@ -20,12 +20,16 @@ final class Daemon {
     private let meter: any EnergyMeter
     private let temperature: (any TemperatureSensor)?
     private let wakeSources: [PeriodicThread.WakeSource]
+    /// An ADC pilot's sampler, run on a thread of its own just ahead of each tick.
+    private let pilotSampler: SampledPilotSensor?
     /// The control loop, and the other threads (pollers, physics), while running.
     private let running: Lock<(loop: PeriodicThread, others: [PeriodicThread])?> = Lock(nil)
 
     private init(board: BoardDescription, devices: ChargerDevices, meter: any EnergyMeter, temperature: (any TemperatureSensor)?,
-                 wakeSources: [PeriodicThread.WakeSource], simulation: Simulation?, startedAt: Instant, books: Books) {
+                 wakeSources: [PeriodicThread.WakeSource], pilotSampler: SampledPilotSensor? = nil, simulation: Simulation?, startedAt: Instant,
+                 books: Books) {
         self.board = board
+        self.pilotSampler = pilotSampler
         self.simulation = simulation
         self.meter = meter
         self.temperature = temperature
@@ -61,10 +65,10 @@ final class Daemon {
 
     /// The daemon on a real board: its devices are opened now, safest first.
     static func linux(board: BoardDescription, configuration: LinuxBoardConfiguration, books: Books, startedAt: Instant) throws(HardwareError) -> Daemon {
-        let opened = try LinuxBoard.open(configuration, charger: board.charger)
+        let opened = try LinuxBoard.open(configuration, charger: board.charger, controlPeriod: board.controlPeriod)
         let daemon = Daemon(
             board: board, devices: opened.devices, meter: opened.meter, temperature: opened.temperature,
-            wakeSources: opened.wakeSources, simulation: nil, startedAt: startedAt, books: books)
+            wakeSources: opened.wakeSources, pilotSampler: opened.pilotSampler, simulation: nil, startedAt: startedAt, books: books)
         for problem in opened.startupProblems { daemon.events.push(TimedEvent(at: startedAt, event: .hardwareError(problem))) }
         return daemon
     }
@@ -84,8 +88,16 @@ final class Daemon {
                 world.advance(to: now)
             })
         }
+        // An ADC pilot's sampler runs on the loop's deadlines moved its lead earlier, one priority
+        // below the loop: its sample is done just before each tick, and an edge preempts it.
+        let firstTick = MonotonicClock.now() + board.controlPeriod
+        if let sampler = pilotSampler {
+            sampler.sampleOnce()
+            others.append(PeriodicThread(name: "pilot-sampler", period: board.controlPeriod, realTimePriority: 49,
+                                         firstDeadline: firstTick - sampler.lead) { _, _ in sampler.sampleOnce() })
+        }
         let loop = PeriodicThread(name: "control-loop", period: board.controlPeriod, realTimePriority: 50,
-                                  wakeSources: wakeSources) { now, missed in
+                                  wakeSources: wakeSources, firstDeadline: firstTick) { now, missed in
             controller.cycle(at: now, missedDeadlines: missed)
             // The simulated board can hang its own control loop (the `stall` command), so the
             // overrun fault and the systemd watchdog can be seen at work.

@@ -15,8 +15,12 @@ public struct LinuxBoard: Sendable {
     public var wakeSources: [PeriodicThread.WakeSource]
     /// What could not be opened at start but is tried again (the meter's line).
     public var startupProblems: [HardwareError] = []
+    /// A pilot read through an ADC: sampled on a thread of its own, which the daemon runs on the
+    /// control loop's deadlines moved `lead` earlier (see `SampledPilotSensor`).
+    public var pilotSampler: SampledPilotSensor? = nil
 
-    public static func open(_ board: LinuxBoardConfiguration, charger: ChargerConfiguration,
+    /// - Parameter controlPeriod: the control loop's, which an ADC pilot's sampler follows.
+    public static func open(_ board: LinuxBoardConfiguration, charger: ChargerConfiguration, controlPeriod: Duration = .milliseconds(10),
                             gpio: any GPIOProvider = LibGPIOD()) throws(HardwareError) -> LinuxBoard {
         let contactor = try GPIOContactor(
             provider: gpio, drive: board.contactorDrive,
@@ -33,13 +37,18 @@ public struct LinuxBoard: Sendable {
         try pwm.open()
         let pilot: any PilotSensor
         var proximity: (any ProximityPilotSensor)?
+        var sampler: SampledPilotSensor?
         switch board.pilot {
         case .ads1115(let settings):
             let adc = ADS1115(device: try LinuxI2CDevice(bus: settings.bus, address: settings.address, device: .pilotSensor))
             let sensor = ADS1115PilotSensor(adc: adc, highChannel: settings.highChannel, lowChannel: settings.lowChannel,
                                             gain: settings.gain, offset: settings.offset, proximity: settings.proximity)
-            pilot = sensor
-            if settings.proximity != nil { proximity = sensor }
+            // Two conversions over I2C, about 3 ms: not on the loop's thread.
+            let sampled = SampledPilotSensor(sensor: sensor, proximity: settings.proximity != nil ? sensor : nil, period: controlPeriod)
+            sampled.sampleOnce()
+            pilot = sampled
+            sampler = sampled
+            if settings.proximity != nil { proximity = sampled }
         case .comparators(let above10V5, let above7V5, let above4V5, let above1V5, let low):
             pilot = try ComparatorPilotSensor(provider: gpio, above10V5: above10V5, above7V5: above7V5, above4V5: above4V5,
                                               above1V5: above1V5, lowBelowMinus10V5: low)
@@ -58,6 +67,7 @@ public struct LinuxBoard: Sendable {
         return LinuxBoard(
             devices: ChargerDevices(pilotSensor: pilot, pilotSignal: pwm, contactor: contactor, residualCurrentMonitor: rcm,
                                     proximityPilot: proximity, connectorLock: lock),
-            meter: meter, temperature: temperature, wakeSources: contactor.wakeSources + rcm.wakeSources, startupProblems: problems)
+            meter: meter, temperature: temperature, wakeSources: contactor.wakeSources + rcm.wakeSources, startupProblems: problems,
+            pilotSampler: sampler)
     }
 }
