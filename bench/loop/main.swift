@@ -464,8 +464,9 @@ final class TimedADS1115: I2CDevice, @unchecked Sendable {
 /// Trips the RCM `trips` times while charging, each at a random phase of the 10 ms period, and
 /// reports the time from the trip to the write that opens the contactor.
 ///
-/// With `adcPilot`, the pilot is sampled as on boards/rpi4-ads1115.toml (TimedADS1115): each tick
-/// spends about 2.7 ms on it.
+/// With `adcPilot`, the pilot is sampled as `evsed run` samples boards/rpi4-ads1115.toml's: an
+/// ADS1115 (TimedADS1115, about 3 ms a sample) behind a SampledPilotSensor, on a thread of its own
+/// one priority below the loop, on the loop's deadlines moved its lead earlier.
 func reaction(trips: Int, kernel: Bool, adcPilot: Bool) throws {
     // The trip is timed by this thread just before it trips: preempted in between by the
     // footprint runs' threads, it would count its own wait as the loop's. It runs below the loop.
@@ -483,11 +484,14 @@ func reaction(trips: Int, kernel: Bool, adcPilot: Bool) throws {
     // gpio-sim cannot wire the self-test input to the fault output: no self-test before closing.
     if kernel { configuration.residualCurrentSelfTestBeforeClose = false }
     let car = CarInStateC()
+    let sampledPilot = adcPilot ? SampledPilotSensor(
+        sensor: ADS1115PilotSensor(adc: ADS1115(device: TimedADS1115()), highChannel: 0, lowChannel: 1, gain: 6, offset: -12),
+        period: .milliseconds(10)) : nil
     let events = BoundedQueue<TimedEvent>(capacity: 65_536)
     let controller = ChargerController(
         machine: ChargerStateMachine(configuration: configuration),
         devices: ChargerDevices(
-            pilotSensor: adcPilot ? ADS1115PilotSensor(adc: ADS1115(device: TimedADS1115()), highChannel: 0, lowChannel: 1, gain: 6, offset: -12) : car,
+            pilotSensor: sampledPilot ?? car,
             pilotSignal: car, contactor: contactor, residualCurrentMonitor: monitor),
         meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 64), events: events)
     _ = controller.driveSafeOutputs(at: MonotonicClock.now())
@@ -496,7 +500,15 @@ func reaction(trips: Int, kernel: Bool, adcPilot: Bool) throws {
     // every tick (a real one is polled on its own thread), the car drawing nothing.
     let reading = MeterReading(voltage: PhaseValues(Volts(230)), current: PhaseValues(Amperes(0)), power: Watts(0),
                                importEnergy: WattHours(kilowattHours: 1234.5))
-    let loop = PeriodicThread(name: "control-loop", period: .milliseconds(10), realTimePriority: loopPriority, wakeSources: monitor.wakeSources) { now, missed in
+    let firstTick = MonotonicClock.now() + .milliseconds(10)
+    var sampler: PeriodicThread?
+    if let sampledPilot {
+        sampledPilot.sampleOnce()
+        sampler = PeriodicThread(name: "pilot-sampler", period: .milliseconds(10), realTimePriority: loopPriority - 1,
+                                 firstDeadline: firstTick - sampledPilot.lead) { _, _ in sampledPilot.sampleOnce() }
+    }
+    let loop = PeriodicThread(name: "control-loop", period: .milliseconds(10), realTimePriority: loopPriority, wakeSources: monitor.wakeSources,
+                              firstDeadline: firstTick) { now, missed in
         controller.meterReadings.post(reading, at: now)
         controller.cycle(at: now, missedDeadlines: missed)
     }
@@ -548,6 +560,7 @@ func reaction(trips: Int, kernel: Bool, adcPilot: Bool) throws {
         }
     }
     loop.stop()
+    sampler?.stop()
     bare?.stop()
     let missedNote = "trips after which the contactor did not open within 1 s (\(notOpened)) or did not close again within 2 s (\(notClosed))"
     let priority = loop.statistics.realTime ? "SCHED_FIFO \(loopPriority)" : "normal priority"
@@ -561,7 +574,7 @@ func reaction(trips: Int, kernel: Bool, adcPilot: Bool) throws {
         report("kernel_fault_reaction_missed", Double(failures), "trips", missedNote)
     } else if adcPilot {
         let note = "\(delays.count) residual-current trips while charging, the pilot sampled through an ADS1115 (two conversions of 1.2 ms, "
-            + "I2C transfers of 90 µs, in real time), edge on an event descriptor, 10 ms loop, \(priority)"
+            + "I2C transfers of 90 µs, in real time) on a thread of its own as evsed run does, edge on an event descriptor, 10 ms loop, \(priority)"
         for (name, value) in percentiles(delays) { report("fault_reaction_ads1115_\(name)_ms", value, "ms", note) }
         report("fault_reaction_ads1115_missed", Double(failures), "trips", missedNote)
     } else {
