@@ -248,7 +248,7 @@ import TestSupport
             port = \(port)
             client_id = "evsed-test"
             """)
-        let channel = MQTTChannel(settings: configuration.mqtt!, charger: "Garage 1", timeout: .seconds(10), stateRetryInterval: .seconds(600))
+        let channel = MQTTChannel(settings: configuration.mqtt!, charger: "Garage 1", timeout: .seconds(10), redialInterval: .seconds(600))
         #expect { try channel.publishState(#"{"state":"B"}"#) } throws: { error in
             (error as! DeliveryError).problem.contains("cannot connect: Connection refused")
         }

@@ -22,13 +22,8 @@ struct AllocationTests {
     func allocations(level: PilotLevel, ticks: Int) -> (count: UInt64, charging: Bool) {
         let devices = StillDevices()
         let events = BoundedQueue<TimedEvent>(capacity: 4096)
-        let controller = ChargerController(
-            machine: ChargerStateMachine(configuration: ChargerConfiguration()),
-            devices: ChargerDevices(pilotSensor: devices, pilotSignal: devices, contactor: devices, residualCurrentMonitor: devices),
-            meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 8), events: events)
+        let controller = readyController(devices, events: events)
         var now = Instant.zero
-        controller.driveSafeOutputs(at: now)
-        controller.commands.push(.ready)
         devices.level = level
         let reading = MeterReading(
             voltage: PhaseValues(Volts(230), Volts(230), Volts(230)),

@@ -36,13 +36,8 @@ struct TickOrderTests {
     func tripWhileCharging() throws -> (log: [String], controller: ChargerController) {
         let devices = LoggingDevices()
         let events = BoundedQueue<TimedEvent>(capacity: 4096)
-        let controller = ChargerController(
-            machine: ChargerStateMachine(configuration: ChargerConfiguration()),
-            devices: ChargerDevices(pilotSensor: devices, pilotSignal: devices, contactor: devices, residualCurrentMonitor: devices),
-            meterReadings: Mailbox(), temperatures: Mailbox(), commands: BoundedQueue(capacity: 8), events: events)
+        let controller = readyController(devices, events: events)
         var now = Instant.zero
-        controller.driveSafeOutputs(at: now)
-        controller.commands.push(.ready)
         devices.level = .c
         let reading = MeterReading(voltage: PhaseValues(Volts(230)), current: PhaseValues(Amperes(0)), power: Watts(0),
                                    importEnergy: WattHours(1000))

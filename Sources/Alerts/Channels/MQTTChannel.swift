@@ -24,14 +24,14 @@ public final class MQTTChannel: AlertChannel {
     private let homeAssistant: HomeAssistantDevice?
     private let link: MQTTCommandLink?
     private let topics: ChargerTopics
-    /// When a connection kept for Home Assistant or commands was last tried, and what went wrong
-    /// the last time (said once, until it changes or the connection is made).
-    private var lastConnectAttempt: Instant?
+    /// What the log was last told about the connection kept for Home Assistant or commands (said
+    /// once, until it changes or the connection is made).
     private var lastConnectProblem: String?
-    /// When a connection last failed: the live state waits `stateRetryInterval` after it before
-    /// trying again, so that a broker that is down is not dialled at every change of state.
-    private var lastConnectFailure: Instant?
-    private let stateRetryInterval: Duration
+    /// When a connection last failed, and why, whoever dialled. Until `redialInterval` has passed,
+    /// the live state and the connection kept for Home Assistant do not dial again (an alert's
+    /// delivery does), so a broker that is down is not dialled at every change of state or round.
+    private var lastConnectFailure: (at: Instant, problem: String)?
+    private let redialInterval: Duration
 
     /// What libmosquitto's callbacks report, read on the same thread.
     private final class Events {
@@ -64,10 +64,10 @@ public final class MQTTChannel: AlertChannel {
     }
 
     public init(settings: MQTTSettings, charger: String, timeout: Duration, homeAssistant: HomeAssistantDevice? = nil, link: MQTTCommandLink? = nil,
-                stateRetryInterval: Duration = .seconds(5)) {
+                redialInterval: Duration = .seconds(5)) {
         self.settings = settings
         self.timeout = timeout
-        self.stateRetryInterval = stateRetryInterval
+        self.redialInterval = redialInterval
         self.stateTopic = settings.stateTopic.replacing("{charger}", with: AlertDocument.slug(charger))
         self.homeAssistant = settings.homeAssistant ? homeAssistant : nil
         self.link = settings.commands ? link : nil
@@ -98,15 +98,12 @@ public final class MQTTChannel: AlertChannel {
         }
     }
 
-    /// Publishes the charger's state, retained. Within `stateRetryInterval` of a failed
-    /// connection it does not dial again (an alert's delivery still does): it says when it will.
+    /// Publishes the charger's state, retained. Within `redialInterval` of a failed connection it
+    /// does not dial again (an alert's delivery still does): it says when it will.
     public func publishState(_ document: String) throws(DeliveryError) {
-        if !events.connected, let failure = lastConnectFailure {
-            let waited = MonotonicClock.now() - failure
-            if waited < stateRetryInterval {
-                let left = Int((stateRetryInterval - waited).seconds.rounded(.up))
-                throw DeliveryError("MQTT \(settings.broker) topic \(stateTopic): not connected since the last attempt failed; the state waits \(left) s more")
-            }
+        if let left = redialWait() {
+            throw DeliveryError("MQTT \(settings.broker) topic \(stateTopic): not connected since the last attempt failed; "
+                                + "the state waits \(Int(left.seconds.rounded(.up))) s more")
         }
         do throws(DeliveryError) {
             try publish(document, to: stateTopic, retain: true)
@@ -115,24 +112,29 @@ public final class MQTTChannel: AlertChannel {
         }
     }
 
+    /// How long the live state and the kept connection still wait before they dial a broker whose
+    /// connection failed; nil when connected, or when they may dial.
+    private func redialWait() -> Duration? {
+        guard !events.connected, let failure = lastConnectFailure else { return nil }
+        let left = redialInterval - (MonotonicClock.now() - failure.at)
+        return left > .zero ? left : nil
+    }
+
     /// Keeps the connection alive between deliveries (PINGREQ, incoming acknowledgements); with
-    /// Home Assistant or commands, connects again (every 5 s at most), hands the commands that
+    /// Home Assistant or commands, connects again (`redialInterval` after a failure), hands the commands that
     /// arrived to the daemon and publishes their results. Returns why a connection kept for them
     /// cannot be made, once for each new reason, for the log.
     @discardableResult
     public func service() -> String? {
         if keepsConnection && !events.connected {
-            let now = MonotonicClock.now()
-            guard lastConnectAttempt.map({ now - $0 >= .seconds(5) }) ?? true else { return nil }
-            lastConnectAttempt = now
-            do throws(DeliveryError) {
-                _ = try connected()
-                lastConnectProblem = nil
-            } catch {
-                let problem = "MQTT \(settings.broker) for Home Assistant and commands: \(error.problem); trying again every 5 s"
+            // The failure is recorded by connected(), whether this round or the live state dialled.
+            if redialWait() == nil { _ = try? connected() }
+            if let failure = lastConnectFailure, !events.connected {
+                let problem = "MQTT \(settings.broker) for Home Assistant and commands: \(failure.problem); trying again every \(Int(redialInterval.seconds)) s"
                 defer { lastConnectProblem = problem }
                 return problem == lastConnectProblem ? nil : problem
             }
+            lastConnectProblem = nil
         }
         guard let client, events.connected, case .success(let api) = Library.shared.api else { return nil }
         let result = api.loop(client, 0, 1)
@@ -203,7 +205,8 @@ public final class MQTTChannel: AlertChannel {
         }
     }
 
-    /// The client, connected (CONNACK accepted); a failure is remembered for the live state.
+    /// The client, connected (CONNACK accepted); a failure is remembered, when and why, for the
+    /// live state and the kept connection.
     private func connected() throws(DeliveryError) -> OpaquePointer {
         if let client, events.connected { return client }
         do throws(DeliveryError) {
@@ -211,7 +214,7 @@ public final class MQTTChannel: AlertChannel {
             lastConnectFailure = nil
             return client
         } catch {
-            lastConnectFailure = MonotonicClock.now()
+            lastConnectFailure = (MonotonicClock.now(), error.problem)
             throw error
         }
     }

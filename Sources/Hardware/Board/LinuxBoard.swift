@@ -20,7 +20,7 @@ public struct LinuxBoard: Sendable {
     public var pilotSampler: SampledPilotSensor? = nil
 
     /// - Parameter controlPeriod: the control loop's, which an ADC pilot's sampler follows.
-    public static func open(_ board: LinuxBoardConfiguration, charger: ChargerConfiguration, controlPeriod: Duration = .milliseconds(10),
+    public static func open(_ board: LinuxBoardConfiguration, charger: ChargerConfiguration, controlPeriod: Duration,
                             gpio: any GPIOProvider = LibGPIOD()) throws(HardwareError) -> LinuxBoard {
         let contactor = try GPIOContactor(
             provider: gpio, drive: board.contactorDrive,

@@ -18,7 +18,6 @@ import Runtime
 /// - The proximity pilot is on the same ADC, so it is measured on the sampler's thread too, after
 ///   the pilot's sample is handed over: the ADC is never used by two threads.
 public final class SampledPilotSensor: PilotSensor, ProximityPilotSensor, Sendable {
-    public let period: Duration
     /// How long before the loop's deadline a sample starts.
     public let lead: Duration
     public let maximumAge: Duration
@@ -37,7 +36,6 @@ public final class SampledPilotSensor: PilotSensor, ProximityPilotSensor, Sendab
                 clock: any MonotonicTime = MonotonicClock()) {
         self.sensor = sensor
         self.proximity = proximity
-        self.period = period
         self.clock = clock
         lead = Self.lead(for: period)
         maximumAge = period * 2 + lead
