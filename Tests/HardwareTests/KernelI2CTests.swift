@@ -10,6 +10,10 @@ struct KernelI2CTests {
     let stub = I2CStub.found!
 
     @Test func theADS1115sConversionIsDecodedAndItsConfigurationReachesTheChip() throws {
+        try stub.exclusively { try adcConversions() }
+    }
+
+    func adcConversions() throws {
         let adc = ADS1115(device: try LinuxI2CDevice(bus: stub.bus, address: 0x48, device: .pilotSensor))
         // 24000 counts of ±4.096 V full scale: 3.0 V at the ADC, 6 V of pilot through the board's
         // divider (× 6 − 12): state C.
@@ -29,9 +33,11 @@ struct KernelI2CTests {
 
     @Test(arguments: [(UInt16(0x1980), 25.5), (0x7D00, 125.0), (0xE700, -25.0), (0xFF80, -0.5), (0x0000, 0.0)])
     func theLM75sTemperatureIsDecoded(word: UInt16, celsius: Double) throws {
-        let sensor = LM75TemperatureSensor(device: try LinuxI2CDevice(bus: stub.bus, address: 0x49, device: .temperatureSensor))
-        try stub.setChipWord(address: 0x49, register: 0, word)
-        #expect(try sensor.read() == Celsius(celsius))
+        try stub.exclusively {
+            let sensor = LM75TemperatureSensor(device: try LinuxI2CDevice(bus: stub.bus, address: 0x49, device: .temperatureSensor))
+            try stub.setChipWord(address: 0x49, register: 0, word)
+            #expect(try sensor.read() == Celsius(celsius))
+        }
     }
 
     @Test func anAddressWithNoChipIsNamed() throws {

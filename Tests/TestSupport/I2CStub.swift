@@ -25,6 +25,17 @@ public struct I2CStub: Sendable {
         return nil
     }()
 
+    /// The stub's chips are one register file each for the whole test process, and the suites that
+    /// use them run in parallel: a test that sets or reads them holds them for its whole length.
+    private static let chips = NSLock()
+
+    /// Runs `body` with the stub's chips to itself.
+    public func exclusively<Result>(_ body: () throws -> Result) rethrows -> Result {
+        Self.chips.lock()
+        defer { Self.chips.unlock() }
+        return try body()
+    }
+
     /// Sets `register` so that the chip sends `word` most significant byte first, as the ADS1115
     /// and the LM75 do (SMBus words travel least significant byte first).
     public func setChipWord(address: Int, register: Int, _ word: UInt16) throws {

@@ -16,6 +16,10 @@ import TestSupport
 struct KernelADCRunTests {
     @Test func thePilotIsReadThroughTheADCsSamplingThread() throws {
         let stub = try #require(I2CStub.found)
+        try stub.exclusively { try pilotThroughTheADC(stub) }
+    }
+
+    func pilotThroughTheADC(_ stub: I2CStub) throws {
         let chip = try GPIOSimulator(names: [17: "CONTACTOR", 27: "CONTACTOR_AUX", 22: "RCM_FAULT", 23: "RCM_TEST"])
         let directory = try Peer.scratchDirectory("kernel-adc-run")
         let pwm = FakePWMTree()
